@@ -1,0 +1,21 @@
+namespace FastSpinnRelay.Relay.Cli;
+
+/// <summary>Process exit codes. Scripts may rely on these numbers; never renumber.</summary>
+public enum ExitCode
+{
+    Ok = 0,
+    /// <summary>A run finished but found a problem (a demo step failed, a bench target missed).</summary>
+    Failed = 1,
+    /// <summary>Bad flags or arguments; the message names the bad input.</summary>
+    Usage = 2,
+    /// <summary>A socket could not be bound or a host could not be resolved or reached.</summary>
+    Network = 3,
+    /// <summary>Ctrl+C or SIGTERM.</summary>
+    Cancelled = 130,
+}
+
+/// <summary>An error that ends the command with a one-line message and its own exit code.</summary>
+public sealed class RelayToolException(ExitCode code, string message) : Exception(message)
+{
+    public ExitCode Code { get; } = code;
+}

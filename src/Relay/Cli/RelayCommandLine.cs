@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Reflection;
+using FastSpinnRelay.Relay.Diagnostics;
+
+namespace FastSpinnRelay.Relay.Cli;
+
+/// <summary>
+/// Builds the `relay` command tree. Each verb has a factory that declares typed options and hands plain
+/// values plus a cancellation token to a handler class; nothing else lives here.
+/// </summary>
+public static class RelayCommandLine
+{
+    public static string Version =>
+        typeof(RelayCommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? "unknown";
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "relay: a fast, safe relay for SpiNNaker boards (SCP, boot, EIEIO). " +
+            "Run `relay demo` to see it work against the built-in board emulator.");
+        return root;
+    }
+
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            ctx =>
+            {
+                ctx.Cancel = true;
+                cts.Cancel();
+            });
+        try
+        {
+            var parse = Build().Parse(args);
+            return await parse.InvokeAsync(new InvocationConfiguration(), cts.Token).ConfigureAwait(false);
+        }
+        catch (RelayToolException ex)
+        {
+            Console.Error.WriteLine($"relay: {ex.Message}");
+            return (int)ex.Code;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            return (int)ExitCode.Cancelled;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            Log.Output.Flush();
+        }
+    }
+}
