@@ -41,6 +41,18 @@ public static class RelayCommandLine
         try
         {
             var parse = Build().Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One clear line per problem, not a page of help.
+                foreach (var error in parse.Errors)
+                {
+                    Console.Error.WriteLine($"relay: {error.Message}");
+                }
+
+                Console.Error.WriteLine("Run 'relay --help' (or 'relay VERB --help') for usage.");
+                return (int)ExitCode.Usage;
+            }
+
             return await parse.InvokeAsync(new InvocationConfiguration(), cts.Token).ConfigureAwait(false);
         }
         catch (RelayToolException ex)
