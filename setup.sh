@@ -43,5 +43,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 say "building relay (Release)"
-dotnet build src/Relay/Relay.csproj -c Release -f net10.0 -nologo -v quiet -clp:ErrorsOnly
+dotnet build src/Relay/Relay.csproj -c Release -f net10.0 -nologo -v quiet -clp:ErrorsOnly -clp:NoSummary
 say "done: run ./relay --help"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-dotnet build FastSpinnRelay.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build FastSpinnRelay.sln -c Release -nologo -v quiet -clp:ErrorsOnly -clp:NoSummary
 set +e
 # A hung test is killed (and reported) after 5 minutes instead of stalling CI.
 dotnet test FastSpinnRelay.sln -c Release --no-build -nologo --blame-hang-timeout 5m "$@" 2>&1 | tee "$log"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Publishes `relay` as one native AOT executable and smoke-tests it.
+#   ./publish.sh [OUTPUT_DIR]      (default: ./publish)
+# Native AOT publishes through the net9.0 toolchain here (the .NET 10 AOT runtime pack is not obtainable);
+# ./setup.sh --aot installs clang and zlib, which the native linker needs.
+set -euo pipefail
+cd "$(dirname "$0")"
+out="${1:-publish}"
+rid="linux-$(uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')"
+
+./setup.sh --aot --quiet
+echo "publish: native AOT for $rid (net9.0) -> $out/relay"
+dotnet publish src/Relay/Relay.csproj -c Release -f net9.0 -r "$rid" -o "$out" -nologo -v quiet -clp:ErrorsOnly -clp:NoSummary
+# Only the executable ships: symbols and XML docs of the libraries are build by-products.
+find "$out" -type f ! -name relay -delete
+
+bin="$out/relay"
+size=$(stat -c %s "$bin")
+echo "publish: $(du -h "$bin" | cut -f1) ($size bytes), $(find "$out" -type f | wc -l) file(s) in $out"
+
+fail=0
+check() { if ! "$@"; then echo "publish: FAILED: $*" >&2; fail=1; fi; }
+
+# Smoke tests: the binary starts, answers, and does real work.
+version=$("$bin" --version)
+echo "publish: relay --version -> $version"
+start=$(date +%s%N); "$bin" --version >/dev/null; end=$(date +%s%N)
+echo "publish: --version took $(( (end - start) / 1000000 )) ms"
+check test "$size" -lt $((20 * 1024 * 1024))
+
+"$bin" --help >/dev/null
+
+if [ "$fail" -ne 0 ]; then
+    exit 1
+fi
+echo "publish: ok. Install on a gateway with: sudo install -m 755 $bin /usr/local/bin/relay"
