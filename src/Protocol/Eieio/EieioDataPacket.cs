@@ -27,6 +27,7 @@ public readonly ref struct EieioDataPacket
     private readonly ReadOnlySpan<byte> _packet;
     private readonly ushort _header;
     private readonly int _elementsOffset;
+    private readonly int _elementSize;
     private readonly ushort _keyPrefix;
     private readonly uint _payloadBase;
     private readonly uint _appliedPrefix;
@@ -36,6 +37,7 @@ public readonly ref struct EieioDataPacket
         _packet = packet;
         _header = header;
         _elementsOffset = elementsOffset;
+        _elementSize = EieioDataLayout.ElementSize((EieioType)((header >> EieioDataLayout.TypeShift) & 3));
         _keyPrefix = keyPrefix;
         _payloadBase = payloadBase;
         _appliedPrefix = (header & EieioDataLayout.UpperHalfFlag) != 0 ? (uint)keyPrefix << 16 : keyPrefix;
@@ -78,7 +80,7 @@ public readonly ref struct EieioDataPacket
     public bool HasPayloads => EieioDataLayout.HasElementPayload(Type) || HasPayloadBase;
 
     /// <summary>Bytes per element: 2, 4, 4 or 8.</summary>
-    public int ElementSize => EieioDataLayout.ElementSize(Type);
+    public int ElementSize => _elementSize;
 
     /// <summary>The elements, <see cref="Count"/> × <see cref="ElementSize"/> bytes.</summary>
     public ReadOnlySpan<byte> Elements => _packet[_elementsOffset..];
@@ -105,21 +107,21 @@ public readonly ref struct EieioDataPacket
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in [0, <see cref="Count"/>).</exception>
     public uint GetRawKey(int index)
     {
-        ReadOnlySpan<byte> element = GetElement(index);
+        int offset = GetElementOffset(index);
         return EieioDataLayout.Is32Bit(Type)
-            ? BinaryPrimitives.ReadUInt32LittleEndian(element)
-            : BinaryPrimitives.ReadUInt16LittleEndian(element);
+            ? BinaryPrimitives.ReadUInt32LittleEndian(_packet[offset..])
+            : BinaryPrimitives.ReadUInt16LittleEndian(_packet[offset..]);
     }
 
     /// <summary>Payload of element <paramref name="index"/> exactly as on the wire (no base); 0 for types 0 and 2.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in [0, <see cref="Count"/>).</exception>
     public uint GetRawPayload(int index)
     {
-        ReadOnlySpan<byte> element = GetElement(index);
+        int offset = GetElementOffset(index);
         return Type switch
         {
-            EieioType.Key16Payload16 => BinaryPrimitives.ReadUInt16LittleEndian(element[2..]),
-            EieioType.Key32Payload32 => BinaryPrimitives.ReadUInt32LittleEndian(element[4..]),
+            EieioType.Key16Payload16 => BinaryPrimitives.ReadUInt16LittleEndian(_packet[(offset + 2)..]),
+            EieioType.Key32Payload32 => BinaryPrimitives.ReadUInt32LittleEndian(_packet[(offset + 4)..]),
             _ => 0,
         };
     }
@@ -182,14 +184,13 @@ public readonly ref struct EieioDataPacket
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ReadOnlySpan<byte> GetElement(int index)
+    private int GetElementOffset(int index)
     {
         if ((uint)index >= (uint)Count)
         {
             ArgumentThrow.OutOfRange(nameof(index), "Element index must be in [0, Count).");
         }
 
-        int size = ElementSize;
-        return _packet.Slice(_elementsOffset + (index * size), size);
+        return _elementsOffset + (index * _elementSize);
     }
 }
