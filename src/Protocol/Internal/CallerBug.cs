@@ -41,6 +41,17 @@ internal static class CallerBug
     public static void InvalidOperation(CallerBugReason reason) =>
         throw new InvalidOperationException(Describe(reason));
 
+    /// <summary>As above, for a requirement stated at the call site as a constant string.</summary>
+    [DoesNotReturn, StackTraceHidden, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ArgumentOutOfRange(string paramName, string requirement) =>
+        throw new ArgumentOutOfRangeException(paramName, requirement);
+
+    [DoesNotReturn, StackTraceHidden, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Argument(string paramName, string requirement) => throw new ArgumentException(requirement, paramName);
+
+    [DoesNotReturn, StackTraceHidden, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void InvalidOperation(string reason) => throw new InvalidOperationException(reason);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static string Describe(CallerBugReason reason) => reason switch
     {
