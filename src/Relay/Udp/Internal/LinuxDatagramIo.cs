@@ -1,0 +1,146 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using static FastSpinnRelay.Relay.Udp.Internal.LinuxInterop;
+
+namespace FastSpinnRelay.Relay.Udp.Internal;
+
+/// <summary>
+/// recvmmsg/sendmmsg/sendto on the socket's descriptor, MSG_DONTWAIT. Each call holds a reference on the
+/// <see cref="SafeSocketHandle"/>, so a concurrent Dispose cannot close (and the kernel cannot reuse) the
+/// descriptor in the middle of a call; once it is closed, calls return <see cref="IoError.Closed"/>.
+/// </summary>
+internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle) : DatagramIo
+{
+    private const int SendFlags = MSG_DONTWAIT | MSG_NOSIGNAL;
+
+    private readonly int _fd = (int)handle.DangerousGetHandle();
+
+    public override bool IsNative => true;
+
+    public override IoResult Receive(MessageBuffer buffer)
+    {
+        if (!TryAcquire())
+        {
+            return Closed;
+        }
+
+        try
+        {
+            buffer.PrepareReceive();
+            int received;
+            do
+            {
+                received = RecvMMsg(_fd, buffer.Headers, (uint)buffer.Capacity, MSG_DONTWAIT, null);
+            }
+            while (Interrupted(received));
+
+            buffer.SetReceived(Math.Max(received, 0));
+            return Outcome(received);
+        }
+        finally
+        {
+            handle.DangerousRelease();
+            buffer.KeepAlive();
+        }
+    }
+
+    public override IoResult SendBatch(MessageBuffer buffer, int start, int count)
+    {
+        if (!TryAcquire())
+        {
+            return Closed;
+        }
+
+        try
+        {
+            int sent;
+            do
+            {
+                sent = SendMMsg(_fd, buffer.Headers + start, (uint)count, SendFlags);
+            }
+            while (Interrupted(sent));
+
+            return Outcome(sent);
+        }
+        finally
+        {
+            handle.DangerousRelease();
+            buffer.KeepAlive();
+        }
+    }
+
+    public override IoResult SendOne(ReadOnlySpan<byte> payload, in UdpAddress destination)
+    {
+        if (!TryAcquire())
+        {
+            return Closed;
+        }
+
+        try
+        {
+            fixed (byte* data = payload)
+            fixed (UdpAddress* address = &destination)
+            {
+                var length = (uint)destination.SockAddrLength;
+                nint sent;
+                do
+                {
+                    sent = SendTo(_fd, data, (nuint)payload.Length, SendFlags, length == 0 ? null : address, length);
+                }
+                while (Interrupted(sent));
+
+                return Outcome(sent < 0 ? -1 : 1);
+            }
+        }
+        finally
+        {
+            handle.DangerousRelease();
+        }
+    }
+
+    private static bool Interrupted(nint result) => result < 0 && Marshal.GetLastPInvokeError() == EINTR;
+
+    /// <summary>A syscall's count, or its errno classified when it returned -1.</summary>
+    private static IoResult Outcome(int result)
+    {
+        if (result >= 0)
+        {
+            return IoResult.Done(result);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return new IoResult(0, Classify(errno), errno);
+    }
+
+    private static IoResult Closed => new(0, IoError.Closed, EBADF);
+
+    internal static IoError Classify(int errno) => errno switch
+    {
+        EAGAIN => IoError.WouldBlock,
+        ENOBUFS => IoError.NoBuffers,
+        ECONNREFUSED or EHOSTUNREACH or ENETUNREACH or EHOSTDOWN or ENETDOWN => IoError.PeerUnreachable,
+        EMSGSIZE => IoError.TooLarge,
+        EBADF or ENOTSOCK => IoError.Closed,
+        _ => IoError.Unexpected,
+    };
+
+    private bool TryAcquire()
+    {
+        if (handle.IsClosed)
+        {
+            return false;
+        }
+
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed between the check and the reference: treated as closed.
+        }
+
+        return added;
+    }
+}

@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using FastSpinnRelay.Relay.Udp.Internal;
+
+namespace FastSpinnRelay.Relay.Udp;
+
+public sealed partial class UdpEventLoop
+{
+    private void Run()
+    {
+        var tickInterval = (long)(_options.TickInterval.TotalSeconds * Stopwatch.Frequency);
+        var nextTick = Stopwatch.GetTimestamp() + tickInterval;
+        try
+        {
+            while (!Volatile.Read(ref _stopRequested))
+            {
+                try
+                {
+                    RunOnce(ref nextTick, tickInterval);
+                }
+                catch (Exception e)
+                {
+                    // A defect in the loop itself: report it and keep serving; pause briefly so a repeating
+                    // fault cannot spin a core.
+                    Fault(e);
+                    Thread.Sleep(1);
+                }
+            }
+        }
+        finally
+        {
+            Shutdown();
+        }
+    }
+
+    private void RunOnce(ref long nextTick, long tickInterval)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var timeoutMs = now >= nextTick ? 0 : (int)Math.Min(int.MaxValue, ((nextTick - now) * 1000 / Stopwatch.Frequency) + 1);
+        if (Volatile.Read(ref _commandsPending) != 0)
+        {
+            timeoutMs = 0;
+        }
+
+        var count = _poller.Wait(timeoutMs, _events, out var woken, out var errorCode);
+        Volatile.Write(ref _iterations, _iterations + 1);
+        if (woken)
+        {
+            Volatile.Write(ref _wakePending, 0);
+        }
+
+        if (count < 0)
+        {
+            ReportError(null, UdpOperation.Poll, errorCode);
+            Thread.Sleep(1);
+            count = 0;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            Dispatch(_events[i]);
+        }
+
+        if (Volatile.Read(ref _commandsPending) != 0)
+        {
+            RunCommands();
+        }
+
+        now = Stopwatch.GetTimestamp();
+        if (now >= nextTick)
+        {
+            nextTick = now + tickInterval;
+            RunTicks(now);
+        }
+
+        FlushPending();
+    }
+
+    private void Dispatch(in ReadyEvent ready)
+    {
+        var index = (int)ready.Token;
+        if ((uint)index >= (uint)_registrations.Count
+            || _registrations[index] is not { } registration
+            || registration.Generation != (int)(ready.Token >> 32))
+        {
+            return; // Unregistered earlier in this iteration.
+        }
+
+        var socket = registration.Socket;
+        if (ready.Writable && socket.WaitingForWritable)
+        {
+            Flush(socket);
+        }
+
+        if (!ready.Readable)
+        {
+            return;
+        }
+
+        var status = socket.Receive(_batch);
+        if (status == UdpStatus.Ok)
+        {
+            try
+            {
+                registration.Receiver.OnDatagrams(socket, _batch);
+            }
+            catch (Exception e)
+            {
+                Fault(e);
+            }
+        }
+        else if (status == UdpStatus.Closed)
+        {
+            ApplyUnregister(socket, dispose: false);
+        }
+    }
+
+    private void RunCommands()
+    {
+        lock (_gate)
+        {
+            (_commands, _running) = (_running, _commands);
+            Volatile.Write(ref _commandsPending, 0);
+        }
+
+        while (_running.TryDequeue(out var command))
+        {
+            try
+            {
+                switch (command.Kind)
+                {
+                    case CommandKind.Register:
+                        ApplyRegister(command.Socket!, (IUdpReceiver)command.Target!);
+                        break;
+                    case CommandKind.Unregister:
+                        ApplyUnregister(command.Socket!, command.Dispose);
+                        break;
+                    case CommandKind.Post:
+                        ((IUdpLoopWork)command.Target!).Execute(this);
+                        break;
+                    case CommandKind.AddTick:
+                        _tickHandlers.Add((IUdpTickHandler)command.Target!);
+                        break;
+                    case CommandKind.RemoveTick:
+                        _tickHandlers.Remove((IUdpTickHandler)command.Target!);
+                        break;
+                }
+            }
+            catch (Exception e)
+            {
+                Fault(e);
+            }
+        }
+    }
+
+    private void RunTicks(long now)
+    {
+        for (var i = 0; i < _tickHandlers.Count; i++)
+        {
+            try
+            {
+                _tickHandlers[i].OnTick(this, now);
+            }
+            catch (Exception e)
+            {
+                Fault(e);
+            }
+        }
+    }
+
+    private void FlushPending()
+    {
+        for (var i = 0; i < _pendingFlush.Count; i++)
+        {
+            var socket = _pendingFlush[i];
+            socket.PendingFlush = false;
+            Flush(socket);
+        }
+
+        _pendingFlush.Clear();
+    }
+
+    /// <summary>Flushes one socket and keeps its writability interest in step with whether sends are still waiting.</summary>
+    private void Flush(UdpSocket socket)
+    {
+        var blocked = socket.FlushSends() == UdpStatus.WouldBlock;
+        if (blocked != socket.WaitingForWritable && socket.Owner == this && socket.LoopSlot >= 0
+            && _registrations[socket.LoopSlot] is { } registration)
+        {
+            socket.WaitingForWritable = blocked;
+            _poller.SetWriteInterest(socket, Token(socket.LoopSlot, registration.Generation), blocked);
+        }
+    }
+
+    private void ApplyRegister(UdpSocket socket, IUdpReceiver receiver)
+    {
+        if (socket.Owner != this || socket.LoopSlot >= 0)
+        {
+            return;
+        }
+
+        if (socket.IsDisposed)
+        {
+            socket.Owner = null;
+            return;
+        }
+
+        var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : AddSlot();
+        var registration = new Registration(socket, receiver, _nextGeneration++);
+        var error = _poller.Add(socket, Token(slot, registration.Generation));
+        if (error != 0)
+        {
+            _freeSlots.Push(slot);
+            socket.Owner = null;
+            ReportError(socket, UdpOperation.Register, error);
+            return;
+        }
+
+        _registrations[slot] = registration;
+        socket.LoopSlot = slot;
+        Volatile.Write(ref _registeredCount, _registeredCount + 1);
+    }
+
+    private void ApplyUnregister(UdpSocket socket, bool dispose)
+    {
+        if (socket.Owner != this)
+        {
+            return;
+        }
+
+        var slot = socket.LoopSlot;
+        if (slot >= 0 && ReferenceEquals(_registrations[slot]?.Socket, socket))
+        {
+            _poller.Remove(socket);
+            _registrations[slot] = null;
+            _freeSlots.Push(slot);
+            Volatile.Write(ref _registeredCount, _registeredCount - 1);
+        }
+
+        socket.LoopSlot = -1;
+        socket.WaitingForWritable = false;
+        socket.Owner = null;
+        if (dispose)
+        {
+            socket.Dispose();
+        }
+    }
+
+    private int AddSlot()
+    {
+        _registrations.Add(null);
+        return _registrations.Count - 1;
+    }
+
+    private static long Token(int slot, int generation) => ((long)generation << 32) | (uint)slot;
+
+    /// <summary>
+    /// Runs on the loop thread as it exits: refuses further commands, flushes what receivers queued, applies
+    /// queued unregistrations (and their disposals), releases every socket, then frees the poller.
+    /// </summary>
+    private void Shutdown()
+    {
+        lock (_gate)
+        {
+            _stopRequested = true;
+            (_commands, _running) = (_running, _commands);
+        }
+
+        while (_running.TryDequeue(out var command))
+        {
+            if (command.Kind == CommandKind.Register && command.Socket!.Owner == this && command.Socket.LoopSlot < 0)
+            {
+                command.Socket.Owner = null;
+            }
+            else if (command.Kind == CommandKind.Unregister)
+            {
+                ApplyUnregister(command.Socket!, command.Dispose);
+            }
+        }
+
+        FlushPending();
+        for (var slot = 0; slot < _registrations.Count; slot++)
+        {
+            if (_registrations[slot] is { } registration)
+            {
+                ApplyUnregister(registration.Socket, dispose: false);
+            }
+        }
+
+        lock (_gate)
+        {
+            _exited = true;
+            _poller.Dispose();
+        }
+
+        _batch.Dispose();
+    }
+}

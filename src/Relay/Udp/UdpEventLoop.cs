@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using FastSpinnRelay.Relay.Udp.Internal;
+
+namespace FastSpinnRelay.Relay.Udp;
+
+/// <summary>
+/// One dedicated thread that receives from its registered sockets, hands each batch to that socket's
+/// <see cref="IUdpReceiver"/>, and flushes the sends the receivers queued — receive and forward on the same
+/// thread, batched, with no allocation per datagram. Linux: level-triggered epoll, an eventfd for wake-ups and
+/// recvmmsg/sendmmsg; elsewhere (or when forced) Socket.Select and a loopback wake socket.
+/// </summary>
+/// <remarks>
+/// <para>Threading contract:</para>
+/// <list type="bullet">
+/// <item><see cref="Register"/>, <see cref="Unregister"/>, <see cref="Post"/>, <see cref="AddTickHandler"/>,
+/// <see cref="RemoveTickHandler"/>, <see cref="Stop"/>, <see cref="Dispose"/>: any thread. Called on the loop
+/// thread, (un)registration takes effect at once (so a tick handler may unregister and dispose a socket);
+/// from another thread it is queued and applied at the loop's next iteration.</item>
+/// <item>Receivers, posted work and tick handlers run on the loop thread, one at a time. An exception from
+/// them is caught, counted in <see cref="CallbackFaults"/> and reported to the error sink; the loop goes on.</item>
+/// <item>The loop does not own sockets: disposing the loop unregisters them but leaves them open.</item>
+/// </list>
+/// <para>
+/// Each iteration: wait for readiness (until the next tick at most); for every ready socket read at most one
+/// batch (so a flooding socket cannot starve others) and call its receiver; run queued commands and posted
+/// work; run tick handlers when due; flush every socket that queued sends. A flush that finds the kernel send
+/// buffer full keeps the rest queued and resumes when epoll reports the socket writable.
+/// </para>
+/// </remarks>
+public sealed partial class UdpEventLoop : IDisposable
+{
+    private readonly UdpEventLoopOptions _options;
+    private readonly Thread _thread;
+    private readonly int _threadId;
+    private readonly LoopPoller _poller;
+    private readonly DatagramBatch _batch;
+    private readonly ReadyEvent[] _events;
+
+    // Guards the command queue, the stop flag, and wake-ups against the poller being disposed.
+    private readonly Lock _gate = new();
+    private Queue<Command> _commands = new(64);
+    private Queue<Command> _running = new(64);
+    private int _commandsPending;
+    private int _wakePending;
+    private bool _stopRequested;
+    private bool _exited;
+
+    // Loop thread only.
+    private readonly List<Registration?> _registrations = [];
+    private readonly Stack<int> _freeSlots = new();
+    private readonly List<UdpSocket> _pendingFlush = [];
+    private readonly List<IUdpTickHandler> _tickHandlers = [];
+    private int _nextGeneration = 1;
+
+    private long _iterations;
+    private long _callbackFaults;
+    private int _registeredCount;
+
+    /// <summary>Starts the loop thread.</summary>
+    public UdpEventLoop(UdpEventLoopOptions? options = null)
+    {
+        options ??= UdpEventLoopOptions.Default;
+        options.Validate();
+        _options = options;
+        _batch = new DatagramBatch(options.BatchSize, options.SlotSize);
+        _events = new ReadyEvent[options.MaxEventsPerWait];
+        _poller = CreatePoller(options, out var usesEpoll);
+        UsesEpoll = usesEpoll;
+        _thread = new Thread(Run) { IsBackground = true, Name = options.Name };
+        _threadId = _thread.ManagedThreadId;
+        _thread.Start();
+    }
+
+    /// <summary>True when readiness comes from epoll (Linux, not forced portable).</summary>
+    public bool UsesEpoll { get; }
+
+    /// <summary>True on the loop's own thread.</summary>
+    public bool IsLoopThread => Environment.CurrentManagedThreadId == _threadId;
+
+    /// <summary>False once the loop thread has ended.</summary>
+    public bool IsRunning => _thread.IsAlive;
+
+    /// <summary>Loop iterations so far (one wait each). Any thread.</summary>
+    public long Iterations => Volatile.Read(ref _iterations);
+
+    /// <summary>Exceptions thrown by receivers, posted work or tick handlers, all survived. Any thread.</summary>
+    public long CallbackFaults => Volatile.Read(ref _callbackFaults);
+
+    /// <summary>Sockets currently registered (as applied by the loop thread). Any thread.</summary>
+    public int RegisteredCount => Volatile.Read(ref _registeredCount);
+
+    /// <summary>
+    /// Starts receiving from <paramref name="socket"/>, handing its batches to <paramref name="receiver"/>.
+    /// </summary>
+    /// <returns>False when the loop is stopping or stopped (nothing was registered).</returns>
+    /// <exception cref="InvalidOperationException">The socket is already registered (here or with another loop).</exception>
+    public bool Register(UdpSocket socket, IUdpReceiver receiver)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(receiver);
+        if (Interlocked.CompareExchange(ref socket.Owner, this, null) is not null)
+        {
+            throw new InvalidOperationException($"Socket {socket} is already registered with a loop.");
+        }
+
+        if (IsLoopThread && !_exited)
+        {
+            ApplyRegister(socket, receiver);
+            return true;
+        }
+
+        if (!Enqueue(new Command(CommandKind.Register, socket, receiver)))
+        {
+            socket.Owner = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Stops receiving from <paramref name="socket"/> and, when <paramref name="dispose"/> is set, disposes it on
+    /// the loop thread once it is out of the poll set. On the loop thread this is immediate.
+    /// </summary>
+    /// <returns>False when the socket is not registered with this loop or the loop has stopped.</returns>
+    public bool Unregister(UdpSocket socket, bool dispose = false)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (socket.Owner != this)
+        {
+            return false;
+        }
+
+        if (IsLoopThread && !_exited)
+        {
+            ApplyUnregister(socket, dispose);
+            return true;
+        }
+
+        return Enqueue(new Command(CommandKind.Unregister, socket, null, dispose));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop thread at its next iteration (also when called from the loop
+    /// thread: never re-entrantly). Allocation-free for a reused work object.
+    /// </summary>
+    /// <returns>False when the loop is stopping or stopped (the work will not run).</returns>
+    public bool Post(IUdpLoopWork work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return Enqueue(new Command(CommandKind.Post, null, work));
+    }
+
+    /// <summary>Adds a handler called every <see cref="UdpEventLoopOptions.TickInterval"/> on the loop thread.</summary>
+    public bool AddTickHandler(IUdpTickHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Enqueue(new Command(CommandKind.AddTick, null, handler));
+    }
+
+    public bool RemoveTickHandler(IUdpTickHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Enqueue(new Command(CommandKind.RemoveTick, null, handler));
+    }
+
+    /// <summary>
+    /// Asks the loop to stop and waits up to <see cref="UdpEventLoopOptions.StopTimeout"/> for its thread.
+    /// Idempotent. On the loop thread it only asks (the loop ends after the current iteration).
+    /// </summary>
+    /// <returns>True when the thread has ended.</returns>
+    public bool Stop()
+    {
+        lock (_gate)
+        {
+            _stopRequested = true;
+            WakeLocked();
+        }
+
+        return !IsLoopThread && _thread.Join(_options.StopTimeout);
+    }
+
+    /// <summary>Stops the loop (bounded by <see cref="UdpEventLoopOptions.StopTimeout"/>). Idempotent.</summary>
+    public void Dispose() => Stop();
+
+    public override string ToString() => _options.Name;
+
+    /// <summary>Called by <see cref="UdpSocket"/> on the loop thread when it queues its first send of an iteration.</summary>
+    internal void ScheduleFlush(UdpSocket socket)
+    {
+        Debug.Assert(IsLoopThread, "Queued sends on a registered socket belong to its loop thread.");
+        socket.PendingFlush = true;
+        _pendingFlush.Add(socket);
+    }
+
+    private static LoopPoller CreatePoller(UdpEventLoopOptions options, out bool usesEpoll)
+    {
+        usesEpoll = false;
+        if (!options.UsePortablePoller && LinuxInterop.IsAvailable)
+        {
+            try
+            {
+                var poller = new EpollPoller(options.MaxEventsPerWait);
+                usesEpoll = true;
+                return poller;
+            }
+            catch (InvalidOperationException)
+            {
+                // No epoll here (e.g. a restricted sandbox): the portable poller still works.
+            }
+        }
+
+        return new SelectPoller();
+    }
+
+    private bool Enqueue(in Command command)
+    {
+        lock (_gate)
+        {
+            if (_stopRequested)
+            {
+                return false;
+            }
+
+            _commands.Enqueue(command);
+            Volatile.Write(ref _commandsPending, 1);
+            if (!IsLoopThread)
+            {
+                WakeLocked();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Wakes the loop at most once per wait; the lock keeps this from racing the poller's disposal.</summary>
+    private void WakeLocked()
+    {
+        if (!_exited && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            _poller.Wake();
+        }
+    }
+
+    private void Fault(Exception exception)
+    {
+        Interlocked.Increment(ref _callbackFaults);
+        if (_options.ErrorSink is { } sink)
+        {
+            try
+            {
+                sink.OnCallbackFault(this, exception);
+            }
+            catch (Exception)
+            {
+                // The sink itself failed; the fault is still counted.
+            }
+        }
+    }
+
+    private void ReportError(UdpSocket? socket, UdpOperation operation, int errorCode)
+    {
+        if (_options.ErrorSink is { } sink)
+        {
+            try
+            {
+                sink.OnSocketError(socket, operation, errorCode);
+            }
+            catch (Exception)
+            {
+                // Counted by the caller; nothing more to do.
+            }
+        }
+    }
+
+    private enum CommandKind : byte
+    {
+        Register,
+        Unregister,
+        Post,
+        AddTick,
+        RemoveTick,
+    }
+
+    private readonly record struct Command(CommandKind Kind, UdpSocket? Socket, object? Target, bool Dispose = false);
+
+    private sealed class Registration(UdpSocket socket, IUdpReceiver receiver, int generation)
+    {
+        public UdpSocket Socket { get; } = socket;
+
+        public IUdpReceiver Receiver { get; } = receiver;
+
+        public int Generation { get; } = generation;
+    }
+}

@@ -1,0 +1,245 @@
+using FastSpinnRelay.Relay.Udp.Internal;
+
+namespace FastSpinnRelay.Relay.Udp;
+
+public sealed partial class UdpSocket
+{
+    // Sends may come from several threads (SendTo is any-thread), so these are updated with Interlocked.
+    private long _datagramsOut;
+    private long _bytesOut;
+    private long _sendDrops;
+    private long _sendErrors;
+    private long _icmpErrors;
+
+    // The send queue: headers [_sendHead, _sendCount) wait for sendmmsg. Loop thread only.
+    private MessageBuffer? _sendQueue;
+    private int _sendHead;
+    private int _sendCount;
+
+    /// <summary>Datagrams queued and not yet handed to the kernel.</summary>
+    public int QueuedSendCount => _sendCount - _sendHead;
+
+    /// <summary>
+    /// Sends one datagram now (one syscall, never blocks). Any thread. Use <see cref="QueueSendTo"/> on the
+    /// loop thread to batch instead.
+    /// </summary>
+    /// <returns>
+    /// <see cref="UdpStatus.Ok"/>; <see cref="UdpStatus.WouldBlock"/> when the send buffer was full and the
+    /// datagram was dropped (counted in SendDrops); <see cref="UdpStatus.PeerUnreachable"/> when an ICMP error
+    /// interfered twice (the first is retried); <see cref="UdpStatus.MessageTooLarge"/>; <see cref="UdpStatus.Closed"/>;
+    /// <see cref="UdpStatus.Failed"/> (counted, reported).
+    /// </returns>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is empty (a programming error).</exception>
+    public UdpStatus SendTo(ReadOnlySpan<byte> payload, in UdpAddress destination)
+    {
+        ThrowIfEmpty(destination);
+        return SendNow(payload, destination);
+    }
+
+    /// <summary>Sends one datagram now to the connected peer; see <see cref="SendTo"/>.</summary>
+    public UdpStatus Send(ReadOnlySpan<byte> payload) => SendNow(payload, default);
+
+    /// <summary>
+    /// Copies a datagram into the next send slot; it leaves with the next flush (one sendmmsg for the whole
+    /// queue). The loop flushes registered sockets after every iteration, and this flushes by itself when the
+    /// slots are full. Loop thread only (see the type's threading contract).
+    /// </summary>
+    /// <returns>
+    /// <see cref="UdpStatus.Ok"/> when queued (or, for a payload larger than a slot, sent at once after a
+    /// flush); <see cref="UdpStatus.WouldBlock"/> when the slots are full and the kernel would take none of
+    /// them, so this datagram was dropped (counted in SendDrops); <see cref="UdpStatus.Closed"/>.
+    /// </returns>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is empty (a programming error).</exception>
+    public UdpStatus QueueSendTo(ReadOnlySpan<byte> payload, in UdpAddress destination)
+    {
+        ThrowIfEmpty(destination);
+        return Queue(payload, destination);
+    }
+
+    /// <summary>Queues a datagram for the connected peer; see <see cref="QueueSendTo"/>.</summary>
+    public UdpStatus QueueSend(ReadOnlySpan<byte> payload) => Queue(payload, default);
+
+    /// <summary>
+    /// Hands every queued datagram to the kernel (sendmmsg, repeated until done or the buffer is full).
+    /// Per-datagram failures drop that datagram (counted) and the rest still go. Loop thread only.
+    /// </summary>
+    /// <returns>
+    /// <see cref="UdpStatus.Ok"/> when the queue is empty; <see cref="UdpStatus.WouldBlock"/> when the send
+    /// buffer filled and datagrams remain queued (the loop retries when the socket is writable);
+    /// <see cref="UdpStatus.Closed"/> (the queue is discarded).
+    /// </returns>
+    public UdpStatus FlushSends()
+    {
+        if (_sendHead == _sendCount)
+        {
+            return UdpStatus.Ok;
+        }
+
+        var queue = _sendQueue!;
+        var status = UdpStatus.Ok;
+        var retriedAt = -1;
+        long sent = 0;
+        long bytes = 0;
+        while (_sendHead < _sendCount)
+        {
+            var result = IsDisposed
+                ? new IoResult(0, IoError.Closed, 0)
+                : _io.SendBatch(queue, _sendHead, _sendCount - _sendHead);
+            for (var i = 0; i < result.Count; i++)
+            {
+                bytes += queue.OutgoingLength(_sendHead + i);
+            }
+
+            sent += result.Count;
+            _sendHead += result.Count;
+            if (result.Error == IoError.None)
+            {
+                continue;
+            }
+
+            if (result.Error == IoError.WouldBlock)
+            {
+                status = UdpStatus.WouldBlock;
+                break;
+            }
+
+            if (result.Error == IoError.Closed)
+            {
+                _sendHead = _sendCount;
+                status = UdpStatus.Closed;
+                break;
+            }
+
+            if (result.Error == IoError.PeerUnreachable && retriedAt != _sendHead)
+            {
+                // The kernel reported a pending ICMP error instead of sending this datagram: count it, retry once.
+                Interlocked.Increment(ref _icmpErrors);
+                retriedAt = _sendHead;
+                continue;
+            }
+
+            AccountSendFailure(result);
+            _sendHead++;
+        }
+
+        AccountSent(sent, bytes);
+        CompactQueue();
+        return status;
+    }
+
+    private UdpStatus Queue(ReadOnlySpan<byte> payload, in UdpAddress destination)
+    {
+        if (IsDisposed)
+        {
+            return UdpStatus.Closed;
+        }
+
+        if (payload.Length > _options.SendSlotBytes)
+        {
+            FlushSends();
+            return SendNow(payload, destination);
+        }
+
+        var queue = _sendQueue ??= new MessageBuffer(_options.SendSlots, _options.SendSlotBytes);
+        if (_sendCount == queue.Capacity)
+        {
+            FlushSends();
+            if (_sendCount == queue.Capacity)
+            {
+                Interlocked.Increment(ref _sendDrops);
+                return UdpStatus.WouldBlock;
+            }
+        }
+
+        queue.SetOutgoing(_sendCount++, payload, destination);
+        if (!PendingFlush && Owner is { } loop)
+        {
+            loop.ScheduleFlush(this);
+        }
+
+        return UdpStatus.Ok;
+    }
+
+    private UdpStatus SendNow(ReadOnlySpan<byte> payload, in UdpAddress destination)
+    {
+        if (IsDisposed)
+        {
+            return UdpStatus.Closed;
+        }
+
+        var result = _io.SendOne(payload, destination);
+        if (result.Error == IoError.PeerUnreachable)
+        {
+            Interlocked.Increment(ref _icmpErrors);
+            result = _io.SendOne(payload, destination);
+        }
+
+        if (result.Count == 1)
+        {
+            AccountSent(1, payload.Length);
+            return UdpStatus.Ok;
+        }
+
+        return AccountSendFailure(result);
+    }
+
+    /// <summary>Counts one datagram that will not be sent and says why.</summary>
+    private UdpStatus AccountSendFailure(IoResult result)
+    {
+        switch (result.Error)
+        {
+            case IoError.WouldBlock or IoError.NoBuffers:
+                Interlocked.Increment(ref _sendDrops);
+                return UdpStatus.WouldBlock;
+            case IoError.PeerUnreachable:
+                Interlocked.Increment(ref _icmpErrors);
+                Interlocked.Increment(ref _sendErrors);
+                return UdpStatus.PeerUnreachable;
+            case IoError.TooLarge:
+                Interlocked.Increment(ref _sendErrors);
+                return UdpStatus.MessageTooLarge;
+            case IoError.Closed:
+                return UdpStatus.Closed;
+            default:
+                Interlocked.Increment(ref _sendErrors);
+                ReportError(UdpOperation.Send, result.Code);
+                return UdpStatus.Failed;
+        }
+    }
+
+    private void AccountSent(long datagrams, long bytes)
+    {
+        if (datagrams != 0)
+        {
+            Interlocked.Add(ref _datagramsOut, datagrams);
+            Interlocked.Add(ref _bytesOut, bytes);
+        }
+    }
+
+    /// <summary>Moves what is still queued to the front of the slots (pointer swaps only).</summary>
+    private void CompactQueue()
+    {
+        if (_sendHead == _sendCount)
+        {
+            _sendHead = _sendCount = 0;
+            return;
+        }
+
+        var remaining = _sendCount - _sendHead;
+        for (var i = 0; i < remaining; i++)
+        {
+            _sendQueue!.SwapSlots(i, _sendHead + i);
+        }
+
+        _sendHead = 0;
+        _sendCount = remaining;
+    }
+
+    private static void ThrowIfEmpty(in UdpAddress destination)
+    {
+        if (destination.IsEmpty)
+        {
+            throw new ArgumentException("The destination address is empty.", nameof(destination));
+        }
+    }
+}

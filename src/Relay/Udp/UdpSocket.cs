@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using FastSpinnRelay.Relay.Udp.Internal;
+
+namespace FastSpinnRelay.Relay.Udp;
+
+/// <summary>
+/// A bound, non-blocking UDP socket (IPv4 or IPv6) with batched receive and send: recvmmsg/sendmmsg on Linux,
+/// <see cref="Socket"/> calls elsewhere. Nothing on its I/O path allocates or throws for network errors;
+/// outcomes are <see cref="UdpStatus"/> values and counters.
+/// </summary>
+/// <remarks>
+/// <para>Threading contract:</para>
+/// <list type="bullet">
+/// <item><see cref="SendTo"/>, <see cref="Send"/>, <see cref="GetCounters"/> and <see cref="Dispose"/>: any thread, any time.</item>
+/// <item><see cref="Receive"/>: one thread at a time — the loop thread once registered with a <see cref="UdpEventLoop"/>.</item>
+/// <item><see cref="QueueSendTo"/>, <see cref="QueueSend"/>, <see cref="FlushSends"/>: one thread at a time — the loop
+/// thread of the loop it is registered with, which flushes it after each iteration. An unregistered socket is
+/// flushed by its caller.</item>
+/// <item><see cref="Connect(IPEndPoint)"/>: before registering, or on the loop thread.</item>
+/// </list>
+/// <para>
+/// Disposing a registered socket also unregisters it (the loop applies that on its thread); in-flight calls
+/// finish safely and later ones return <see cref="UdpStatus.Closed"/>.
+/// </para>
+/// </remarks>
+public sealed partial class UdpSocket : IDisposable
+{
+    private const int SolSocket = 1;
+    private const int SoSndBufForce = 32;
+    private const int SoRcvBufForce = 33;
+
+    private readonly Socket _socket;
+    private readonly DatagramIo _io;
+    private readonly UdpSocketOptions _options;
+    private readonly string _name;
+    private int _disposed;
+
+    /// <summary>Opens a UDP socket bound to <paramref name="localEndPoint"/> (port 0 picks a free port).</summary>
+    /// <exception cref="SocketException">Binding or connecting failed (setup errors do throw).</exception>
+    public UdpSocket(IPEndPoint localEndPoint, UdpSocketOptions? options = null)
+        : this(localEndPoint, options, wrapIo: null)
+    {
+    }
+
+    /// <param name="localEndPoint">Where to bind.</param>
+    /// <param name="options">Options, or the defaults.</param>
+    /// <param name="wrapIo">Test seam: wraps the chosen I/O path (e.g. to inject errors).</param>
+    internal UdpSocket(IPEndPoint localEndPoint, UdpSocketOptions? options, Func<DatagramIo, DatagramIo>? wrapIo)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        options ??= UdpSocketOptions.Default;
+        options.Validate();
+        _options = options;
+
+        _socket = new Socket(localEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (localEndPoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                _socket.DualMode = options.DualMode;
+            }
+
+            ReceiveBufferSize = ApplyBufferSize(SocketOptionName.ReceiveBuffer, SoRcvBufForce, options.ReceiveBufferBytes);
+            SendBufferSize = ApplyBufferSize(SocketOptionName.SendBuffer, SoSndBufForce, options.SendBufferBytes);
+            _socket.Blocking = false;
+            _socket.Bind(localEndPoint);
+            LocalAddress = UdpAddress.FromIPEndPoint((IPEndPoint)_socket.LocalEndPoint!);
+            if (options.RemoteEndPoint is { } remote)
+            {
+                Connect(remote);
+            }
+
+            DatagramIo io = !options.UsePortableIo && LinuxInterop.IsAvailable
+                ? new LinuxDatagramIo(_socket.SafeHandle)
+                : new PortableDatagramIo(_socket);
+            _io = wrapIo is null ? io : wrapIo(io);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
+        _name = options.Name ?? LocalAddress.ToString();
+    }
+
+    /// <summary>The bound address (with the port the kernel picked for port 0).</summary>
+    public UdpAddress LocalAddress { get; }
+
+    /// <summary>The bound address as an <see cref="IPEndPoint"/> (allocates).</summary>
+    public IPEndPoint LocalEndPoint => LocalAddress.ToIPEndPoint();
+
+    /// <summary>The connected peer, or an empty address when not connected.</summary>
+    public UdpAddress RemoteAddress { get; private set; }
+
+    public bool IsConnected => !RemoteAddress.IsEmpty;
+
+    /// <summary>
+    /// SO_RCVBUF as granted, in bytes. Linux reports twice the effective request (the kernel adds room for its
+    /// bookkeeping), capped by <c>net.core.rmem_max</c> unless forced.
+    /// </summary>
+    public int ReceiveBufferSize { get; }
+
+    /// <summary>SO_SNDBUF as granted, in bytes (same conventions as <see cref="ReceiveBufferSize"/>).</summary>
+    public int SendBufferSize { get; }
+
+    /// <summary>True when this socket uses recvmmsg/sendmmsg (Linux, not forced portable).</summary>
+    public bool UsesBatchSyscalls => _io.IsNative;
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>The name from the options, or the bound address.</summary>
+    public string Name => _name;
+
+    /// <summary>The loop this socket is registered with, if any. Set by <see cref="UdpEventLoop.Register"/>.</summary>
+    internal UdpEventLoop? Owner;
+
+    /// <summary>Loop bookkeeping: index of this socket's registration in its loop.</summary>
+    internal int LoopSlot = -1;
+
+    /// <summary>Loop bookkeeping: already in the loop's list of sockets to flush this iteration.</summary>
+    internal bool PendingFlush;
+
+    /// <summary>Loop bookkeeping: registered for writability because a flush hit a full send buffer.</summary>
+    internal bool WaitingForWritable;
+
+    internal Socket NetSocket => _socket;
+
+    /// <summary>
+    /// Connects to <paramref name="remote"/>: from then on only its datagrams are received, sends may omit the
+    /// address, and ICMP errors from it are reported (<see cref="UdpStatus.PeerUnreachable"/>).
+    /// </summary>
+    public void Connect(IPEndPoint remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        _socket.Connect(remote);
+        RemoteAddress = UdpAddress.FromIPEndPoint(remote);
+    }
+
+    /// <summary>A consistent-enough snapshot of the counters, readable from any thread.</summary>
+    public UdpSocketCounters GetCounters() => new(
+        Volatile.Read(ref _datagramsIn),
+        Volatile.Read(ref _bytesIn),
+        Volatile.Read(ref _datagramsOut),
+        Volatile.Read(ref _bytesOut),
+        Volatile.Read(ref _sendDrops),
+        Volatile.Read(ref _sendErrors),
+        Volatile.Read(ref _receiveErrors),
+        Volatile.Read(ref _icmpErrors),
+        Volatile.Read(ref _truncated));
+
+    /// <summary>Closes the socket (idempotent). Queued sends that were not flushed are discarded.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Owner?.Unregister(this);
+        _socket.Dispose();
+    }
+
+    public override string ToString() => _name;
+
+    private int ApplyBufferSize(SocketOptionName option, int forceOption, int requested)
+    {
+        if (requested > 0)
+        {
+            try
+            {
+                _socket.SetSocketOption(SocketOptionLevel.Socket, option, requested);
+            }
+            catch (SocketException)
+            {
+                // Keep whatever the system allows; the granted size is reported below.
+            }
+
+            // Linux doubles the effective request when reporting it.
+            var expected = OperatingSystem.IsLinux() ? 2L * requested : requested;
+            if (_options.ForceBufferSizes && OperatingSystem.IsLinux() && ReadBufferSize(option) < expected)
+            {
+                try
+                {
+                    Span<byte> value = stackalloc byte[sizeof(int)];
+                    MemoryMarshal.Write(value, in requested);
+                    _socket.SetRawSocketOption(SolSocket, forceOption, value);
+                }
+                catch (SocketException)
+                {
+                    // Not privileged (CAP_NET_ADMIN): keep the capped size.
+                }
+            }
+        }
+
+        return ReadBufferSize(option);
+    }
+
+    private int ReadBufferSize(SocketOptionName option) =>
+        (int)_socket.GetSocketOption(SocketOptionLevel.Socket, option)!;
+
+    private void ReportError(UdpOperation operation, int errorCode)
+    {
+        if (_options.ErrorSink is { } sink)
+        {
+            try
+            {
+                sink.OnSocketError(this, operation, errorCode);
+            }
+            catch (Exception)
+            {
+                // A failing sink must not take the I/O path down with it.
+            }
+        }
+    }
+}

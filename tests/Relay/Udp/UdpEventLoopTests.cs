@@ -1,0 +1,153 @@
+using FastSpinnRelay.Relay.Udp;
+using static FastSpinnRelay.Relay.Tests.Udp.UdpTestSupport;
+
+namespace FastSpinnRelay.Relay.Tests.Udp;
+
+/// <summary>Forwarding through a loop: A → loop socket L → B. Each test runs on epoll + recvmmsg and on the portable path.</summary>
+public class UdpEventLoopTests
+{
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public void Forwards_ten_thousand_datagrams_intact(bool portable)
+    {
+        using var loop = NewLoop(portable);
+        using var a = Open(portable);
+        using var l = Open(portable);
+        using var b = Open(portable);
+        var forwarder = new Forwarder(l, b.LocalAddress);
+        Assert.True(loop.Register(l, forwarder));
+        Assert.Equal(!portable && OperatingSystem.IsLinux(), loop.UsesEpoll);
+
+        var intact = Pump(a, l.LocalAddress, b, 10_000);
+
+        Assert.Equal(10_000, intact);
+        Assert.Equal(10_000, forwarder.Datagrams);
+        var counters = l.GetCounters();
+        Assert.Equal(10_000, counters.DatagramsIn);
+        Assert.Equal(10_000, counters.DatagramsOut);
+        Assert.Equal(counters.BytesIn, counters.BytesOut);
+        Assert.Equal(0, counters.SendDrops + counters.SendErrors + counters.ReceiveErrors + counters.Truncated);
+        Assert.Equal(0, loop.CallbackFaults);
+        Assert.True(loop.Iterations > 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public void ICMP_errors_on_connected_sockets_are_counted_and_forwarding_goes_on(bool portable)
+    {
+        var sink = new RecordingSink();
+        using var loop = NewLoop(portable, new UdpEventLoopOptions { ErrorSink = sink });
+        var deadPeer = new UdpSocketOptions { RemoteEndPoint = UdpSocketTests.ClosedLoopbackEndPoint(), ErrorSink = sink };
+        using var a = Open(portable);
+        using var l = Open(portable);
+        using var b = Open(portable);
+        using var dead = Open(portable, deadPeer);
+        var recorder = new Recorder(loop);
+        var forwarder = new Forwarder(l, b.LocalAddress) { AlsoTo = dead };
+        Assert.True(loop.Register(l, forwarder));
+        Assert.True(loop.Register(dead, recorder));
+
+        // Every datagram also goes to the dead peer: its ICMP errors hit both the loop's receive and its sends.
+        Assert.Equal(500, Pump(a, l.LocalAddress, b, 500));
+        Assert.Equal(UdpStatus.Ok, dead.Send("direct, from another thread"u8));
+        Assert.True(WaitUntil(() => dead.GetCounters().DatagramsOut + dead.GetCounters().SendErrors == 501));
+
+        Assert.True(dead.GetCounters().IcmpErrors > 0);
+        Assert.True(loop.IsRunning);
+        Assert.Equal(0, recorder.Datagrams);
+        Assert.Empty(sink.Errors);
+        Assert.Empty(sink.Faults);
+
+        // And the loop still forwards afterwards.
+        Assert.Equal(200, Pump(a, l.LocalAddress, b, 200, firstSequence: 500));
+    }
+
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public void Reads_at_most_one_batch_per_ready_socket_per_iteration(bool portable)
+    {
+        using var loop = NewLoop(portable, new UdpEventLoopOptions { BatchSize = 8 });
+        using var a = Open(portable);
+        using var flood = Open(portable);
+        using var other = Open(portable);
+        var recorder = new Recorder(loop);
+        for (var i = 0; i < 80; i++)
+        {
+            a.QueueSendTo("flood"u8, flood.LocalAddress);
+            a.QueueSendTo("other"u8, other.LocalAddress);
+        }
+
+        a.FlushSends();
+        Assert.True(WaitUntil(() => flood.NetSocket.Available > 0 && other.NetSocket.Available > 0));
+
+        Assert.True(loop.Register(flood, recorder));
+        Assert.True(loop.Register(other, recorder));
+        Assert.True(WaitUntil(() => recorder.Datagrams == 160));
+
+        var batches = recorder.Batches.ToArray();
+        Assert.All(batches, batch => Assert.True(batch.OnLoopThread));
+        Assert.Equal(batches.Length, batches.Select(batch => (batch.Socket, batch.Iteration)).Distinct().Count());
+        Assert.Contains(batches, batch => batch.Socket == other);
+    }
+
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public void Steady_state_forwarding_allocates_nothing_on_the_loop_thread(bool portable)
+    {
+        using var loop = NewLoop(portable);
+        using var a = Open(portable);
+        using var l = Open(portable);
+        using var b = Open(portable);
+        Assert.True(loop.Register(l, new Forwarder(l, b.LocalAddress)));
+        Assert.Equal(2_000, Pump(a, l.LocalAddress, b, 2_000)); // warm up: JIT, first-use initialisers
+
+        var probe = new AllocationProbe();
+        Assert.True(loop.Post(probe));
+        Assert.True(WaitUntil(() => probe.Samples == 1));
+        Assert.Equal(5_000, Pump(a, l.LocalAddress, b, 5_000, firstSequence: 2_000));
+        Assert.True(loop.Post(probe));
+        Assert.True(WaitUntil(() => probe.Samples == 2));
+
+        Assert.Equal(0, probe.Last - probe.First);
+    }
+
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public void A_flush_that_finds_the_send_buffer_full_resumes_when_writable(bool portable)
+    {
+        using var loop = NewLoop(portable);
+        using var a = Open(portable);
+        ScriptedIo? script = null;
+        using var l = new UdpSocket(Loopback, new UdpSocketOptions { UsePortableIo = portable }, io => script = new ScriptedIo(io));
+        using var b = Open(portable);
+        script!.SendBatchScript.Enqueue((3, FastSpinnRelay.Relay.Udp.Internal.IoError.WouldBlock, 11));
+        Assert.True(loop.Register(l, new Forwarder(l, b.LocalAddress)));
+
+        Assert.Equal(300, Pump(a, l.LocalAddress, b, 300));
+        Assert.Equal(0, l.GetCounters().SendDrops);
+        Assert.False(l.WaitingForWritable);
+    }
+
+    /// <summary>Records the loop thread's allocated-bytes counter each time it runs.</summary>
+    private sealed class AllocationProbe : IUdpLoopWork
+    {
+        private int _samples;
+
+        public long First { get; private set; }
+
+        public long Last { get; private set; }
+
+        public int Samples => Volatile.Read(ref _samples);
+
+        public void Execute(UdpEventLoop loop)
+        {
+            Last = GC.GetAllocatedBytesForCurrentThread();
+            if (_samples == 0)
+            {
+                First = Last;
+            }
+
+            Volatile.Write(ref _samples, _samples + 1);
+        }
+    }
+}
