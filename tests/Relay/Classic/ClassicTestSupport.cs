@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Udp;
 
@@ -169,5 +170,112 @@ internal static class ClassicTestSupport
 
             return _pending.Count;
         }
+    }
+
+    /// <summary>Raw TCP to a relay (a stand-in for a proxy client or server that speaks the framing by hand).</summary>
+    public sealed class RawTcp : IDisposable
+    {
+        private RawTcp(Socket socket)
+        {
+            Socket = socket;
+            socket.ReceiveTimeout = (int)Deadline.TotalMilliseconds;
+            socket.NoDelay = true;
+        }
+
+        public Socket Socket { get; }
+
+        public static RawTcp Connect(IPEndPoint to)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Connect(to);
+            return new RawTcp(socket);
+        }
+
+        public static RawTcp Accept(Socket listener)
+        {
+            var accept = listener.AcceptAsync();
+            Assert.True(accept.Wait(Deadline), "nobody connected");
+            return new RawTcp(accept.Result);
+        }
+
+        /// <summary>A loopback listener on port 0 standing in for a proxy server.</summary>
+        public static Socket Listen()
+        {
+            var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(8);
+            return listener;
+        }
+
+        public void Send(params byte[] bytes) => Socket.Send(bytes);
+
+        /// <summary>Writes one frame: 4-byte big-endian length, then the datagram.</summary>
+        public void SendFrame(ReadOnlySpan<byte> datagram)
+        {
+            var frame = new byte[4 + datagram.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)datagram.Length);
+            datagram.CopyTo(frame.AsSpan(4));
+            Socket.Send(frame);
+        }
+
+        /// <summary>Exactly <paramref name="count"/> bytes, or fewer if the stream ended or the deadline passed.</summary>
+        public byte[] Read(int count)
+        {
+            var buffer = new byte[count];
+            var read = 0;
+            try
+            {
+                while (read < count)
+                {
+                    var n = Socket.Receive(buffer, read, count - read, SocketFlags.None);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    read += n;
+                }
+            }
+            catch (SocketException)
+            {
+                // Reset or timed out: what arrived is returned.
+            }
+
+            return buffer[..read];
+        }
+
+        /// <summary>Reads one frame's datagram (null if the stream ended first).</summary>
+        public byte[]? ReadFrame()
+        {
+            var header = Read(4);
+            if (header.Length < 4)
+            {
+                return null;
+            }
+
+            var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header);
+            var payload = Read(length);
+            return payload.Length == length ? payload : null;
+        }
+
+        /// <summary>True when the relay ends the stream (FIN or reset) before the deadline.</summary>
+        public bool SeesEnd()
+        {
+            var buffer = new byte[256];
+            try
+            {
+                while (Socket.Receive(buffer) > 0)
+                {
+                }
+
+                return true;
+            }
+            catch (SocketException e)
+            {
+                return e.SocketErrorCode != SocketError.TimedOut;
+            }
+        }
+
+        public void Dispose() => Socket.Dispose();
     }
 }

@@ -31,6 +31,12 @@ internal sealed class LogCapture : TextWriter
     public static IReadOnlyList<string> Lines(params string[] parts) =>
         [.. Install()._lines.Where(line => parts.All(p => line.Contains(p, StringComparison.Ordinal)))];
 
+    /// <summary>
+    /// Waits (bounded) until a line containing every one of <paramref name="parts"/> has been logged: counters are
+    /// updated just before their log lines, so a test that saw a counter move may have to wait for the line.
+    /// </summary>
+    public static bool WaitFor(params string[] parts) => ClassicTestSupport.WaitUntil(() => Lines(parts).Count > 0);
+
     // Log writes whole lines under its own lock, so this needs no lock of its own.
     public override void Write(char value)
     {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel.Legacy;
 
 namespace FastSpinnRelay.Relay.Classic.Internal;
 
@@ -20,6 +21,15 @@ internal sealed class RouteFactory(ClassicProxyOptions options, IPAddress target
         ForceBufferSizes = false,
         SendSlots = 16,
         ErrorSink = sink,
+    };
+
+    /// <summary>The TCP side of a route: frame limit, boot pacing (server), reconnect back-off (client).</summary>
+    internal static LegacyStreamOptions StreamOptions(RouteSettings settings) => new()
+    {
+        MaxFrameLength = settings.MaxFrameLength,
+        MinFrameGap = settings.MinFrameGap,
+        ReconnectDelayMin = settings.ReconnectDelayMax < TimeSpan.FromMilliseconds(100) ? settings.ReconnectDelayMax : TimeSpan.FromMilliseconds(100),
+        ReconnectDelayMax = settings.ReconnectDelayMax,
     };
 
     public IHostedRoute Create(bool isBoot)
@@ -61,7 +71,10 @@ internal sealed class RouteFactory(ClassicProxyOptions options, IPAddress target
                 return new UdpToUdpRoute(settings, loop, listenOptions, FlowSocketOptions(sink));
             }
 
-            throw new RelayToolException(ExitCode.Usage, $"{name} over TCP is not available yet");
+            var streamOptions = StreamOptions(settings);
+            return server
+                ? new StreamToUdpRoute(settings, loop, streamOptions, FlowSocketOptions(sink))
+                : new UdpToStreamRoute(settings, loop, listenOptions, streamOptions);
         }
         catch (SocketException e)
         {

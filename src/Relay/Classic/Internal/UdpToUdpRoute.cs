@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Relay.Diagnostics;
@@ -71,61 +70,19 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
         }
     }
 
-    /// <summary>Replies from the target on a flow's socket: back to its peer through the listener.</summary>
-    private void Return(Flow flow, DatagramBatch batch)
-    {
-        long packets = 0, bytes = 0, malformed = 0;
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (batch.IsTruncated(i))
-            {
-                malformed++;
-                continue;
-            }
+    private void Collect(Flow flow) => flow.Watch.Collect(flow.Upstream, Counters, _flowLog, Settings, flow);
 
-            var payload = batch.GetPayload(i);
-            if (Listener.QueueSendTo(payload, flow.Peer) == UdpStatus.Ok)
-            {
-                packets++;
-                bytes += payload.Length;
-            }
-        }
-
-        flow.LastActive = Stopwatch.GetTimestamp();
-        flow.AddDown(packets);
-        Counters.AddDown(packets, bytes);
-        Counters.AddMalformed(malformed);
-    }
-
-    /// <summary>Moves what the flow's socket counted since the last look (ICMP errors, lost sends) into the route's counters.</summary>
-    private void Collect(Flow flow)
-    {
-        var counters = flow.Upstream.GetCounters();
-        var loss = counters.SendDrops + counters.SendErrors;
-        Counters.AddDropped(loss - flow.LossSeen);
-        flow.LossSeen = loss;
-
-        var icmp = counters.IcmpErrors - flow.IcmpSeen;
-        if (icmp > 0)
-        {
-            flow.IcmpSeen = counters.IcmpErrors;
-            Counters.AddUnreachable(icmp);
-            _flowLog.Write(LogLevel.Warning, Component, (Flow: flow, Count: icmp, Target: Settings.TargetLabel), static s =>
-                $"{s.Target} unreachable (ICMP error x{s.Count}) for UDP peer {s.Flow.Peer} (flow #{s.Flow.Number}); " +
-                "is it powered and listening? Datagrams keep being forwarded");
-        }
-    }
-
-    /// <summary>One peer's socket towards the target; its replies are handed back to the route.</summary>
+    /// <summary>One peer's socket towards the target; what arrives on it goes back to the peer through the listener.</summary>
     internal sealed class Flow(UdpToUdpRoute route, UdpAddress peer, int number, UdpSocket upstream)
-        : PeerFlow(peer, number), IUdpReceiver
+        : PeerFlow(peer, number), IUdpReceiver, IPeerReturn
     {
+        /// <summary>What the socket counted that the route has already taken in.</summary>
+        public LossWatch Watch;
+
         public UdpSocket Upstream { get; } = upstream;
 
-        public long IcmpSeen { get; set; }
+        public void OnDatagrams(UdpSocket socket, DatagramBatch batch) => ReturnPath.Forward(this, batch, route.Counters);
 
-        public long LossSeen { get; set; }
-
-        public void OnDatagrams(UdpSocket socket, DatagramBatch batch) => route.Return(this, batch);
+        public bool TryReturn(ReadOnlySpan<byte> datagram) => route.Listener.QueueSendTo(datagram, Peer) == UdpStatus.Ok;
     }
 }
