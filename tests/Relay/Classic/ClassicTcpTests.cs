@@ -178,6 +178,27 @@ public class ClassicTcpTests
         Assert.True(LogCapture.WaitFor("client/scp", "reconnected", app.Address.ToString()));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Restarting_the_client_mid_run_recovers_and_the_server_serves_the_new_one(bool viaTcp)
+    {
+        using var board = new EchoBoard();
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = viaTcp });
+        var client = await StartAsync(ClientOptions(server));
+        var scpPort = client.Scp.ListenEndPoint.Port;
+        using var app = new TestPeer();
+        app.Send("one"u8, client.Scp.ListenEndPoint);
+        Assert.Equal("one"u8.ToArray(), app.Receive());
+
+        await client.DisposeAsync();
+        await using var restarted = await StartAsync(ClientOptions(server) with { ScpPort = scpPort });
+        app.Send("two"u8, restarted.Scp.ListenEndPoint);
+
+        Assert.Equal("two"u8.ToArray(), app.Receive());
+        Assert.Equal(2, server.Scp.GetCounters().FlowsOpened);
+    }
+
     [Fact]
     public async Task A_client_that_closes_frees_its_flow_and_the_server_carries_on()
     {
