@@ -23,15 +23,22 @@ public interface ILegacyStreamClientObserver
 }
 
 /// <summary>
-/// The client end of a spinnaker_proxy TCP stream that stays up: it connects, runs a
+/// The client end of a spinnaker_proxy TCP stream that comes back: it connects, runs a
 /// <see cref="LegacyStreamConnection"/>, and when that ends (server restart, reset, anything) reconnects with
 /// exponential back-off until <see cref="Close"/>. Datagrams queued meanwhile wait in its <see cref="Outbox"/>
 /// (bounded; beyond it they are dropped and counted). The original connected once and died with the connection.
 /// </summary>
 /// <remarks>
+/// <para>
+/// It connects when the outbox holds something to send (a connection made beforehand is used at once): a
+/// client whose application has gone quiet does not reconnect by itself. Against a Python server, which keeps
+/// only its newest connection, an idle client reconnecting on its own would cut off the application in use.
+/// </para>
+/// <para>
 /// Threading: <see cref="RunAsync"/> once (it returns when closed); <see cref="Close"/>,
 /// <see cref="CloseIfStalled"/> and the properties from any thread. The back-off starts again from its minimum
 /// after a connection that lasted at least a second.
+/// </para>
 /// </remarks>
 public sealed class LegacyStreamClient
 {
@@ -106,6 +113,15 @@ public sealed class LegacyStreamClient
                 var socket = Interlocked.Exchange(ref _initial, null);
                 if (socket is null)
                 {
+                    // Connect only when there is something to send: replies only ever answer requests, and an
+                    // idle client that reconnected on its own would, against a Python server (which closes its
+                    // previous connection for every new one), cut off whichever application is active.
+                    while (Outbox.PendingBytes == 0 && !token.IsCancellationRequested)
+                    {
+                        await Outbox.WaitAsync().ConfigureAwait(false);
+                    }
+
+                    token.ThrowIfCancellationRequested();
                     try
                     {
                         socket = await LegacyStreamSockets.ConnectAsync(_server, _options.ConnectTimeout, token).ConfigureAwait(false);

@@ -24,21 +24,23 @@ public class LegacyStreamClientTests
         var client = new LegacyStreamClient((IPEndPoint)listener.LocalEndPoint!, outbox, handler, Fast, observer);
         var run = client.RunAsync();
 
-        using (var first = listener.Accept())
+        Thread.Sleep(50);
+        Assert.Empty(observer.Events); // nothing to send yet: no connection
+        outbox.TryEnqueue([1]);
+        outbox.Wake();
+        using (var first = Accept(listener))
         {
-            first.ReceiveTimeout = (int)Deadline.TotalMilliseconds;
-            outbox.TryEnqueue([1]);
-            outbox.Wake();
             Assert.Equal(new byte[] { 0, 0, 0, 1, 1 }, ReadExactly(first, 5));
             first.Send([0, 0, 0, 2, 0xAB, 0xCD]);
             Assert.True(WaitUntil(() => handler.Frames.Count == 1));
         }
 
         Assert.True(WaitUntil(() => observer.Events.Contains("disconnected PeerClosed")));
+        Thread.Sleep(100); // several back-off periods: a quiet client does not reconnect by itself
+        Assert.Equal(2, observer.Events.Count);
         outbox.TryEnqueue([2]);
         outbox.Wake();
-        using var second = listener.Accept();
-        second.ReceiveTimeout = (int)Deadline.TotalMilliseconds;
+        using var second = Accept(listener);
 
         Assert.Equal(new byte[] { 0, 0, 0, 1, 2 }, ReadExactly(second, 5));
         Assert.Equal(["connected", "disconnected PeerClosed", "reconnected"], observer.Events.ToArray());
@@ -60,7 +62,9 @@ public class LegacyStreamClientTests
         }
 
         var observer = new RecordingObserver();
-        var client = new LegacyStreamClient(closed, new FrameOutbox(), new RecordingHandler(), Fast, observer);
+        var outbox = new FrameOutbox();
+        outbox.TryEnqueue([1]);
+        var client = new LegacyStreamClient(closed, outbox, new RecordingHandler(), Fast, observer);
         var run = client.RunAsync();
 
         Assert.True(WaitUntil(() => observer.Events.Count(e => e == "failed ConnectionRefused") >= 3));
@@ -103,6 +107,15 @@ public class LegacyStreamClientTests
         Assert.InRange(delays[9], 4000, 5000);
         backoff.Reset();
         Assert.InRange(backoff.Next().TotalMilliseconds, 80, 120);
+    }
+
+    /// <summary>Accepts within the deadline (a test must never block without bound).</summary>
+    private static Socket Accept(Socket listener)
+    {
+        var accept = listener.AcceptAsync();
+        Assert.True(accept.Wait(Deadline), "the client did not connect");
+        accept.Result.ReceiveTimeout = (int)Deadline.TotalMilliseconds;
+        return accept.Result;
     }
 
     private static Socket Listen()

@@ -140,12 +140,12 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     /// <summary>Closes every flow and the listener. Call after the loop has stopped.</summary>
     public virtual async ValueTask DisposeAsync()
     {
-        foreach (var flow in _flows.Values)
+        foreach (var (peer, flow) in _flows)
         {
+            _flows.Remove(peer);
             Close(flow, "relay shutting down");
         }
 
-        _flows.Clear();
         Listener.Dispose();
         await WhenFlowsClosedAsync().ConfigureAwait(false);
     }
