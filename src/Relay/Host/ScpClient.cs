@@ -88,6 +88,13 @@ public sealed class ScpClient : IDisposable
     /// <summary>Destination core (default 0, the monitor).</summary>
     public byte Cpu { get; set; }
 
+    /// <summary>The sequence number of the next request (tests start it near the wrap).</summary>
+    internal ushort NextSequence
+    {
+        get => nextSequence;
+        init => nextSequence = value;
+    }
+
     /// <summary>Retransmissions so far (attempts after the first, over all requests).</summary>
     public long Retransmissions { get; private set; }
 

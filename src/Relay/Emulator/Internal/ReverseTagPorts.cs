@@ -50,13 +50,15 @@ internal sealed class ReverseTagPorts : IDisposable
             BufferSize,
             (datagram, sender) =>
             {
-                counters.CountReverseInput(tag.Number);
                 tag.CountOne();
                 if (!SocketAddresses.AreEqual(sender, lastSender))
                 {
+                    // Only a new sender allocates (the tag's endpoint); a steady stream does not.
                     SocketAddresses.Copy(sender, lastSender);
                     tag.Destination = SocketAddresses.ToEndPoint(sender);
                 }
+
+                counters.CountReverseInput(tag.Number);
             },
             string.Create(CultureInfo.InvariantCulture, $"emulator reverse tag {tag.Number}"));
         lock (gate)
