@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Net;
-using FastSpinnRelay.Protocol.Boot;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Emulator.Internal;
 using FastSpinnRelay.Relay.Internal;
@@ -163,7 +162,4 @@ public sealed partial class BoardEmulator : IDisposable
             throw new EmulatorBindException(purpose, endPoint, ex);
         }
     }
-
-    /// <summary>Boot counters by result, for tests: shorthand for <see cref="EmulatorCounters.BootResults"/>.</summary>
-    internal long BootResults(BootAssemblyResult result) => Counters.BootResults(result);
 }
