@@ -63,7 +63,7 @@ public class EmulatorScpBenchmarks
     {
         var tag = _tags.AllocateTransient(Sender, 0);
         var n = _handler.Execute(request, Sender, (byte)tag, _reply);
-        _tags.ReleaseTransient(tag);
+        _tags.ReleaseTransient(tag, 0);
         return n;
     }
 

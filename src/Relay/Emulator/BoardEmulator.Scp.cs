@@ -83,14 +83,14 @@ public sealed partial class BoardEmulator
             if (!delayedReplies.TryEnqueue(replyBuffer.AsSpan(0, length), destination, transient ? tag : -1, now))
             {
                 Counters.CountDrop(ScpDropReason.DelayQueueFull);
-                ReleaseIfTransient(transient, tag);
+                ReleaseIfTransient(transient, tag, now);
             }
 
             return;
         }
 
         Send(replyBuffer.AsSpan(0, length), destination);
-        ReleaseIfTransient(transient, tag);
+        ReleaseIfTransient(transient, tag, now);
     }
 
     private void Send(ReadOnlySpan<byte> reply, SocketAddress destination)
@@ -110,11 +110,11 @@ public sealed partial class BoardEmulator
         }
     }
 
-    private void ReleaseIfTransient(bool transient, int tag)
+    private void ReleaseIfTransient(bool transient, int tag, long allocatedAtTicks)
     {
         if (transient)
         {
-            Tags.ReleaseTransient(tag);
+            Tags.ReleaseTransient(tag, allocatedAtTicks);
         }
     }
 }

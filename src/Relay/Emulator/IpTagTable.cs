@@ -166,6 +166,7 @@ public sealed class IpTagTable
 
             var slot = pool[free];
             slot.InUse = true;
+            slot.AllocatedAtTicks = nowTicks;
             slot.TimeoutCode = TransientTimeoutCode;
             slot.ExpiresAtTicks = nowTicks + TransientLifetimeTicks(TransientTimeoutCode);
             SocketAddresses.Copy(requester, slot.Requester);
@@ -173,14 +174,22 @@ public sealed class IpTagTable
         }
     }
 
-    /// <summary>Frees a transient tag once its one reply has been sent; ignores fixed tags.</summary>
-    public void ReleaseTransient(int tag)
+    /// <summary>
+    /// Frees a transient tag once its one reply has been sent; <paramref name="allocatedAtTicks"/> is the time given
+    /// to <see cref="AllocateTransient"/>, so a tag that lapsed and now carries another request's reply is left
+    /// alone. Ignores fixed tags.
+    /// </summary>
+    public void ReleaseTransient(int tag, long allocatedAtTicks)
     {
         if (tag is >= FixedCount and < Size)
         {
             lock (gate)
             {
-                pool[tag - FixedCount].InUse = false;
+                var slot = pool[tag - FixedCount];
+                if (slot.AllocatedAtTicks == allocatedAtTicks)
+                {
+                    slot.InUse = false;
+                }
             }
         }
     }
@@ -294,6 +303,7 @@ public sealed class IpTagTable
     {
         public bool InUse;
         public int TimeoutCode;
+        public long AllocatedAtTicks;
         public long ExpiresAtTicks;
         public readonly SocketAddress Requester = SocketAddresses.NewBuffer();
     }

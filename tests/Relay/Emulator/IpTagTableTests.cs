@@ -17,7 +17,7 @@ public class IpTagTableTests
 
         Assert.Equal(Enumerable.Range(8, 8), taken);
         Assert.Equal(-1, table.AllocateTransient(Requester, 0));
-        table.ReleaseTransient(11);
+        table.ReleaseTransient(11, 0);
         Assert.Equal(11, table.AllocateTransient(Requester, 0));
         Assert.Equal(8, table.TransientInUse);
     }
@@ -35,6 +35,13 @@ public class IpTagTableTests
 
         Assert.Equal(-1, table.AllocateTransient(Requester, lifetime - 1));
         Assert.Equal(8, table.AllocateTransient(Requester, lifetime));
+
+        // All 8 lapsed together; tag 8 now carries the new request. The lapsed request's late reply must not free it.
+        Assert.Equal(1, table.TransientInUse);
+        table.ReleaseTransient(8, 0);
+        Assert.Equal(1, table.TransientInUse);
+        table.ReleaseTransient(8, lifetime);
+        Assert.Equal(0, table.TransientInUse);
     }
 
     [Fact]

@@ -101,6 +101,6 @@ public class ScpCommandHandlerTests
     {
         var tag = tags.AllocateTransient(Sender, 0);
         handler.Execute(request, Sender, (byte)tag, reply);
-        tags.ReleaseTransient(tag);
+        tags.ReleaseTransient(tag, 0);
     }
 }

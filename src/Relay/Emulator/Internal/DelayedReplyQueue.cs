@@ -44,7 +44,10 @@ internal sealed class DelayedReplyQueue : IDisposable
         thread.Start();
     }
 
-    /// <summary>Queues a reply for <paramref name="destination"/>; false when the queue is full (the caller drops it).</summary>
+    /// <summary>
+    /// Queues a reply for <paramref name="destination"/> whose transient <paramref name="tag"/> (−1 for none) was
+    /// taken at <paramref name="nowTicks"/>; false when the queue is full (the caller drops it and frees the tag).
+    /// </summary>
     public bool TryEnqueue(ReadOnlySpan<byte> reply, SocketAddress destination, int tag, long nowTicks)
     {
         lock (gate)
@@ -59,6 +62,7 @@ internal sealed class DelayedReplyQueue : IDisposable
             slot.Length = reply.Length;
             SocketAddresses.Copy(destination, slot.Destination);
             slot.Tag = tag;
+            slot.AllocatedAtTicks = nowTicks;
             slot.DueTicks = nowTicks + delayTicks;
             count++;
             if (count == 1)
@@ -117,7 +121,7 @@ internal sealed class DelayedReplyQueue : IDisposable
             }
 
             Send(slot);
-            tags.ReleaseTransient(slot.Tag);
+            tags.ReleaseTransient(slot.Tag, slot.AllocatedAtTicks);
             lock (gate)
             {
                 head = (head + 1) % Capacity;
@@ -149,6 +153,7 @@ internal sealed class DelayedReplyQueue : IDisposable
         public readonly SocketAddress Destination = SocketAddresses.NewBuffer();
         public int Length;
         public int Tag;
+        public long AllocatedAtTicks;
         public long DueTicks;
     }
 }
