@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Emulator.Internal;
 using FastSpinnRelay.Relay.Internal;

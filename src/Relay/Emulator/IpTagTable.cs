@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Net;
 using FastSpinnRelay.Protocol.Sdp;
 using FastSpinnRelay.Relay.Internal;
@@ -281,22 +280,7 @@ public sealed class IpTagTable
     /// <summary>A timeout code as 10 ms ticks: 0 for none, else 2^(code−1).</summary>
     private static ushort TimeoutTicks(int code) => code == 0 ? (ushort)0 : (ushort)(1 << (code - 1));
 
-    private static uint EncodeIPv4(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return 0;
-        }
-
-        Span<byte> bytes = stackalloc byte[4];
-        address.TryWriteBytes(bytes, out _);
-        return ScpIpTag.EncodeIPv4(bytes);
-    }
+    private static uint EncodeIPv4(IPAddress address) => IPv4Word.TryEncode(address, out var value) ? value : 0;
 
     /// <summary>One slot of the transient pool, reused for every reply (its address buffer too).</summary>
     private sealed class TransientTag

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using FastSpinnRelay.Protocol.Sdp;
 using FastSpinnRelay.Relay.Internal;
@@ -17,7 +17,7 @@ namespace FastSpinnRelay.Relay.Host;
 /// fails the call. Used by <c>relay demo</c>, tests and the bench against a board, the emulator or a relay.
 /// Not thread-safe: one caller at a time.
 /// </summary>
-public sealed class ScpClient : IDisposable
+public sealed partial class ScpClient : IDisposable
 {
     /// <summary>rig's per-attempt timeout.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(0.5);
@@ -183,89 +183,7 @@ public sealed class ScpClient : IDisposable
         }
     }
 
-    /// <summary>
-    /// IPTAG SET of fixed tag <paramref name="tag"/> (0–7): output through it goes to <paramref name="host"/>:<paramref name="port"/>.
-    /// A null host lets the board use this request's source address. With <paramref name="useSender"/> (and a null
-    /// host) the board takes address <i>and</i> port from this client's socket, as spinnman's live-output listener does.
-    /// <paramref name="strip"/> drops the SDP header from output. Returns the tag number the board confirms.
-    /// </summary>
-    public int SetIpTag(int tag, IPAddress? host, int port, bool strip = false, bool useSender = false)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)port, (uint)ushort.MaxValue, nameof(port));
-        var arg1 = new ScpIpTagArg1(CheckTag(tag), ScpIpTagOperation.Set, Strip: strip, UseSender: useSender).Encode();
-        return (int)ExpectOk(ScpCommand.IpTag, Transact(ScpCommand.IpTag, [arg1, (uint)port, EncodeHost(host)]), 1).Arg1;
-    }
-
-    /// <summary>
-    /// IPTAG SET of a reverse tag: the board listens on UDP <paramref name="receivePort"/> and delivers what arrives
-    /// to chip (<paramref name="x"/>, <paramref name="y"/>) at SDP port/CPU byte <paramref name="portCpu"/>.
-    /// </summary>
-    public int SetReverseIpTag(int tag, int receivePort, byte x, byte y, byte portCpu, bool strip = true)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)receivePort, (uint)ushort.MaxValue, nameof(receivePort));
-        var arg1 = new ScpIpTagArg1(CheckTag(tag), ScpIpTagOperation.Set, portCpu, Strip: strip, Reverse: true).Encode();
-        var arg2 = new ScpReverseTagTarget(x, y, (ushort)receivePort).Encode();
-        return (int)ExpectOk(ScpCommand.IpTag, Transact(ScpCommand.IpTag, [arg1, arg2, 0]), 1).Arg1;
-    }
-
-    /// <summary>IPTAG GET of one tag (0–15): its 32-byte table entry.</summary>
-    public ScpIpTagEntry GetIpTag(int tag)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)tag, (uint)ScpIpTag.TableSize, nameof(tag));
-        var arg1 = new ScpIpTagArg1((byte)tag, ScpIpTagOperation.Get).Encode();
-        var m = ExpectOk(ScpCommand.IpTag, Transact(ScpCommand.IpTag, [arg1, 1, 0]), 0);
-        var error = ScpIpTagEntry.TryRead(m.Data, out var entry);
-        return error == ScpError.None ? entry : throw Malformed(ScpCommand.IpTag, error.ToString());
-    }
-
-    /// <summary>IPTAG CLR: frees tag <paramref name="tag"/> (0–15).</summary>
-    public void ClearIpTag(int tag)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)tag, (uint)ScpIpTag.TableSize, nameof(tag));
-        var arg1 = new ScpIpTagArg1((byte)tag, ScpIpTagOperation.Clear).Encode();
-        ExpectOk(ScpCommand.IpTag, Transact(ScpCommand.IpTag, [arg1, 0, 0]), 0);
-    }
-
-    /// <summary>
-    /// IPTAG TTO: sets the transient-tag timeout code (0–15; 16 or more only asks) and returns the reply's arg1,
-    /// <c>(8 &lt;&lt; 24) | (8 &lt;&lt; 16) | (32 &lt;&lt; 8) | previous_code</c>.
-    /// </summary>
-    public uint SetTransientTagTimeout(int code)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(code);
-        var arg1 = new ScpIpTagArg1(0, ScpIpTagOperation.TransientTimeout).Encode();
-        return ExpectOk(ScpCommand.IpTag, Transact(ScpCommand.IpTag, [arg1, (uint)code, 0]), 1).Arg1;
-    }
-
     public void Dispose() => socket.Dispose();
-
-    private static byte CheckTag(int tag)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)tag, (uint)ScpIpTag.FixedTagCount, nameof(tag));
-        return (byte)tag;
-    }
-
-    private static uint EncodeHost(IPAddress? host)
-    {
-        if (host is null)
-        {
-            return 0;
-        }
-
-        if (host.IsIPv4MappedToIPv6)
-        {
-            host = host.MapToIPv4();
-        }
-
-        if (host.AddressFamily != AddressFamily.InterNetwork)
-        {
-            throw new ArgumentException($"IP tags hold IPv4 addresses only, not {host}", nameof(host));
-        }
-
-        Span<byte> bytes = stackalloc byte[4];
-        host.TryWriteBytes(bytes, out _);
-        return ScpIpTag.EncodeIPv4(bytes);
-    }
 
     /// <summary>Waits up to <see cref="Timeout"/> for the reply to <paramref name="sequence"/>; its length, or 0.</summary>
     private int AwaitReply(ushort sequence)

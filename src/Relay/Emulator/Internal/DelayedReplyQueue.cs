@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using FastSpinnRelay.Protocol.Sdp;
 using FastSpinnRelay.Relay.Internal;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using FastSpinnRelay.Relay.Internal;
 
 namespace FastSpinnRelay.Relay.Emulator.Internal;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using FastSpinnRelay.Protocol.Sdp;
 
 namespace FastSpinnRelay.Relay.Emulator.Internal;
