@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using FastSpinnRelay.Protocol.Eieio;
 using FastSpinnRelay.Protocol.Sdp;
 
 namespace FastSpinnRelay.Relay.Emulator.Internal;
@@ -90,31 +90,30 @@ internal sealed class SpikeSource : IDisposable
     /// </summary>
     public static int WritePacket(Span<byte> destination, uint sequence, int keyCount, int population)
     {
-        WriteEieioHeader(destination, keyCount);
-        var keys = destination[EieioHeaderLength..];
-        BinaryPrimitives.WriteUInt32LittleEndian(keys, sequence);
+        if (!EieioDataWriter.TryCreate(destination, Format, out var writer) || !writer.TryAddKey(sequence))
+        {
+            CallerBugDestinationTooSmall(destination.Length, keyCount);
+        }
+
         var first = (ulong)sequence * (ulong)(keyCount - 1);
         for (var i = 1; i < keyCount; i++)
         {
             var neuron = (uint)((first + (ulong)(i - 1)) % (ulong)population);
-            BinaryPrimitives.WriteUInt32LittleEndian(keys[(i * sizeof(uint))..], PopulationBaseKey | neuron);
+            if (!writer.TryAddKey(PopulationBaseKey | neuron))
+            {
+                CallerBugDestinationTooSmall(destination.Length, keyCount);
+            }
         }
 
-        return EieioHeaderLength + (keyCount * sizeof(uint));
+        return writer.Length;
     }
 
-    /// <summary>
-    /// The 2-byte EIEIO data header for <paramref name="count"/> 32-bit keys: type 2 (32-bit keys), no prefix,
-    /// no payload, no timestamp. On the wire byte 0 = count and byte 1 = type &lt;&lt; 2 = 0x08 (the LE u16
-    /// <c>type &lt;&lt; 10 | count</c>, docs/protocols.md §6.1). To be replaced by the shared writer in
-    /// src/Protocol/Eieio once it is merged.
-    /// </summary>
-    private static void WriteEieioHeader(Span<byte> destination, int count)
-    {
-        const byte Type32BitKeys = 2;
-        destination[0] = (byte)count;
-        destination[1] = Type32BitKeys << 2;
-    }
+    /// <summary>Type 2 (32-bit keys), no prefix, no payload, no timestamp: what a live packet gatherer emits.</summary>
+    private static readonly EieioDataFormat Format = new(EieioType.Key32);
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void CallerBugDestinationTooSmall(int length, int keyCount) =>
+        throw new ArgumentException($"a {keyCount}-key spike packet does not fit in {length} bytes", "destination");
 
     private void Run()
     {
