@@ -19,6 +19,7 @@ public static class RelayCommandLine
         var root = new RootCommand(
             "relay: a fast, safe relay for SpiNNaker boards (SCP, boot, EIEIO). " +
             "Run `relay demo` to see it work against the built-in board emulator.");
+        root.Subcommands.Add(new DemoCommand().Create());
         root.Subcommands.Add(EmulateCommand.Create());
         return root;
     }
@@ -54,7 +55,7 @@ public static class RelayCommandLine
                 return (int)ExitCode.Usage;
             }
 
-            return await parse.InvokeAsync(new InvocationConfiguration(), cts.Token).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token).ConfigureAwait(false);
         }
         catch (RelayToolException ex)
         {
