@@ -159,7 +159,7 @@ public sealed class ClassicCommands
             {
                 throw new RelayToolException(ExitCode.Usage, isServer
                     ? "-s/--server and -c/--client exclude each other; choose one"
-                    : "choose a mode: `relay server BOARD`, `relay client PROXY_HOST` (or -s/-c as with spinnaker_proxy); see relay --help");
+                    : "choose a mode: `relay server BOARD`, `relay client PROXY_HOST` (or -s/-c as with spinnaker_proxy), `relay emulate`, `relay demo`; see relay --help");
             }
 
             var role = isServer ? ClassicRole.Server : ClassicRole.Client;

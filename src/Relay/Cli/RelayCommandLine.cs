@@ -19,6 +19,8 @@ public static class RelayCommandLine
         var root = new RootCommand(
             "relay: a fast, safe relay for SpiNNaker boards (SCP, boot, EIEIO). " +
             "Run `relay demo` to see it work against the built-in board emulator.");
+        root.Subcommands.Add(new DemoCommand().Create());
+        root.Subcommands.Add(EmulateCommand.Create());
         var classic = new ClassicCommands();
         root.Subcommands.Add(classic.CreateServer());
         root.Subcommands.Add(classic.CreateClient());
@@ -57,10 +59,7 @@ public static class RelayCommandLine
                 return (int)ExitCode.Usage;
             }
 
-            // Tool errors (RelayToolException) must reach the catch below as one line and their own exit code,
-            // not System.CommandLine's default handler (a stack trace and exit code 1).
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token)
-                .ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token).ConfigureAwait(false);
         }
         catch (RelayToolException ex)
         {
