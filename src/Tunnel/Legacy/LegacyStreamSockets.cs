@@ -50,7 +50,7 @@ public static class LegacyStreamSockets
                 socket.DualMode = true;
             }
 
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AllowRebindOverTimeWait(socket);
             socket.Bind(endPoint);
             socket.Listen(backlog);
             return socket;
@@ -59,6 +59,25 @@ public static class LegacyStreamSockets
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Sets SO_REUSEADDR alone. <see cref="SocketOptionName.ReuseAddress"/> would also set SO_REUSEPORT on Linux,
+    /// letting a second relay listen on the same port and take half the connections; a port in use must stay an
+    /// error. Windows needs nothing (it lets a listener bind over TIME_WAIT already).
+    /// </summary>
+    private static void AllowRebindOverTimeWait(Socket socket)
+    {
+        var (level, name) = OperatingSystem.IsLinux() ? (1, 2)
+            : OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? (0xFFFF, 4)
+            : (0, 0);
+        if (name != 0)
+        {
+            Span<byte> on = stackalloc byte[sizeof(int)];
+            var one = 1;
+            System.Runtime.InteropServices.MemoryMarshal.Write(on, in one);
+            socket.SetRawSocketOption(level, name, on);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using FastSpinnRelay.Relay.Cli;
 using static FastSpinnRelay.Relay.Tests.Classic.ClassicTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Classic;
@@ -241,6 +242,21 @@ public class ClassicUdpTests
             return app.Receive(TimeSpan.FromMilliseconds(50)) is { } reply && reply.AsSpan().SequenceEqual("again"u8);
         }));
         Assert.Equal(1, client.Scp.GetCounters().FlowsOpened);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_port_already_in_use_is_one_network_error_naming_it(bool viaTcp)
+    {
+        using var board = new EchoBoard();
+        await using var first = await StartAsync(ServerOptions(board) with { ScpViaTcp = viaTcp });
+        var taken = first.Scp.ListenEndPoint.Port;
+
+        var error = await Assert.ThrowsAsync<RelayToolException>(() => StartAsync(ServerOptions(board) with { ScpViaTcp = viaTcp, ScpTunnelPort = taken }));
+
+        Assert.Equal(ExitCode.Network, error.Code);
+        Assert.Contains($"cannot listen for scp on {(viaTcp ? "TCP" : "UDP")} 127.0.0.1:{taken}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
