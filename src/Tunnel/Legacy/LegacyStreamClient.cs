@@ -177,14 +177,10 @@ public sealed class LegacyStreamClient
     public void Close()
     {
         Outbox.Close();
-        try
-        {
-            _closing.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already closed.
-        }
+
+        // Cancel on the thread pool: a caller such as a UDP loop must not end up running the connect or delay
+        // continuations inline.
+        _ = _closing.CancelAsync();
 
         Volatile.Read(ref _current)?.Close();
         if (Volatile.Read(ref _started) == 0)
