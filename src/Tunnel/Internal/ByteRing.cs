@@ -36,6 +36,11 @@ internal sealed class ByteRing<TLayout>
     /// <summary>Offset of the oldest record (meaningful when <see cref="Count"/> &gt; 0).</summary>
     public int Head => _head;
 
+    /// <summary>True when <see cref="TryAppend"/> of <paramref name="length"/> bytes would succeed now.</summary>
+    public bool CanAppend(int length) =>
+        length > 0 && length <= _buffer.Length
+        && (_wrapEnd >= 0 ? _head - _tail >= length : _buffer.Length - _tail >= length || _head >= length || Count == 0);
+
     /// <summary>
     /// Reserves <paramref name="length"/> contiguous bytes at the tail as a new record, at <paramref name="offset"/>;
     /// false when they do not fit. The caller writes the record (see <see cref="Space"/>) before anything else reads it.

@@ -44,8 +44,11 @@ internal sealed class ReplayBuffer
     /// <summary>Bytes held (unacknowledged frames).</summary>
     public int UsedBytes => _ring.UsedBytes;
 
-    /// <summary>True when a frame of <paramref name="frameLength"/> bytes may be appended by a user send now.</summary>
-    public bool HasRoomFor(int frameLength) => _ring.UsedBytes + frameLength <= _userLimit;
+    /// <summary>
+    /// True when a user send of a <paramref name="frameLength"/>-byte frame would succeed now: within the user limit,
+    /// and contiguous room in the ring (so a waiter woken by an ack never spins on a fragmented ring).
+    /// </summary>
+    public bool HasRoomFor(int frameLength) => _ring.UsedBytes + frameLength <= _userLimit && _ring.CanAppend(frameLength);
 
     /// <summary>
     /// Reserves a frame of <paramref name="frameLength"/> bytes and gives it the next sequence number; the caller
@@ -55,7 +58,7 @@ internal sealed class ReplayBuffer
     {
         frame = default;
         sequence = NextSequence;
-        if (!useReserve && !HasRoomFor(frameLength))
+        if (!useReserve && _ring.UsedBytes + frameLength > _userLimit)
         {
             return false;
         }

@@ -102,7 +102,6 @@ public class ResumeTests
         Assert.Equal(up, toServer.Datagrams);
         Assert.Equal(down, fromServer.Datagrams);
         Assert.Equal(11, pair.Client.Handshakes);
-        Assert.True(pair.Client.Session.GetCounters().ReliableFramesRetransmitted + pair.ServerSession.GetCounters().ReliableFramesRetransmitted > 0);
     }
 
     private static async Task SendAll(TunnelChannel channel, byte[][] datagrams)
