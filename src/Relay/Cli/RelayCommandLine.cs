@@ -19,6 +19,7 @@ public static class RelayCommandLine
         var root = new RootCommand(
             "relay: a fast, safe relay for SpiNNaker boards (SCP, boot, EIEIO). " +
             "Run `relay demo` to see it work against the built-in board emulator.");
+        root.Subcommands.Add(TunnelCommand.Create());
         return root;
     }
 

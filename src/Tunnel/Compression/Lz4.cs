@@ -24,11 +24,21 @@ public static unsafe partial class Lz4
     private const string LibraryName = "lz4";
 
     private static readonly Lazy<bool> Available = new(Probe);
+    private static string? _loadedFrom;
 
     static Lz4() => NativeLibrary.SetDllImportResolver(typeof(Lz4).Assembly, Resolve);
 
     /// <summary>True when liblz4 is loaded (checked once, on first use).</summary>
     public static bool IsAvailable => Available.Value;
+
+    /// <summary>liblz4's version as "major.minor.release", or null when it is not available.</summary>
+    public static string? Version => IsAvailable ? FormatVersion(NativeVersionNumber()) : null;
+
+    /// <summary>
+    /// Where liblz4 came from: the shared library the resolver loaded at run time (JIT runs), or null when the calls
+    /// are bound directly (the native AOT binary, which links liblz4.a) or liblz4 is not available.
+    /// </summary>
+    public static string? LoadedFrom => IsAvailable ? Volatile.Read(ref _loadedFrom) : null;
 
     /// <summary>Largest block <see cref="TryCompress"/> can produce for <paramref name="sourceLength"/> bytes (LZ4_compressBound).</summary>
     public static int CompressBound(int sourceLength) => NativeCompressBound(sourceLength);
@@ -100,6 +110,9 @@ public static unsafe partial class Lz4
         }
     }
 
+    private static string FormatVersion(int number) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{number / 10000}.{number / 100 % 100}.{number % 100}");
+
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != LibraryName)
@@ -111,6 +124,7 @@ public static unsafe partial class Lz4
         {
             if (NativeLibrary.TryLoad(candidate, assembly, searchPath, out IntPtr handle))
             {
+                Volatile.Write(ref _loadedFrom, candidate);
                 return handle;
             }
         }
