@@ -171,6 +171,12 @@ public sealed class TunnelClient : IAsyncDisposable
         }
 
         runner.Start();
+        if (_stop.IsCancellationRequested)
+        {
+            // DisposeAsync may have looked for a connection to close just before this one was attached.
+            runner.Fail(TunnelCloseReason.LocalShutdown, TunnelErrorCode.Shutdown, "client shutting down");
+        }
+
         Interlocked.Increment(ref _handshakes);
         if (_options.Log.IsEnabled(TunnelLogLevel.Info))
         {

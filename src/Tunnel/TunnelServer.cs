@@ -244,6 +244,12 @@ public sealed class TunnelServer : IAsyncDisposable
             var runner = new TunnelConnectionRunner(session, connection);
             session.Attach(runner);
             runner.Start();
+            if (_stop.IsCancellationRequested)
+            {
+                // DisposeAsync may have closed the sessions' connections just before this one was attached.
+                runner.Fail(TunnelCloseReason.LocalShutdown, TunnelErrorCode.Shutdown, "server shutting down");
+            }
+
             Interlocked.Increment(ref _accepted);
             Log(TunnelLogLevel.Info, $"tunnel: {connection.RemoteDescription} {session}: {(resumed ? "resumed" : "new session")}, peer expects {peerNext}");
             return runner;

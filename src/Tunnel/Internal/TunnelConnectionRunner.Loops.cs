@@ -107,9 +107,10 @@ internal sealed partial class TunnelConnectionRunner
                     return Failed(TunnelCloseReason.PeerClosed, null);
                 }
 
-                if (flushed.IsCanceled && !Closing)
+                if (flushed.IsCanceled)
                 {
-                    return Failed(TunnelCloseReason.Aborted, null);
+                    // Aborted: the transport is being cut, so do not try to write an ERROR into it.
+                    return Closing ? Reason : Failed(TunnelCloseReason.Aborted, null);
                 }
             }
         }

@@ -62,7 +62,15 @@ internal sealed partial class TunnelConnectionRunner
         _errorToSend = code;
         _detail = detail;
         Volatile.Write(ref _closing, 1);
-        _connection.Transport.Input.CancelPendingRead();
+        try
+        {
+            _connection.Transport.Input.CancelPendingRead();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // the connection is already being disposed: nothing left to wake
+        }
+
         _session.Signal.Set();
         return true;
     }
