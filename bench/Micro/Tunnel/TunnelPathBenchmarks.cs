@@ -26,7 +26,9 @@ public class TunnelPathBenchmarks
     private TunnelClient _client = null!;
     private TunnelChannel _live = null!;
     private TunnelChannel _reliable = null!;
+    private TunnelChannel _echoed = null!;
     private CountingAcceptor _board = null!;
+    private readonly CountingHandler _replies = new();
 
     /// <summary>Whether batches are LZ4-compressed (both ends offer it) or not.</summary>
     [Params(false, true)]
@@ -50,12 +52,14 @@ public class TunnelPathBenchmarks
         _client.WhenConnectedAsync().Wait(TimeSpan.FromSeconds(30));
         _live = _client.Session.OpenChannel(TunnelChannelKind.EieioOutput, TunnelTarget.Default, NoReplies.Instance);
         _reliable = _client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, NoReplies.Instance);
+        _echoed = _client.Session.OpenChannel(TunnelChannelKind.EieioInput, TunnelTarget.Default, _replies);
 
         SetupCheck.That(_client.Session.IsConnected);
         SetupCheck.That(!Compress || Lz4.IsAvailable);
         SetupCheck.That(SpikesThroughLatestClass() == Datagrams);
         SetupCheck.That(ScpThroughReliableClass() == Datagrams);
         SetupCheck.That(_server.Sessions[0].GetCounters().LatestDatagramsDropped == 0);
+        SetupCheck.That(OneDatagramThereAndBack() == 1);
         SetupCheck.That(!Compress || _client.Session.GetCounters().BatchesCompressed > 0);
     }
 
@@ -96,6 +100,18 @@ public class TunnelPathBenchmarks
         return _board.WaitForAll();
     }
 
+    /// <summary>
+    /// One lone datagram to the server and its echo back, at a low rate: what batching adds when there is nothing to
+    /// batch (two crossings, each a wake-up of the send loop and of the peer's receive loop).
+    /// </summary>
+    [Benchmark]
+    public int OneDatagramThereAndBack()
+    {
+        _replies.Expect(1);
+        _echoed.TrySend(_scp);
+        return _replies.WaitForAll();
+    }
+
     private static byte[] SpikePacket(int sequence)
     {
         var packet = new byte[2 + (64 * 4)];
@@ -110,14 +126,25 @@ public class TunnelPathBenchmarks
         return packet;
     }
 
-    /// <summary>The board side: counts datagrams on every channel and wakes the benchmark when the expected number is in.</summary>
-    private sealed class CountingAcceptor : ITunnelChannelAcceptor, ITunnelChannelHandler
+    /// <summary>The board side: counts datagrams on the SCP and live channels, echoes live input back.</summary>
+    private sealed class CountingAcceptor : ITunnelChannelAcceptor
+    {
+        private readonly CountingHandler _counter = new();
+
+        public ITunnelChannelHandler? OnChannelOpening(TunnelChannel channel) =>
+            channel.Kind == TunnelChannelKind.EieioInput ? Echo.Instance : _counter;
+
+        public void Expect(int count) => _counter.Expect(count);
+
+        public int WaitForAll() => _counter.WaitForAll();
+    }
+
+    /// <summary>Counts datagrams and wakes the benchmark when the expected number is in.</summary>
+    private sealed class CountingHandler : ITunnelChannelHandler
     {
         private readonly ManualResetEventSlim _done = new(false);
         private int _expected;
         private int _count;
-
-        public ITunnelChannelHandler? OnChannelOpening(TunnelChannel channel) => this;
 
         public void Expect(int count)
         {
@@ -143,6 +170,17 @@ public class TunnelPathBenchmarks
                 _done.Set();
             }
         }
+
+        public void OnClosed(TunnelChannel channel, TunnelErrorCode code)
+        {
+        }
+    }
+
+    private sealed class Echo : ITunnelChannelHandler
+    {
+        public static readonly Echo Instance = new();
+
+        public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds) => channel.TrySend(datagram);
 
         public void OnClosed(TunnelChannel channel, TunnelErrorCode code)
         {
