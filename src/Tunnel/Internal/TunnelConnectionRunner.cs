@@ -162,7 +162,7 @@ internal sealed partial class TunnelConnectionRunner
         if (_options.Log.IsEnabled(level))
         {
             string detail = _detail is null ? "" : $" ({_detail})";
-            string after = _session.IsClosed ? "" : "; the session stays resumable";
+            string after = _session.IsClosed || reason == TunnelCloseReason.LocalShutdown ? "" : "; the session stays resumable";
             _options.Log.Write(level, $"{Remote} {_session}: connection closed: {reason}{detail}{after}");
         }
     }

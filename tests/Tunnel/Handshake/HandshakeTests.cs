@@ -202,6 +202,26 @@ public class HandshakeTests
         Assert.Single(pair.Server.Sessions);
     }
 
+    [Fact]
+    public async Task A_peer_stalling_its_TLS_handshake_does_not_hold_up_other_clients()
+    {
+        using var certificate = TunnelCertificates.CreateSelfSigned("relay.test");
+        await using var listener = new TcpTunnelListener(new IPEndPoint(IPAddress.Loopback, 0), new TunnelTlsServerOptions { Certificate = certificate })
+        {
+            TlsHandshakeTimeout = TimeSpan.FromMinutes(5),
+        };
+        using var staller = new System.Net.Sockets.TcpClient();
+        await staller.ConnectAsync(IPAddress.Loopback, listener.LocalEndPoint.Port); // connects, never speaks TLS
+        var connector = new TcpTunnelConnector("127.0.0.1", listener.LocalEndPoint.Port, new TunnelTlsClientOptions
+        {
+            TargetHost = "relay.test",
+            PinnedServerCertificate = TunnelCertificates.Fingerprint(certificate),
+        });
+
+        await using TunnelPair pair = await TunnelPair.StartAsync(listener, connector); // waits (bounded) for the connection
+        Assert.Single(pair.Server.Sessions);
+    }
+
     /// <summary>A started server (no client) and a hand-driven peer connected to it.</summary>
     private static async Task<(TunnelPair Pair, RawPeer Peer)> ServerAndRawPeer(TunnelServerOptions? options = null, TestLog? log = null)
     {
