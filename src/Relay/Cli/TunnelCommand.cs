@@ -51,8 +51,7 @@ public static class TunnelCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"relay: cannot write the key to {file.FullName}: {ex.Message}");
-            return (int)ExitCode.Usage;
+            throw new RelayToolException(ExitCode.Usage, $"cannot write the key to {file.FullName}: {ex.Message}");
         }
 
         output.WriteLine($"wrote a new tunnel key to {file.FullName} (fingerprint {key.Fingerprint()}); copy it to the other end over a safe channel");
