@@ -58,6 +58,8 @@ public class SpallocJobLifecycleTests
 
         // A long poll returns when the state changes.
         var wait = bob.JsonAsync(second + "?wait=true");
+        var secondJob = server.Server.Jobs.Find(int.Parse(second.Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture))!;
+        Assert.True(Loopback.WaitUntil(() => Volatile.Read(ref secondJob.Waiters) == 1));
         Assert.Equal(HttpStatusCode.NoContent, await alice.DeleteAsync(first, "done"));
         Assert.Equal("READY", (await wait.WaitAsync(Loopback.Limit)).GetProperty("state").GetString());
 

@@ -23,6 +23,7 @@ internal sealed class ProxyClient : IAsyncDisposable
     private Task? _reader;
     private uint _nextCorrelation = 100;
     private int _disposed;
+    private volatile TaskCompletionSource? _paused;
 
     private ProxyClient(ClientWebSocket ws) => _ws = ws;
 
@@ -87,6 +88,11 @@ internal sealed class ProxyClient : IAsyncDisposable
     }
 
     public void StartReading() => _reader ??= Task.Run(ReadLoopAsync);
+
+    /// <summary>Stops taking frames off the websocket (after the one being read), as a client that stopped reading would.</summary>
+    public void PauseReading() => _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ResumeReading() => _paused?.TrySetResult();
 
     public async Task SendAsync(byte[] frame, WebSocketMessageType type = WebSocketMessageType.Binary)
     {
@@ -221,6 +227,12 @@ internal sealed class ProxyClient : IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
+                if (_paused is { } paused)
+                {
+                    await paused.Task.WaitAsync(_stop.Token);
+                    _paused = null;
+                }
+
                 var filled = 0;
                 ValueWebSocketReceiveResult result;
                 do

@@ -30,6 +30,9 @@ internal sealed class Job(int id, string owner, BoardRequest request, TimeSpan k
 
     public string? Reason { get; private set; }
 
+    /// <summary>Requests waiting for a change now (<c>?wait=true</c>); for tests and diagnostics.</summary>
+    public int Waiters;
+
     /// <summary>Completes at the next state change (for <c>?wait=true</c>).</summary>
     public Task Changed => Volatile.Read(ref _changed).Task;
 

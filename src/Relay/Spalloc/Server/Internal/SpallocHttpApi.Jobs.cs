@@ -79,13 +79,22 @@ internal sealed partial class SpallocHttpApi
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             timeout.CancelAfter(LongPollLimit);
+            var changed = job.Changed;
+            Interlocked.Increment(ref job.Waiters);
             try
             {
-                await job.Changed.WaitAsync(timeout.Token).ConfigureAwait(false);
+                if (_jobs.Snapshot(job).State == snapshot.State)
+                {
+                    await changed.WaitAsync(timeout.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
             {
                 // No change within the limit: answer with the state as it is.
+            }
+            finally
+            {
+                Interlocked.Decrement(ref job.Waiters);
             }
 
             snapshot = _jobs.Snapshot(job);
