@@ -44,6 +44,7 @@ internal sealed class ProxyClient : IAsyncDisposable
         using var handler = new SocketsHttpHandler
         {
             CookieContainer = cookies ?? new CookieContainer(),
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },   // the TLS test's self-signed certificate
             ConnectCallback = async (context, ct) =>
             {
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

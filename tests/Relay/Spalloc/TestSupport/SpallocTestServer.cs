@@ -33,6 +33,9 @@ internal sealed class SpallocTestServer : IAsyncDisposable
 
     public Uri BaseUri => Server.BaseUri;
 
+    /// <summary>Users and tokens every test server knows (hashed with the fewest iterations allowed, to keep tests quick).</summary>
+    public static IReadOnlyList<SpallocUser> KnownUsers => Users.Value;
+
     /// <summary>Starts a server whose machine has <paramref name="triads"/> boards (all at 127.0.0.1), in the given order.</summary>
     public static async Task<SpallocTestServer> StartAsync(
         (int X, int Y, int Z)[]? triads = null, Func<SpallocServerOptions, SpallocServerOptions>? options = null)
