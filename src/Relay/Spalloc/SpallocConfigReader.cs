@@ -117,6 +117,7 @@ public static class SpallocConfigReader
         }
 
         var boards = new List<SpallocBoard>();
+        var indexed = new List<(int Index, SpallocBoard Board)>();
         if (dto.Boards is null || dto.Boards.Count == 0)
         {
             problems.Add("machine.boards: must list at least one board");
@@ -127,8 +128,9 @@ public static class SpallocConfigReader
             {
                 if (ReadBoard(problems, $"machine.boards[{i}]", dto.Boards[i]) is { } board)
                 {
-                    CheckUnique(problems, $"machine.boards[{i}]", board, boards);
+                    CheckUnique(problems, $"machine.boards[{i}]", board, indexed);
                     boards.Add(board);
+                    indexed.Add((i, board));
                 }
             }
         }
@@ -144,8 +146,8 @@ public static class SpallocConfigReader
             return null;
         }
 
-        var before = problems.Count;
         Unknown(problems, at, dto.Unknown);
+        var before = problems.Count;
         (int X, int Y, int Z)? triad = null;
         if (dto.Triad is { } t)
         {
@@ -215,11 +217,10 @@ public static class SpallocConfigReader
         return new SpallocBoard(board.X, board.Y, board.Z, chipX, chipY, address, physical);
     }
 
-    private static void CheckUnique(List<string> problems, string at, SpallocBoard board, List<SpallocBoard> earlier)
+    private static void CheckUnique(List<string> problems, string at, SpallocBoard board, List<(int Index, SpallocBoard Board)> earlier)
     {
-        for (var j = 0; j < earlier.Count; j++)
+        foreach (var (j, other) in earlier)
         {
-            var other = earlier[j];
             if ((other.X, other.Y, other.Z) == (board.X, board.Y, board.Z))
             {
                 problems.Add($"{at}: triad [{board.X}, {board.Y}, {board.Z}] is also machine.boards[{j}]");
@@ -235,6 +236,7 @@ public static class SpallocConfigReader
     private static List<SpallocUser> ReadUsers(List<string> problems, List<UserDto?>? dtos)
     {
         var users = new List<SpallocUser>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         if (dtos is null || dtos.Count == 0)
         {
             problems.Add("users: must list at least one user");
@@ -256,7 +258,7 @@ public static class SpallocConfigReader
             {
                 problems.Add($"{at}.name: must be 1-64 characters without spaces or control characters");
             }
-            else if (users.Any(u => u.Name == name))
+            else if (!names.Add(name))
             {
                 problems.Add($"{at}.name: '{name}' is listed twice");
             }
