@@ -26,8 +26,12 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
     /// <summary>The CSRF header name announced in the service description (as the Java service and client use).</summary>
     public const string CsrfHeader = "X-CSRF-TOKEN";
 
+    /// <summary>Most sessions without a user (login forms not yet submitted) held at once, so anonymous requests cannot push out logged-in users.</summary>
+    public const int MaxAnonymous = 1_000;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private int _anonymous;
 
     public int Count
     {
@@ -46,13 +50,20 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
         var session = new Session(NewSecret(), user, NewSecret(), now);
         lock (_gate)
         {
-            if (_sessions.Count >= SpallocServerOptions.MaxSessions)
+            if (user is null && _anonymous >= MaxAnonymous)
             {
-                var oldest = _sessions.Values.MinBy(s => s.LastUsed)!;
-                _sessions.Remove(oldest.Id);
+                RemoveLocked(_sessions.Values.Where(s => s.User is null).MinBy(s => s.LastUsed)!);
+            }
+            else if (_sessions.Count >= SpallocServerOptions.MaxSessions)
+            {
+                RemoveLocked(_sessions.Values.MinBy(s => s.LastUsed)!);
             }
 
             _sessions[session.Id] = session;
+            if (user is null)
+            {
+                _anonymous++;
+            }
         }
 
         return session;
@@ -76,7 +87,7 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
 
             if (now - session.LastUsed > idleTimeout)
             {
-                _sessions.Remove(id);
+                RemoveLocked(session);
                 return null;
             }
 
@@ -89,7 +100,7 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
     {
         lock (_gate)
         {
-            _sessions.Remove(session.Id);
+            RemoveLocked(session);
         }
     }
 
@@ -99,13 +110,21 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            var idle = _sessions.Values.Where(s => now - s.LastUsed > idleTimeout).Select(s => s.Id).ToList();
-            foreach (var id in idle)
+            var idle = _sessions.Values.Where(s => now - s.LastUsed > idleTimeout).ToList();
+            foreach (var session in idle)
             {
-                _sessions.Remove(id);
+                RemoveLocked(session);
             }
 
             return idle.Count;
+        }
+    }
+
+    private void RemoveLocked(Session session)
+    {
+        if (_sessions.Remove(session.Id) && session.User is null)
+        {
+            _anonymous--;
         }
     }
 
