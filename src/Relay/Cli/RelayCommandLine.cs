@@ -21,6 +21,8 @@ public static class RelayCommandLine
             "Run `relay demo` to see it work against the built-in board emulator.");
         root.Subcommands.Add(new DemoCommand().Create());
         root.Subcommands.Add(EmulateCommand.Create());
+        root.Subcommands.Add(TunnelCommand.Create());
+        root.Subcommands.Add(SpallocCommand.Create());
         var classic = new ClassicCommands();
         root.Subcommands.Add(classic.CreateServer());
         root.Subcommands.Add(classic.CreateClient());

@@ -1,5 +1,5 @@
 using FastSpinnRelay.Protocol.Framing;
-using FastSpinnRelay.Tunnel.Legacy.Internal;
+using FastSpinnRelay.Tunnel.Internal;
 
 namespace FastSpinnRelay.Tunnel.Legacy;
 
