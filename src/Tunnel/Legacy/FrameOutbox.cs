@@ -1,5 +1,4 @@
 using FastSpinnRelay.Protocol.Framing;
-using FastSpinnRelay.Tunnel.Internal;
 
 namespace FastSpinnRelay.Tunnel.Legacy;
 
