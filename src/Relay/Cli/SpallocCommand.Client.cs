@@ -33,7 +33,7 @@ public static partial class SpallocCommand
             await c.DestroyAsync(job, "destroyed by relay spalloc destroy", ct).ConfigureAwait(false);
             Console.Out.WriteLine($"{job}: destroyed");
         }));
-        // connect: step 2
+        command.Subcommands.Add(new ConnectVerb().Command);
     }
 
     private static async Task WaitAsync(SpallocClient client, Uri job, ClientOptions options, CancellationToken cancellationToken)
