@@ -99,12 +99,11 @@ public static partial class SpallocCommand
     /// <summary>The options every client verb has: the service, credentials and time limits.</summary>
     internal sealed class ClientOptions
     {
-        private readonly Option<Uri> _service = new("--service")
+        private readonly Option<Uri?> _service = new("--service")
         {
             Description = "The Spalloc service's base URL, e.g. https://spalloc.example.org/spalloc/ (may hold user:pass@; default: $SPALLOC_URL).",
             HelpName = "URL",
             CustomParser = ParseService,
-            DefaultValueFactory = ParseService,
         };
 
         private readonly Option<string?> _user = new("--user") { Description = $"User name for the login form (default: ${SpallocCredentials.UserVariable}).", HelpName = "NAME" };
@@ -155,7 +154,7 @@ public static partial class SpallocCommand
         }
 
         public ClientSettings Settings(ParseResult parse) => new(
-            parse.GetValue(_service)!,
+            parse.GetValue(_service) ?? ServiceFromEnvironment(),
             parse.GetValue(_user),
             parse.GetValue(_password),
             parse.GetValue(_token),
@@ -172,18 +171,28 @@ public static partial class SpallocCommand
             return this;
         }
 
-        private static Uri ParseService(ArgumentResult result)
+        private static Uri? ParseService(ArgumentResult result)
         {
-            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : Environment.GetEnvironmentVariable("SPALLOC_URL");
-            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
+            if (TryParseService(text, out var uri))
             {
                 return uri;
             }
 
-            result.AddError(text is null
-                ? "--service URL is required (or set SPALLOC_URL), e.g. https://spalloc.example.org/spalloc/"
-                : $"'{Log.Escape(text, 80)}' is not an http:// or https:// URL for --service");
-            return new Uri("http://invalid/");
+            result.AddError($"'{Log.Escape(text, 80)}' is not an http:// or https:// URL for --service");
+            return null;
         }
+
+        private static Uri ServiceFromEnvironment()
+        {
+            var text = Environment.GetEnvironmentVariable("SPALLOC_URL");
+            return text is null
+                ? throw new RelayToolException(ExitCode.Usage, "--service URL is required (or set SPALLOC_URL), e.g. https://spalloc.example.org/spalloc/")
+                : TryParseService(text, out var uri) ? uri
+                : throw new RelayToolException(ExitCode.Usage, $"SPALLOC_URL '{Log.Escape(text, 80)}' is not an http:// or https:// URL");
+        }
+
+        private static bool TryParseService(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
+            Uri.TryCreate(text, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https";
     }
 }

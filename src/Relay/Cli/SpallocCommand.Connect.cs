@@ -130,6 +130,17 @@ public static partial class SpallocCommand
                 Command.Options.Add(option);
             }
 
+            foreach (var port in new[] { _scpPort, _bootPort })
+            {
+                port.Validators.Add(r =>
+                {
+                    if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+                    {
+                        r.AddError($"{r.Option.Name} must be 1-65535");
+                    }
+                });
+            }
+
             _liveTag.Validators.Add(r =>
             {
                 if (r.GetValueOrDefault<int?>() is < 0 or > 7)
@@ -148,7 +159,7 @@ public static partial class SpallocCommand
                     LiveTag = parse.GetValue(_liveTag),
                     LiveInputs = parse.GetValue(_liveInput) ?? [],
                     KeepaliveInterval = parse.GetValue(_keepalive),
-                    Proxy = new SpallocProxyOptions { CallTimeout = parse.GetValue(_callTimeout), Insecure = _client.Settings(parse).Insecure },
+                    Proxy = new SpallocProxyOptions { CallTimeout = parse.GetValue(_callTimeout) },
                 };
                 var wait = _client.WithWait(parse).WaitTimeout;
                 return RunClientAsync(_client.Settings(parse), async (client, token) =>

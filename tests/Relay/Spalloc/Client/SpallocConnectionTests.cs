@@ -142,6 +142,40 @@ public class SpallocConnectionTests
         }
     }
 
+    [Fact]
+    public async Task The_connect_verb_writes_the_ports_file_serves_scp_and_ends_when_the_job_is_destroyed()
+    {
+        using var emulator = new BoardEmulator(Loopback.Board());
+        await using var server = await SpallocTestServer.StartAsync();
+        using var client = new SpallocClient(server.BaseUri, new SpallocCredentials(null, null, SpallocTestServer.AliceToken), new SpallocClientOptions { RequestTimeout = Loopback.Limit });
+        var job = await client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 });
+        var portsFile = Path.Combine(Path.GetTempPath(), $"spalloc-ports-{Guid.NewGuid():N}.json");
+        try
+        {
+            var run = Task.Run(() => FastSpinnRelay.Relay.Cli.RelayCommandLine.InvokeAsync(
+            [
+                "spalloc", "connect", job.ToString(), "--service", server.BaseUri.ToString(), "--token", SpallocTestServer.AliceToken,
+                "--ports-file", portsFile, "--board-scp-port", emulator.ScpEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--board-boot-port", emulator.BootEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ]));
+            Assert.True(Loopback.WaitUntil(() => File.Exists(portsFile) && new FileInfo(portsFile).Length > 0 || run.IsCompleted), "no ports file");
+            Assert.False(run.IsCompleted, "connect ended early");
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(portsFile));
+            var scpPort = IPEndPoint.Parse(json.RootElement.GetProperty("boards")[0].GetProperty("scp").GetString()!);
+            using (var scp = new ScpClient(scpPort))
+            {
+                Assert.False(scp.Version().IsBooted);
+            }
+
+            await client.DestroyAsync(job, "test over");
+            Assert.Equal((int)FastSpinnRelay.Relay.Cli.ExitCode.Failed, await run.WaitAsync(Loopback.Limit));
+        }
+        finally
+        {
+            File.Delete(portsFile);
+        }
+    }
+
     private static UdpClient Visualiser()
     {
         var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
