@@ -237,7 +237,7 @@ public sealed partial class SpallocClient : IDisposable
             catch (SpallocClientException ex)
             {
                 onError?.Invoke(ex);
-                if (ex.Message.Contains(": 404 ", StringComparison.Ordinal) || ex.Message.Contains(": 409 ", StringComparison.Ordinal))
+                if (ex.Status is 404 or 409 or 410)
                 {
                     return;
                 }
@@ -340,10 +340,12 @@ public sealed partial class SpallocClient : IDisposable
             },
             Options.RequestTimeout,
             cancellationToken).ConfigureAwait(false);
-        if (login.StatusCode is not (HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.OK))
+        var redirect = login.Headers.Location?.OriginalString ?? "";
+        if (login.StatusCode is not (HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.OK)
+            || redirect.Contains("error", StringComparison.OrdinalIgnoreCase))
         {
             await ExpectSuccessAsync(login, $"log in as {_credentials.User}", cancellationToken).ConfigureAwait(false);
-            throw Fail(SpallocFailure.Service, login, $"log in as {_credentials.User} was not accepted");
+            throw Fail(SpallocFailure.Service, login, $"log in as {_credentials.User} was not accepted (bad credentials?)");
         }
     }
 
@@ -455,7 +457,8 @@ public sealed partial class SpallocClient : IDisposable
     {
         var request = response.RequestMessage;
         var status = string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {response.ReasonPhrase}");
-        return new SpallocClientException(failure, $"{request?.Method} {Describe(request?.RequestUri)}: {status}{(detail.Length > 0 ? ": " + detail : "")}");
+        return new SpallocClientException(
+            failure, $"{request?.Method} {Describe(request?.RequestUri)}: {status}{(detail.Length > 0 ? ": " + detail : "")}", null, (int)response.StatusCode);
     }
 
     private static string Describe(Uri? url) => url is null ? "?" : url.GetLeftPart(UriPartial.Path);

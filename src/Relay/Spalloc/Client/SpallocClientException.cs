@@ -14,8 +14,11 @@ public enum SpallocFailure
 }
 
 /// <summary>A failed Spalloc client call; <see cref="Exception.Message"/> is one line naming the URL and the status or cause.</summary>
-public sealed class SpallocClientException(SpallocFailure failure, string message, Exception? inner = null) : Exception(message, inner)
+public sealed class SpallocClientException(SpallocFailure failure, string message, Exception? inner = null, int? status = null) : Exception(message, inner)
 {
     /// <summary>What kind of failure this is (the CLI maps it to an exit code).</summary>
     public SpallocFailure Failure { get; } = failure;
+
+    /// <summary>The HTTP status the service answered with, when it answered.</summary>
+    public int? Status { get; } = status;
 }

@@ -38,6 +38,12 @@ public sealed record SpallocConnectOptions
     /// <summary>The first reconnection delay (default 0.5 s).</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(0.5);
 
+    /// <summary>
+    /// A local application that sends nothing for this long loses its channel (closed on the server, which allows a
+    /// limited number per websocket: 64 for `relay spalloc serve`); its next datagram opens a new one. Default 2 min.
+    /// </summary>
+    public TimeSpan FlowIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Datagrams held per local application while its channel opens (default 64; more are dropped and counted).</summary>
     public int HeldPerFlow { get; init; } = 64;
 }

@@ -195,6 +195,7 @@ public sealed partial class SpallocConnection
         public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
         {
             var proxy = owner._proxy;
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
             for (var i = 0; i < batch.Count; i++)
             {
                 if (batch.IsTruncated(i))
@@ -214,6 +215,7 @@ public sealed partial class SpallocConnection
                     }
                 }
 
+                flow.LastActive = now;
                 var channel = flow.Channel;
                 if (channel != 0 && proxy is not null)
                 {
@@ -238,6 +240,71 @@ public sealed partial class SpallocConnection
             }
 
             proxy?.Flush();
+        }
+    }
+
+    /// <summary>Closes the channels of applications idle for <see cref="SpallocConnectOptions.FlowIdleTimeout"/> (checked about once a second).</summary>
+    private sealed class FlowExpiry(SpallocConnection owner) : IUdpTickHandler
+    {
+        private readonly List<Flow> _expired = [];
+        private long _nextSweep;
+
+        public void OnTick(UdpEventLoop loop, long timestamp)
+        {
+            if (timestamp < _nextSweep)
+            {
+                return;
+            }
+
+            _nextSweep = timestamp + System.Diagnostics.Stopwatch.Frequency;
+            var idle = (long)(owner._options.FlowIdleTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+            foreach (var port in owner._ports)
+            {
+                foreach (var flow in port.Flows.Values)
+                {
+                    if (!flow.Opening && timestamp - flow.LastActive > idle)
+                    {
+                        _expired.Add(flow);
+                    }
+                }
+            }
+
+            foreach (var flow in _expired)
+            {
+                owner.Expire(flow);
+            }
+
+            _expired.Clear();
+        }
+    }
+
+    /// <summary>On the loop thread: forgets an idle flow and closes its channel (in the background).</summary>
+    private void Expire(Flow flow)
+    {
+        flow.Port.Flows.Remove(flow.Application);
+        lock (_flows)
+        {
+            _flows.Remove(flow);
+        }
+
+        var channel = flow.Channel;
+        flow.Channel = 0;
+        if (channel != 0 && _byChannel.TryRemove(channel, out _) && _proxy is { } proxy && !_reconnecting)
+        {
+            Log.Debug(Component, $"{flow}: idle, closing channel {channel}");
+            _ = CloseQuietlyAsync(proxy, channel);
+        }
+    }
+
+    private static async Task CloseQuietlyAsync(SpallocProxyClient proxy, uint channel)
+    {
+        try
+        {
+            await proxy.CloseAsync(channel).ConfigureAwait(false);
+        }
+        catch (SpallocClientException)
+        {
+            // The websocket is going or gone: the channel goes with it.
         }
     }
 

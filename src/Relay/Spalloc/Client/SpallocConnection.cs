@@ -245,6 +245,7 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
 
         Boards = list;
         BootEndPoint = AddPort("boot", root.X, root.Y, _options.BoardBootPort).Socket.LocalEndPoint;
+        _loop.AddTickHandler(new FlowExpiry(this));
         if (_visualisers.Length > 0 || _options.LiveInputs.Count > 0)
         {
             _liveOut = new UdpSocket(new IPEndPoint(_options.Bind, 0));

@@ -118,6 +118,17 @@ public class SpallocConnectionTests
     }
 
     [Fact]
+    public async Task An_idle_application_loses_its_channel_and_gets_a_new_one_when_it_sends_again()
+    {
+        await using var s = await Scenario.StartAsync(Loopback.Board(), o => o with { FlowIdleTimeout = TimeSpan.FromMilliseconds(1) });
+        var idle = s.Server.Server.RegisteredSockets;
+        using var scp = new ScpClient(s.Connection.Boards[0].Scp);
+        Assert.False(scp.Version().IsBooted);
+        Assert.True(Loopback.WaitUntil(() => s.Server.Server.RegisteredSockets == idle), "the idle flow's channel was not closed");
+        Assert.False(scp.Version().IsBooted);
+    }
+
+    [Fact]
     public async Task A_destroyed_job_ends_the_connection_with_the_reason()
     {
         await using var s = await Scenario.StartAsync(Loopback.Board(), o => o with { ReconnectDelay = TimeSpan.FromMilliseconds(50) });

@@ -23,6 +23,9 @@ internal sealed class Flow(BoardPort port, UdpAddress application)
         set => _channel = value;
     }
 
+    /// <summary>When the application last sent, in <see cref="System.Diagnostics.Stopwatch"/> ticks (loop thread only).</summary>
+    public long LastActive { get; set; }
+
     /// <summary>True while an OPEN for this flow is in flight (loop thread only).</summary>
     public bool Opening { get; set; }
 
