@@ -166,7 +166,10 @@ public sealed partial class SpallocClient : IDisposable
             dto.State ?? "UNKNOWN",
             dto.Owner,
             dto.ProxyRef is { } proxy && Uri.TryCreate(proxy, UriKind.Absolute, out var p) ? p : null,
-            dto.Reason);
+            dto.Reason)
+        {
+            KeepaliveTime = DateTimeOffset.TryParse(dto.KeepaliveTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null,
+        };
     }
 
     /// <summary>

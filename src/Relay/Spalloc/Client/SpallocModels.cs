@@ -6,6 +6,9 @@ public sealed record SpallocMachineInfo(string Name, IReadOnlyList<string> Tags,
 /// <summary>A job's state as the service reports it; <see cref="ProxyRef"/> is set only while POWER or READY.</summary>
 public sealed record SpallocJobInfo(Uri Url, string State, string? Owner, Uri? ProxyRef, string? Reason)
 {
+    /// <summary>When the service last heard a keepalive for the job (null when it does not say).</summary>
+    public DateTimeOffset? KeepaliveTime { get; init; }
+
     /// <summary>True when the job can be used through the proxy.</summary>
     public bool IsReady => State == "READY";
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Spalloc.Client;
+using FastSpinnRelay.Relay.Spalloc.Server;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 
@@ -129,6 +130,48 @@ public class SpallocConnectionTests
     }
 
     [Fact]
+    public async Task The_job_is_kept_alive_while_connected()
+    {
+        await using var s = await Scenario.StartAsync(Loopback.Board(), o => o with { KeepaliveInterval = TimeSpan.FromMilliseconds(10) });
+        for (var round = 0; round < 3; round++)
+        {
+            // 100 s pass on the server's clock (the job's keepalive interval is 120 s); wait for a keepalive after that.
+            s.Server.Time.Advance(TimeSpan.FromSeconds(100));
+            var now = s.Server.Time.GetUtcNow();
+            var kept = false;
+            for (var poll = 0; poll < 500 && !kept; poll++)
+            {
+                kept = (await s.Client.GetJobAsync(s.Job)).KeepaliveTime >= now;
+                if (!kept)
+                {
+                    await Task.Delay(20);
+                }
+            }
+
+            Assert.True(kept, "no keepalive arrived");
+            s.Server.Server.RunHousekeeping();
+        }
+
+        Assert.True((await s.Client.GetJobAsync(s.Job)).IsReady);
+    }
+
+    [Fact]
+    public async Task Reconnecting_after_the_session_expired_logs_in_again()
+    {
+        await using var s = await Scenario.StartAsync(
+            Loopback.Board(),
+            o => o with { ReconnectDelay = TimeSpan.FromMilliseconds(50), KeepaliveInterval = TimeSpan.FromHours(1) },
+            o => o with { SessionIdleTimeout = TimeSpan.FromMinutes(1) });
+        var csrf = s.Client.CsrfToken;
+        s.Server.Time.Advance(TimeSpan.FromMinutes(5));
+        s.Server.Server.DropWebSockets(s.JobId, "test: connection dropped");
+        Assert.True(Loopback.WaitUntil(() => s.Connection.Reconnects == 1), "no reconnection");
+        Assert.NotEqual(csrf, s.Client.CsrfToken);
+        using var scp = new ScpClient(s.Connection.Boards[0].Scp);
+        Assert.False(scp.Version().IsBooted);
+    }
+
+    [Fact]
     public async Task A_destroyed_job_ends_the_connection_with_the_reason()
     {
         await using var s = await Scenario.StartAsync(Loopback.Board(), o => o with { ReconnectDelay = TimeSpan.FromMilliseconds(50) });
@@ -239,15 +282,16 @@ public class SpallocConnectionTests
 
         public SpallocConnection Connection { get; }
 
-        public static async Task<Scenario> StartAsync(EmulatorOptions board, Func<SpallocConnectOptions, SpallocConnectOptions>? options = null)
+        public static async Task<Scenario> StartAsync(
+            EmulatorOptions board, Func<SpallocConnectOptions, SpallocConnectOptions>? options = null, Func<SpallocServerOptions, SpallocServerOptions>? serverOptions = null)
         {
             var emulator = new BoardEmulator(board);
             SpallocTestServer? server = null;
             SpallocClient? client = null;
             try
             {
-                server = await SpallocTestServer.StartAsync();
-                client = new SpallocClient(server.BaseUri, new SpallocCredentials(null, null, SpallocTestServer.AliceToken), new SpallocClientOptions { RequestTimeout = Loopback.Limit });
+                server = await SpallocTestServer.StartAsync(options: serverOptions);
+                client = new SpallocClient(server.BaseUri, new SpallocCredentials("alice", SpallocTestServer.AliceToken, null), new SpallocClientOptions { RequestTimeout = Loopback.Limit });
                 var job = await client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 });
                 var connect = new SpallocConnectOptions
                 {
