@@ -156,6 +156,11 @@ public sealed partial class SpallocConnection
             {
                 return false;
             }
+            catch (SpallocClientException ex) when (ex.Status is 404 or 410)
+            {
+                _ended.TrySetResult($"{Job}: the service no longer knows the job ({ex.Message})");
+                return false;
+            }
             catch (SpallocClientException ex)
             {
                 Log.Warn(Component, $"reconnect attempt {attempt}/{_options.ReconnectAttempts}: {ex.Message}");
