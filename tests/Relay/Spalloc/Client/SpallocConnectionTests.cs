@@ -5,7 +5,6 @@ using System.Text.Json;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Spalloc.Client;
-using FastSpinnRelay.Relay.Spalloc.Server;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 
@@ -17,7 +16,7 @@ public class SpallocConnectionTests
     [Fact]
     public async Task Scp_from_two_plain_udp_clients_each_gets_its_own_replies()
     {
-        await using var s = await Scenario.StartAsync(Loopback.Board());
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board());
         var scp = s.Connection.Boards[0].Scp;
         using var first = new ScpClient(scp);
         using var second = new ScpClient(scp);
@@ -36,7 +35,7 @@ public class SpallocConnectionTests
     [Fact]
     public async Task A_complete_boot_through_the_local_boot_port()
     {
-        await using var s = await Scenario.StartAsync(Loopback.Board());
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board());
         var image = BootSender.CreateSyntheticImage(seed: 3);
         using (var boot = new BootSender(s.Connection.BootEndPoint) { Gap = TimeSpan.FromMilliseconds(1) })
         {
@@ -55,7 +54,7 @@ public class SpallocConnectionTests
         const int count = 3000;
         using var a = Visualiser();
         using var b = Visualiser();
-        await using var s = await Scenario.StartAsync(
+        await using var s = await ConnectScenario.StartAsync(
             Loopback.Board() with { SpikeTag = 1, SpikeRate = 5_000, SpikeLimit = count },
             o => o with { LiveOutputs = [(IPEndPoint)a.Client.LocalEndPoint!, (IPEndPoint)b.Client.LocalEndPoint!], LiveTag = 1 });
 
@@ -75,7 +74,7 @@ public class SpallocConnectionTests
         using var boardSide = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var boardPort = ((IPEndPoint)boardSide.Client.LocalEndPoint!).Port;
         var localPort = Loopback.FreePort();
-        await using var s = await Scenario.StartAsync(Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(localPort, 0, 0, boardPort)] });
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(localPort, 0, 0, boardPort)] });
 
         using var sender = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         byte[] payload = [1, 2, 3, 4, 5];
@@ -88,7 +87,7 @@ public class SpallocConnectionTests
     [Fact]
     public async Task The_port_table_and_file_name_every_local_port()
     {
-        await using var s = await Scenario.StartAsync(Loopback.Board());
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board());
         var table = s.Connection.DescribePorts();
         Assert.Contains($"board 0,0 (127.0.0.1) SCP -> {s.Connection.Boards[0].Scp}", table, StringComparison.Ordinal);
         Assert.Contains($"boot 0,0 -> {s.Connection.BootEndPoint}", table, StringComparison.Ordinal);
@@ -101,7 +100,7 @@ public class SpallocConnectionTests
     public async Task When_the_websocket_drops_it_reconnects_and_reopens_every_channel()
     {
         using var visualiser = Visualiser();
-        await using var s = await Scenario.StartAsync(
+        await using var s = await ConnectScenario.StartAsync(
             Loopback.Board() with { SpikeTag = 1, SpikeRate = 2_000 },
             o => o with { LiveOutputs = [(IPEndPoint)visualiser.Client.LocalEndPoint!], LiveTag = 1, ReconnectDelay = TimeSpan.FromMilliseconds(50) });
         using var scp = new ScpClient(s.Connection.Boards[0].Scp);
@@ -121,7 +120,7 @@ public class SpallocConnectionTests
     [Fact]
     public async Task An_idle_application_loses_its_channel_and_gets_a_new_one_when_it_sends_again()
     {
-        await using var s = await Scenario.StartAsync(Loopback.Board(), o => o with { FlowIdleTimeout = TimeSpan.FromMilliseconds(1) });
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { FlowIdleTimeout = TimeSpan.FromMilliseconds(1) });
         var idle = s.Server.Server.RegisteredSockets;
         using var scp = new ScpClient(s.Connection.Boards[0].Scp);
         Assert.False(scp.Version().IsBooted);
@@ -132,7 +131,7 @@ public class SpallocConnectionTests
     [Fact]
     public async Task The_job_is_kept_alive_while_connected()
     {
-        await using var s = await Scenario.StartAsync(Loopback.Board(), o => o with { KeepaliveInterval = TimeSpan.FromMilliseconds(10) });
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { KeepaliveInterval = TimeSpan.FromMilliseconds(10) });
         for (var round = 0; round < 3; round++)
         {
             // 100 s pass on the server's clock (the job's keepalive interval is 120 s); wait for a keepalive after that.
@@ -158,7 +157,7 @@ public class SpallocConnectionTests
     [Fact]
     public async Task Reconnecting_after_the_session_expired_logs_in_again()
     {
-        await using var s = await Scenario.StartAsync(
+        await using var s = await ConnectScenario.StartAsync(
             Loopback.Board(),
             o => o with { ReconnectDelay = TimeSpan.FromMilliseconds(50), KeepaliveInterval = TimeSpan.FromHours(1) },
             o => o with { SessionIdleTimeout = TimeSpan.FromMinutes(1) });
@@ -193,7 +192,7 @@ public class SpallocConnectionTests
     [Fact]
     public async Task A_destroyed_job_ends_the_connection_with_the_reason()
     {
-        await using var s = await Scenario.StartAsync(Loopback.Board(), o => o with { ReconnectDelay = TimeSpan.FromMilliseconds(50) });
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { ReconnectDelay = TimeSpan.FromMilliseconds(50) });
         await s.Client.DestroyAsync(s.Job, "test over");
         var reason = await s.Connection.Ended.WaitAsync(Loopback.Limit);
         Assert.Contains("destroyed", reason, StringComparison.Ordinal);
@@ -274,73 +273,6 @@ public class SpallocConnectionTests
     {
         public void OnMessage(uint channel, ReadOnlySpan<byte> payload)
         {
-        }
-    }
-
-    /// <summary>An emulated board, a server whose one board is it, alice's READY job and a connection to it.</summary>
-    private sealed class Scenario : IAsyncDisposable
-    {
-        private Scenario(BoardEmulator board, SpallocTestServer server, SpallocClient client, Uri job, SpallocConnection connection)
-        {
-            Board = board;
-            Server = server;
-            Client = client;
-            Job = job;
-            Connection = connection;
-        }
-
-        public BoardEmulator Board { get; }
-
-        public SpallocTestServer Server { get; }
-
-        public SpallocClient Client { get; }
-
-        public Uri Job { get; }
-
-        public int JobId => int.Parse(Job.Segments[^1], System.Globalization.CultureInfo.InvariantCulture);
-
-        public SpallocConnection Connection { get; }
-
-        public static async Task<Scenario> StartAsync(
-            EmulatorOptions board, Func<SpallocConnectOptions, SpallocConnectOptions>? options = null, Func<SpallocServerOptions, SpallocServerOptions>? serverOptions = null)
-        {
-            var emulator = new BoardEmulator(board);
-            SpallocTestServer? server = null;
-            SpallocClient? client = null;
-            try
-            {
-                server = await SpallocTestServer.StartAsync(options: serverOptions);
-                client = new SpallocClient(server.BaseUri, new SpallocCredentials("alice", SpallocTestServer.AliceToken, null), new SpallocClientOptions { RequestTimeout = Loopback.Limit });
-                var job = await client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 });
-                var connect = new SpallocConnectOptions
-                {
-                    BoardScpPort = emulator.ScpEndPoint.Port,
-                    BoardBootPort = emulator.BootEndPoint.Port,
-                    Proxy = new SpallocProxyOptions { CallTimeout = Loopback.Limit },
-                };
-                connect = options?.Invoke(connect) ?? connect;
-                var connection = await SpallocConnection.StartAsync(client, job, connect, Loopback.Limit, null, CancellationToken.None);
-                return new Scenario(emulator, server, client, job, connection);
-            }
-            catch
-            {
-                client?.Dispose();
-                if (server is not null)
-                {
-                    await server.DisposeAsync();
-                }
-
-                emulator.Dispose();
-                throw;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Connection.DisposeAsync();
-            Client.Dispose();
-            await Server.DisposeAsync();
-            Board.Dispose();
         }
     }
 }
