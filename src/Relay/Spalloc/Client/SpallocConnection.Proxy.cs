@@ -19,26 +19,35 @@ public sealed partial class SpallocConnection
 
         var proxy = await SpallocProxyClient.ConnectAsync(proxyRef, _client, this, _options.Proxy, cancellationToken).ConfigureAwait(false);
         _proxy = proxy;
-        if (_liveOut is not null)
+        try
         {
-            var (channel, server) = await proxy.OpenUnboundAsync(cancellationToken).ConfigureAwait(false);
-            _unbound = channel;
-            Log.Debug(Component, $"live channel {channel}: boards send to {server}");
-            if (_options.LiveTag is { } tag)
+            if (_liveOut is not null)
             {
-                await SetTagsAsync(tag, cancellationToken).ConfigureAwait(false);
+                var (channel, server) = await proxy.OpenUnboundAsync(cancellationToken).ConfigureAwait(false);
+                _unbound = channel;
+                Log.Debug(Component, $"live channel {channel}: boards send to {server}");
+                if (_options.LiveTag is { } tag)
+                {
+                    await SetTagsAsync(tag, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            Flow[] flows;
+            lock (_flows)
+            {
+                flows = [.. _flows];
+            }
+
+            foreach (var flow in flows)
+            {
+                await OpenFlowAsync(flow, proxy).ConfigureAwait(false);
             }
         }
-
-        Flow[] flows;
-        lock (_flows)
+        catch
         {
-            flows = [.. _flows];
-        }
-
-        foreach (var flow in flows)
-        {
-            await OpenFlowAsync(flow, proxy).ConfigureAwait(false);
+            // A half-set-up websocket is of no use: close it, so the next attempt starts clean.
+            await proxy.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 

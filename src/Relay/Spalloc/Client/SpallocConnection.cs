@@ -191,6 +191,11 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
         }
 
         await Task.WhenAll(_supervisor, _keepalive).ConfigureAwait(false);
+        if (_proxy is { } last)
+        {
+            await last.DisposeAsync().ConfigureAwait(false); // one a reconnection made while this was stopping (idempotent)
+        }
+
         _loop.Dispose();
         foreach (var port in _ports)
         {
@@ -248,7 +253,9 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
         _loop.AddTickHandler(new FlowExpiry(this));
         if (_visualisers.Length > 0 || _options.LiveInputs.Count > 0)
         {
-            _liveOut = new UdpSocket(new IPEndPoint(_options.Bind, 0));
+            // Sends only (it is not registered on the loop): from loopback when every visualiser is local, else from any address.
+            var local = _visualisers.All(v => v.ToIPAddress().Equals(IPAddress.Loopback));
+            _liveOut = new UdpSocket(new IPEndPoint(local ? IPAddress.Loopback : IPAddress.Any, 0));
         }
 
         if (_options.LiveTag is not null)
