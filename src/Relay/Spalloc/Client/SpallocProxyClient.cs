@@ -6,7 +6,7 @@ using FastSpinnRelay.Protocol.Spalloc;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Spalloc.Client.Internal;
 using FastSpinnRelay.Relay.Spalloc.Server;
-using FastSpinnRelay.Relay.Spalloc.Server.Internal;
+using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Spalloc.Client;
 
