@@ -10,7 +10,7 @@ rid="linux-$(uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')"
 
 ./setup.sh --aot --quiet
 echo "publish: native AOT for $rid (net9.0) -> $out/relay"
-dotnet publish src/Relay/Relay.csproj -c Release -f net9.0 -r "$rid" -o "$out" -nologo -v quiet -clp:ErrorsOnly -clp:NoSummary
+dotnet publish src/Relay/Relay.csproj -c Release -f net9.0 -r "$rid" -o "$out" -nologo -v quiet
 # Only the executable ships: symbols and XML docs of the libraries are build by-products.
 find "$out" -type f ! -name relay -delete
 

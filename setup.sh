@@ -43,5 +43,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 say "building relay (Release)"
-dotnet build src/Relay/Relay.csproj -c Release -f net10.0 -nologo -v quiet -clp:ErrorsOnly -clp:NoSummary
+build_log="$(mktemp)"
+if ! dotnet build src/Relay/Relay.csproj -c Release -f net10.0 -nologo -v quiet >"$build_log" 2>&1; then
+    cat "$build_log" >&2   # the build output only matters when it failed
+    rm -f "$build_log"
+    exit 1
+fi
+rm -f "$build_log"
 say "done: run ./relay --help"

@@ -7,7 +7,10 @@ cd "$(dirname "$0")"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-dotnet build FastSpinnRelay.sln -c Release -nologo -v quiet -clp:ErrorsOnly -clp:NoSummary
+if ! dotnet build FastSpinnRelay.sln -c Release -nologo -v quiet >"$log" 2>&1; then
+    cat "$log" >&2   # the build output only matters when it failed
+    exit 1
+fi
 set +e
 # A hung test is killed (and reported) after 5 minutes instead of stalling CI.
 dotnet test FastSpinnRelay.sln -c Release --no-build -nologo --blame-hang-timeout 5m "$@" 2>&1 | tee "$log"
