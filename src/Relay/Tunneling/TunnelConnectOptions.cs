@@ -1,0 +1,33 @@
+using System.Net;
+using FastSpinnRelay.Tunnel;
+using FastSpinnRelay.Tunnel.Transport;
+
+namespace FastSpinnRelay.Relay.Tunneling;
+
+/// <summary>What <c>relay tunnel connect</c> runs with (see <see cref="TunnelPortal"/>).</summary>
+public sealed record TunnelConnectOptions
+{
+    /// <summary>How to reach the tunnel server (TCP or TLS).</summary>
+    public required ITunnelConnector Connector { get; init; }
+
+    /// <summary>How logs name the server, e.g. "gateway.example.org:17896".</summary>
+    public required string ServerLabel { get; init; }
+
+    /// <summary>Local address the SCP and boot ports bind to. Default 127.0.0.1 (only this machine's tools).</summary>
+    public IPAddress Bind { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Local SCP port tools send to. Default 17893 (0 = any free port).</summary>
+    public int ScpPort { get; init; } = 17893;
+
+    /// <summary>Local boot port tools send to. Default 54321 (0 = any free port).</summary>
+    public int BootPort { get; init; } = 54321;
+
+    /// <summary>Most applications served at once per port. Default 64.</summary>
+    public int MaxFlows { get; init; } = 64;
+
+    /// <summary>An application idle this long loses its channel (a new datagram opens another). Default 5 min.</summary>
+    public TimeSpan FlowIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The tunnel's settings: the pre-shared key to prove (<see cref="TunnelClientOptions.Key"/>), limits, keepalive, reconnect backoff, log.</summary>
+    public required TunnelClientOptions Tunnel { get; init; }
+}

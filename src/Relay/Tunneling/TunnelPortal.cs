@@ -1,0 +1,119 @@
+using System.Net;
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Relay.Classic;
+using FastSpinnRelay.Relay.Classic.Internal;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Tunneling.Internal;
+using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel;
+
+namespace FastSpinnRelay.Relay.Tunneling;
+
+/// <summary>
+/// <c>relay tunnel connect</c>: the tunnel client next to the user. Listens on local SCP and boot ports like
+/// <c>relay client</c> (each application its own flow, and so its own tunnel channel); keeps one tunnel to the
+/// server, reconnecting with backoff and resuming the session, so nothing reliable is lost or repeated across drops.
+/// </summary>
+/// <remarks>Threading: start and dispose from any thread, once.</remarks>
+public sealed class TunnelPortal : IAsyncDisposable
+{
+    private const string Component = "tunnel-connect";
+
+    private readonly UdpEventLoop _loop;
+    private readonly TunnelClient _client;
+    private readonly UdpToTunnelRoute _scp;
+    private readonly UdpToTunnelRoute _boot;
+    private int _disposed;
+
+    private TunnelPortal(UdpEventLoop loop, TunnelClient client, UdpToTunnelRoute scp, UdpToTunnelRoute boot)
+    {
+        _loop = loop;
+        _client = client;
+        _scp = scp;
+        _boot = boot;
+    }
+
+    /// <summary>The local SCP port (point tools here).</summary>
+    public IPEndPoint ScpEndPoint => _scp.ListenEndPoint;
+
+    /// <summary>The local boot port.</summary>
+    public IPEndPoint BootEndPoint => _boot.ListenEndPoint;
+
+    /// <summary>The tunnel client (session, reconnect counters).</summary>
+    public TunnelClient Client => _client;
+
+    /// <summary>Counters of the local SCP port (applications, packets each way, drops).</summary>
+    public RouteCounters ScpCounters => _scp.GetCounters();
+
+    /// <summary>Counters of the local boot port.</summary>
+    public RouteCounters BootCounters => _boot.GetCounters();
+
+    /// <summary>Binds the local ports and starts connecting (in the background, with backoff).</summary>
+    /// <exception cref="ArgumentException">Invalid tunnel options.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">A local port cannot be bound.</exception>
+    public static TunnelPortal Start(TunnelConnectOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var tunnelOptions = options.Tunnel;
+        tunnelOptions.ThrowIfInvalid();
+        var client = new TunnelClient(tunnelOptions, options.Connector);
+        var loop = new UdpEventLoop(new UdpEventLoopOptions
+        {
+            Name = $"{Component}-udp",
+            SlotSize = 4096,
+            ErrorSink = new UdpErrorLog(Component),
+        });
+        var listen = new UdpSocketOptions { ErrorSink = new UdpErrorLog(Component) };
+        UdpToTunnelRoute? scp = null;
+        try
+        {
+            scp = new UdpToTunnelRoute(Settings(options, "scp", options.ScpPort), loop, listen, client.Session, TunnelChannelKind.Scp);
+            var boot = new UdpToTunnelRoute(Settings(options, "boot", options.BootPort), loop, listen, client.Session, TunnelChannelKind.Boot);
+            scp.Start();
+            boot.Start();
+            client.Start();
+            if (Log.IsEnabled(LogLevel.Info))
+            {
+                Log.Info(Component, $"SCP on UDP {scp.ListenEndPoint}, boot on UDP {boot.ListenEndPoint}, through the tunnel to {Log.Escape(options.ServerLabel)}");
+            }
+
+            return new TunnelPortal(loop, client, scp, boot);
+        }
+        catch
+        {
+            loop.Dispose();
+            scp?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the local ports and the tunnel. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _loop.Dispose();
+        await _scp.DisposeAsync().ConfigureAwait(false);
+        await _boot.DisposeAsync().ConfigureAwait(false);
+        await _client.DisposeAsync().ConfigureAwait(false);
+        Log.Info(Component, $"stopped: scp {_scp.GetCounters().Describe()}; boot {_boot.GetCounters().Describe()}");
+    }
+
+    private static RouteSettings Settings(TunnelConnectOptions o, string name, int port) => new(
+        Name: name,
+        Component: $"{Component}/{name}",
+        Listen: new IPEndPoint(o.Bind, port),
+        Target: new IPEndPoint(IPAddress.Any, 0),
+        TargetLabel: $"the tunnel to {Log.Escape(o.ServerLabel)} ({name} channel per application)",
+        Allow: PeerAllowList.Anyone,
+        MaxFlows: o.MaxFlows,
+        IdleTimeout: o.FlowIdleTimeout,
+        MaxFrameLength: 0,
+        OutboxBytes: 0,
+        MinFrameGap: TimeSpan.Zero,
+        ReconnectDelayMax: TimeSpan.Zero);
+}
