@@ -52,3 +52,51 @@ public class TunnelCommandTests
         Assert.Contains("saved", output.ToString(), StringComparison.Ordinal);
     }
 }
+
+public class TunnelWireCommandTests
+{
+    [Theory]
+    [InlineData("tunnel", "serve", "board")] // no --key-file
+    [InlineData("tunnel", "serve", "board", "--key-file", "/nonexistent/lab.key")]
+    [InlineData("tunnel", "serve", "board", "--key-file", "k", "--listen", "nowhere")]
+    [InlineData("tunnel", "serve", "board", "--key-file", "k", "--allow", "10.0.0.0/99")]
+    [InlineData("tunnel", "connect", "gateway:99999", "--key-file", "k")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--scp-port", "70000")]
+    public async Task Bad_flags_exit_with_usage_code_2(params string[] args)
+    {
+        var error = Console.Error;
+        Console.SetError(TextWriter.Null);
+        try
+        {
+            Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(args));
+        }
+        finally
+        {
+            Console.SetError(error);
+        }
+    }
+
+    [Theory]
+    [InlineData("gateway.example.org:17000", "gateway.example.org", 17000)]
+    [InlineData("gateway", "gateway", 17896)]
+    [InlineData("[::1]:17001", "::1", 17001)]
+    [InlineData("10.0.0.2", "10.0.0.2", 17896)]
+    public void Server_addresses_split_into_host_and_port(string text, string host, int port) =>
+        Assert.Equal((host, port), TunnelWireCommands.SplitHostPort(text));
+
+    [Fact]
+    public void A_file_that_is_not_a_key_is_one_usage_error()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"relay-notkey-{Guid.NewGuid():N}");
+        File.WriteAllText(path, "hello");
+        try
+        {
+            var e = Assert.Throws<RelayToolException>(() => TunnelWireCommands.ReadKey(new FileInfo(path)));
+            Assert.Equal(ExitCode.Usage, e.Code);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
