@@ -123,11 +123,18 @@ public static class TunnelWireCommands
             Description = "Accept only the server certificate with this SHA-256 fingerprint (hex, as `relay tunnel serve --tls-self-signed` logs it). Implies --tls.",
             HelpName = "sha256",
         };
+        var liveOutput = new Option<LiveOutputRoute[]>("--live-output")
+        {
+            Description = "Forward live output of the board's IP tag TAG (0-7; the server sets it with STRIP + USE_SENDER) to one or more local visualisers; repeat for more tags.",
+            HelpName = "TAG=HOST:PORT[,HOST:PORT]",
+            CustomParser = ParseLiveOutputs,
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("connect",
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
             "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops.")
         {
-            server, KeyFile, bind, scpPort, bootPort, tls, pin, Quiet,
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, tls, pin, Quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -144,6 +151,7 @@ public static class TunnelWireCommands
                 Bind = parse.GetValue(bind) ?? IPAddress.Loopback,
                 ScpPort = parse.GetValue(scpPort),
                 BootPort = parse.GetValue(bootPort),
+                LiveOutputs = parse.GetValue(liveOutput) ?? [],
                 Tunnel = new TunnelClientOptions { Key = ReadKey(parse.GetValue(KeyFile)!), Log = new RelayTunnelLog("tunnel-connect") },
             };
             TunnelPortal portal;
@@ -268,6 +276,41 @@ public static class TunnelWireCommands
         {
             Log.Info(component, "stopping (signal received)");
         }
+    }
+
+    /// <summary>Parses each <c>TAG=HOST:PORT[,HOST:PORT]</c> (addresses, not names: visualisers are local).</summary>
+    internal static LiveOutputRoute[] ParseLiveOutputs(ArgumentResult result)
+    {
+        var routes = new List<LiveOutputRoute>();
+        foreach (var token in result.Tokens)
+        {
+            var text = token.Value.Trim();
+            var equals = text.IndexOf('=');
+            var visualisers = new List<IPEndPoint>();
+            var ok = equals > 0 && int.TryParse(text[..equals], NumberStyles.None, CultureInfo.InvariantCulture, out var tag) && tag is >= 0 and <= 7;
+            tag = ok ? int.Parse(text[..equals], CultureInfo.InvariantCulture) : 0;
+            foreach (var part in ok ? text[(equals + 1)..].Split(',') : [])
+            {
+                if (IPEndPoint.TryParse(part.Trim(), out var endPoint) && endPoint.Port != 0 && part.Contains(':', StringComparison.Ordinal))
+                {
+                    visualisers.Add(endPoint);
+                }
+                else
+                {
+                    ok = false;
+                }
+            }
+
+            if (!ok || visualisers.Count == 0 || routes.Any(r => r.Tag == tag))
+            {
+                result.AddError($"'{Log.Escape(text, 80)}' is not TAG=HOST:PORT[,HOST:PORT] for --live-output (tag 0-7, each tag once; example: 1=127.0.0.1:17895,127.0.0.1:17896)");
+                continue;
+            }
+
+            routes.Add(new LiveOutputRoute(tag, visualisers));
+        }
+
+        return [.. routes];
     }
 
     private static IPEndPoint ParseEndPoint(ArgumentResult result, string name)

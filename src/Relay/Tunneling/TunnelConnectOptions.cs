@@ -22,6 +22,12 @@ public sealed record TunnelConnectOptions
     /// <summary>Local boot port tools send to. Default 54321 (0 = any free port).</summary>
     public int BootPort { get; init; } = 54321;
 
+    /// <summary>
+    /// Live output to forward: for each, the server sets the board's IP tag (STRIP + USE_SENDER) to a socket of its own
+    /// and the tag's packets reach every listed local visualiser address. Default none.
+    /// </summary>
+    public IReadOnlyList<LiveOutputRoute> LiveOutputs { get; init; } = [];
+
     /// <summary>Most applications served at once per port. Default 64.</summary>
     public int MaxFlows { get; init; } = 64;
 
@@ -31,3 +37,6 @@ public sealed record TunnelConnectOptions
     /// <summary>The tunnel's settings: the pre-shared key to prove (<see cref="TunnelClientOptions.Key"/>), limits, keepalive, reconnect backoff, log.</summary>
     public required TunnelClientOptions Tunnel { get; init; }
 }
+
+/// <summary>One <c>--live-output TAG=HOST:PORT[,HOST:PORT]</c>: IP tag <paramref name="Tag"/> (0–7) fanned out to <paramref name="Visualisers"/>.</summary>
+public sealed record LiveOutputRoute(int Tag, IReadOnlyList<IPEndPoint> Visualisers);

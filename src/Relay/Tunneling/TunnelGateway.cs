@@ -46,6 +46,9 @@ public sealed class TunnelGateway : IAsyncDisposable
     /// <summary>Channels open now.</summary>
     public int OpenChannels => _acceptor.OpenFlows;
 
+    /// <summary>Live-output sockets receiving from the board (their IP tags set).</summary>
+    public int LiveOutputSockets => _acceptor.LiveOutputSockets;
+
     /// <summary>Boot packets sent to the board's boot port.</summary>
     public long BootPacketsSent => _acceptor.BootPacketsSent;
 

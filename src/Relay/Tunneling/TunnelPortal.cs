@@ -23,10 +23,14 @@ public sealed class TunnelPortal : IAsyncDisposable
     private readonly TunnelClient _client;
     private readonly UdpToTunnelRoute _scp;
     private readonly UdpToTunnelRoute _boot;
+    private readonly UdpSocket _liveSender;
+    private readonly LiveOutputFanOut[] _live;
     private int _disposed;
 
-    private TunnelPortal(UdpEventLoop loop, TunnelClient client, UdpToTunnelRoute scp, UdpToTunnelRoute boot)
+    private TunnelPortal(UdpEventLoop loop, TunnelClient client, UdpToTunnelRoute scp, UdpToTunnelRoute boot, UdpSocket liveSender, LiveOutputFanOut[] live)
     {
+        _liveSender = liveSender;
+        _live = live;
         _loop = loop;
         _client = client;
         _scp = scp;
@@ -48,6 +52,9 @@ public sealed class TunnelPortal : IAsyncDisposable
     /// <summary>Counters of the local boot port.</summary>
     public RouteCounters BootCounters => _boot.GetCounters();
 
+    /// <summary>Live-output datagrams sent to visualisers (each copy counts).</summary>
+    public long LiveOutputForwarded => _live.Sum(l => l.Forwarded);
+
     /// <summary>Binds the local ports and starts connecting (in the background, with backoff).</summary>
     /// <exception cref="ArgumentException">Invalid tunnel options.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">A local port cannot be bound.</exception>
@@ -65,8 +72,10 @@ public sealed class TunnelPortal : IAsyncDisposable
         });
         var listen = new UdpSocketOptions { ErrorSink = new UdpErrorLog(Component) };
         UdpToTunnelRoute? scp = null;
+        var liveSender = new UdpSocket(new IPEndPoint(options.Bind, 0), listen with { Name = $"{Component} live output" });
         try
         {
+            var live = OpenLiveOutputs(options, client.Session, liveSender);
             scp = new UdpToTunnelRoute(Settings(options, "scp", options.ScpPort), loop, listen, client.Session, TunnelChannelKind.Scp);
             var boot = new UdpToTunnelRoute(Settings(options, "boot", options.BootPort), loop, listen, client.Session, TunnelChannelKind.Boot);
             scp.Start();
@@ -77,11 +86,12 @@ public sealed class TunnelPortal : IAsyncDisposable
                 Log.Info(Component, $"SCP on UDP {scp.ListenEndPoint}, boot on UDP {boot.ListenEndPoint}, through the tunnel to {Log.Escape(options.ServerLabel)}");
             }
 
-            return new TunnelPortal(loop, client, scp, boot);
+            return new TunnelPortal(loop, client, scp, boot, liveSender, live);
         }
         catch
         {
             loop.Dispose();
+            liveSender.Dispose();
             scp?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             client.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
@@ -100,7 +110,25 @@ public sealed class TunnelPortal : IAsyncDisposable
         await _scp.DisposeAsync().ConfigureAwait(false);
         await _boot.DisposeAsync().ConfigureAwait(false);
         await _client.DisposeAsync().ConfigureAwait(false);
+        _liveSender.Dispose();
         Log.Info(Component, $"stopped: scp {_scp.GetCounters().Describe()}; boot {_boot.GetCounters().Describe()}");
+    }
+
+    private static LiveOutputFanOut[] OpenLiveOutputs(TunnelConnectOptions options, TunnelSession session, UdpSocket sender)
+    {
+        var live = new LiveOutputFanOut[options.LiveOutputs.Count];
+        for (var i = 0; i < live.Length; i++)
+        {
+            var route = options.LiveOutputs[i];
+            live[i] = new LiveOutputFanOut(sender, [.. route.Visualisers.Select(UdpAddress.FromIPEndPoint)], route.Tag, Component);
+            session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, (ushort)route.Tag), live[i]);
+            if (Log.IsEnabled(LogLevel.Info))
+            {
+                Log.Info(Component, $"live output of IP tag {route.Tag} -> {string.Join(", ", route.Visualisers)}");
+            }
+        }
+
+        return live;
     }
 
     private static RouteSettings Settings(TunnelConnectOptions o, string name, int port) => new(

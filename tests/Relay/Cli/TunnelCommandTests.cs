@@ -1,4 +1,5 @@
 using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Tests.Cli;
@@ -62,6 +63,9 @@ public class TunnelWireCommandTests
     [InlineData("tunnel", "serve", "board", "--key-file", "k", "--allow", "10.0.0.0/99")]
     [InlineData("tunnel", "connect", "gateway:99999", "--key-file", "k")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--scp-port", "70000")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "8=127.0.0.1:17895")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "1=127.0.0.1")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "1=127.0.0.1:1", "--live-output", "1=127.0.0.1:2")]
     public async Task Bad_flags_exit_with_usage_code_2(params string[] args)
     {
         var error = Console.Error;
@@ -83,6 +87,18 @@ public class TunnelWireCommandTests
     [InlineData("10.0.0.2", "10.0.0.2", 17896)]
     public void Server_addresses_split_into_host_and_port(string text, string host, int port) =>
         Assert.Equal((host, port), TunnelWireCommands.SplitHostPort(text));
+
+    [Fact]
+    public void Live_output_lists_each_tag_with_its_visualisers()
+    {
+        var parse = TunnelWireCommands.CreateConnect().Parse(["gw", "-k", "k", "--live-output", "1=127.0.0.1:17895,127.0.0.1:17896", "--live-output", "0=[::1]:9"]);
+
+        Assert.Empty(parse.Errors);
+        var routes = parse.GetValue<LiveOutputRoute[]>("--live-output")!;
+        Assert.Equal([1, 0], routes.Select(r => r.Tag));
+        Assert.Equal(["127.0.0.1:17895", "127.0.0.1:17896"], routes[0].Visualisers.Select(v => v.ToString()));
+        Assert.Equal("[::1]:9", routes[1].Visualisers[0].ToString());
+    }
 
     [Fact]
     public void A_file_that_is_not_a_key_is_one_usage_error()

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
 using FastSpinnRelay.Relay.Emulator;
@@ -98,6 +99,33 @@ public class TunnelWireTests
     }
 
     [Fact]
+    public async Task Live_output_of_an_IP_tag_reaches_two_local_visualisers_in_sequence()
+    {
+        const int count = 1000;
+        using var board = new BoardEmulator(Loopback.Board() with { SpikeTag = 3, SpikeRate = 2000, SpikeLimit = count });
+        using var first = new RawUdp(4 << 20);
+        using var second = new RawUdp(4 << 20);
+        await using var chain = await Chain.StartAsync(board, liveOutput: new LiveOutputRoute(3, [first.LocalEndPoint, second.LocalEndPoint]));
+
+        Assert.True(Loopback.WaitUntil(() => board.Tags.Get(3) is not null && chain.Gateway.OpenChannels == 1));
+        Assert.True(Loopback.WaitUntil(() => chain.Gateway.LiveOutputSockets == 1));
+        board.StartSpikes();
+
+        foreach (var visualiser in new[] { first, second })
+        {
+            var tracker = new SpikeSequenceTracker();
+            for (var i = 0; i < count; i++)
+            {
+                var packet = visualiser.Receive(out _);
+                Assert.Equal(258, packet.Length);
+                tracker.Observe(BinaryPrimitives.ReadUInt32LittleEndian(packet.AsSpan(2)));
+            }
+
+            Assert.Equal((count, 0L, 0L, 0L), (tracker.Received, tracker.Lost, tracker.Duplicated, tracker.Reordered));
+        }
+    }
+
+    [Fact]
     public async Task A_client_with_the_wrong_key_never_reaches_the_board()
     {
         using var board = new BoardEmulator(Loopback.Board());
@@ -127,7 +155,7 @@ public class TunnelWireTests
 
         public CuttableForwarder? Forwarder { get; }
 
-        public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null)
+        public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null)
         {
             var key = TunnelKey.Generate();
             var gateway = TunnelGateway.Start(new TunnelServeOptions
@@ -145,6 +173,7 @@ public class TunnelWireTests
                 ServerLabel = server.ToString(),
                 ScpPort = 0,
                 BootPort = 0,
+                LiveOutputs = liveOutput is null ? [] : [liveOutput],
                 Tunnel = new TunnelClientOptions { Key = clientKey ?? key, ReconnectMinDelay = TimeSpan.FromMilliseconds(10), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) },
             });
             return Task.FromResult(new Chain(gateway, portal, forwarder));

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FastSpinnRelay.Protocol.Tunnel;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Udp;
 using FastSpinnRelay.Tunnel;
 
@@ -17,6 +18,8 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDisposable
 {
     private readonly UdpEventLoop _loop;
+    private const int IpTagCount = 8;
+
     private readonly IPEndPoint _scp;
     private readonly IPEndPoint _boot;
     private readonly TimeSpan _bootMinGap;
@@ -57,6 +60,18 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         }
     }
 
+    /// <summary>Live-output flows whose IP tag is set and socket attached.</summary>
+    public int LiveOutputSockets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _flows.Count(f => f.Channel.Kind == TunnelChannelKind.EieioOutput && f.Socket is not null);
+            }
+        }
+    }
+
     /// <summary>Boot packets handed to the board's boot port, over all flows ever opened (for tests and stats).</summary>
     public long BootPacketsSent => Interlocked.Read(ref _bootSent);
 
@@ -64,6 +79,11 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
     public ITunnelChannelHandler? OnChannelOpening(TunnelChannel channel)
     {
+        if (channel.Kind == TunnelChannelKind.EieioOutput && channel.Target.Address is null && channel.Target.Port < IpTagCount)
+        {
+            return OpenLiveOutput(channel, channel.Target.Port);
+        }
+
         IPEndPoint? target = channel.Kind switch
         {
             TunnelChannelKind.Scp => _scp,
@@ -74,7 +94,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         {
             Interlocked.Increment(ref _refused);
             _log.Write(LogLevel.Warning, _component, channel, static c =>
-                $"refused {c} of session {c.Session.IdText[..8]}: this server forwards only SCP and boot channels to its board");
+                $"refused {c} of session {c.Session.IdText[..8]}: this server serves SCP and boot channels to its board, and live output from IP tags 0-7");
             return null;
         }
 
@@ -115,6 +135,52 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         }
 
         return flow;
+    }
+
+    /// <summary>
+    /// Live output of IP tag <paramref name="tag"/>: in the background, sets the tag (STRIP + USE_SENDER, as spinnman does
+    /// over Spalloc) from a fresh socket, then receives on that socket's port; what the board sends there goes into the
+    /// channel (latest class). If the board does not answer, the channel is closed with ChannelRejected.
+    /// </summary>
+    private BoardFlow OpenLiveOutput(TunnelChannel channel, int tag)
+    {
+        var flow = new BoardFlow(this, channel, socket: null, pacer: null);
+        lock (_gate)
+        {
+            _flows.Add(flow);
+        }
+
+        Interlocked.Increment(ref _opened);
+        _ = Task.Run(() => SetTagAndAttach(flow, tag));
+        return flow;
+    }
+
+    private void SetTagAndAttach(BoardFlow flow, int tag)
+    {
+        try
+        {
+            IPEndPoint local;
+            using (var scp = new ScpClient(_scp) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
+            {
+                scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
+                local = scp.LocalEndPoint;
+            }
+
+            // The tag now names this port; bind it again for the loop (UDP has no TIME_WAIT).
+            var socket = new UdpSocket(local, _socketOptions with { Name = $"{_component} live output tag {tag}" });
+            if (flow.Attach(socket, _loop) && Log.IsEnabled(LogLevel.Info))
+            {
+                Log.Info(_component, $"session {flow.Channel.Session.IdText[..8]} opened {flow.Channel}: IP tag {tag} set (strip, use sender) to {local}");
+            }
+        }
+        catch (Exception e) when (e is ScpClientException or SocketException)
+        {
+            Interlocked.Increment(ref _refused);
+            _log.Write(LogLevel.Warning, _component, (flow.Channel, Tag: tag, Board: _scp, e.Message), static s =>
+                $"refused {s.Channel}: cannot set IP tag {s.Tag} on board {s.Board}: {Log.Escape(s.Message)}");
+            Release(flow, "IP tag not set");
+            flow.Channel.Close(TunnelErrorCode.ChannelRejected);
+        }
     }
 
     public async ValueTask DisposeAsync()

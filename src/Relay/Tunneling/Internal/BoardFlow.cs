@@ -7,9 +7,10 @@ using FastSpinnRelay.Tunnel;
 namespace FastSpinnRelay.Relay.Tunneling.Internal;
 
 /// <summary>
-/// One tunnel channel on the server: its own UDP socket connected to the board (so the board's replies come back
-/// to this channel only, as the classic server's per-peer flows do). What arrives on the channel leaves on the
-/// socket (boot packets through a <see cref="BootPacer"/>); what the board sends to the socket goes into the channel.
+/// One tunnel channel on the server: its own UDP socket towards the board (so the board's replies come back to this
+/// channel only, as the classic server's per-peer flows do). What arrives on the channel leaves on the socket (boot
+/// packets through a <see cref="BootPacer"/>); what the board sends to the socket goes into the channel. A live-output
+/// flow gets its socket once the board's IP tag points at it (<see cref="Attach"/>) and sends nothing to the board.
 /// </summary>
 /// <remarks>
 /// Threading: <see cref="OnDatagrams"/> runs on the UDP loop (one TrySend per datagram, no allocation);
@@ -22,19 +23,22 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelChannelHandler
     private long _up;
     private long _down;
     private long _dropped;
-    private int _closed;
+    private readonly Lock _gate = new();
+    private UdpSocket? _socket;
+    private bool _closed;
 
-    public BoardFlow(BoardChannelAcceptor owner, TunnelChannel channel, UdpSocket socket, BootPacer? pacer)
+    public BoardFlow(BoardChannelAcceptor owner, TunnelChannel channel, UdpSocket? socket, BootPacer? pacer)
     {
         _owner = owner;
         Channel = channel;
-        Socket = socket;
+        _socket = socket;
         _pacer = pacer;
     }
 
     public TunnelChannel Channel { get; }
 
-    public UdpSocket Socket { get; }
+    /// <summary>The socket, or null while a live-output flow is still being set up.</summary>
+    public UdpSocket? Socket => Volatile.Read(ref _socket);
 
     /// <summary>Stopwatch timestamp of the last datagram either way.</summary>
     public long LastActive { get; private set; } = Stopwatch.GetTimestamp();
@@ -90,7 +94,7 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelChannelHandler
                 return;
             }
         }
-        else if (Socket.Send(datagram) != UdpStatus.Ok)
+        else if (Channel.Kind != TunnelChannelKind.Scp || Socket?.Send(datagram) != UdpStatus.Ok)
         {
             Interlocked.Increment(ref _dropped); // the socket counts and reports why
             return;
@@ -101,18 +105,46 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelChannelHandler
 
     public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => _owner.Release(this, $"closed by the client ({code})");
 
+    /// <summary>Gives a live-output flow its socket and registers it; false (socket disposed) when the flow closed meanwhile.</summary>
+    public bool Attach(UdpSocket socket, UdpEventLoop loop)
+    {
+        lock (_gate)
+        {
+            if (!_closed)
+            {
+                _socket = socket;
+                if (loop.Register(socket, this))
+                {
+                    return true;
+                }
+
+                _socket = null;
+            }
+        }
+
+        socket.Dispose();
+        return false;
+    }
+
     /// <summary>Stops the pacer and hands the socket back to the loop; true the first time.</summary>
     public bool TryClose(UdpEventLoop loop)
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        UdpSocket? socket;
+        lock (_gate)
         {
-            return false;
+            if (_closed)
+            {
+                return false;
+            }
+
+            _closed = true;
+            socket = _socket;
         }
 
         _pacer?.Dispose();
-        if (!loop.Unregister(Socket, dispose: true))
+        if (socket is not null && !loop.Unregister(socket, dispose: true))
         {
-            Socket.Dispose();
+            socket.Dispose();
         }
 
         return true;
