@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastSpinnRelay.Relay.Demo;
+using FastSpinnRelay.Relay.Diagnostics;
 
 namespace FastSpinnRelay.Relay.Cli;
 
@@ -44,6 +45,12 @@ public sealed class DemoCommand
         DefaultValueFactory = _ => Defaults.SpikePackets,
     };
 
+    private readonly Option<DemoPath> via = new("--via")
+    {
+        Description = "How the host tools reach the board: tunnel (an in-process relay tunnel serve + connect over loopback TCP) or direct.",
+        DefaultValueFactory = _ => Defaults.Via,
+    };
+
     public Command Create()
     {
         var command = new Command("demo",
@@ -55,6 +62,7 @@ public sealed class DemoCommand
         command.Options.Add(scpRequests);
         command.Options.Add(spikeRate);
         command.Options.Add(spikePackets);
+        command.Options.Add(via);
         command.SetAction(RunAsync);
         return command;
     }
@@ -68,6 +76,7 @@ public sealed class DemoCommand
             ScpRequests = parse.GetValue(scpRequests),
             SpikeRate = parse.GetValue(spikeRate),
             SpikePackets = parse.GetValue(spikePackets),
+            Via = parse.GetValue(via),
         };
         var problems = options.Validate();
         if (problems.Count > 0)
@@ -75,6 +84,7 @@ public sealed class DemoCommand
             throw new RelayToolException(ExitCode.Usage, string.Join("; ", problems));
         }
 
+        Log.Level = LogLevel.Warning; // the demo prints its own lines; the tunnel's connection log would interleave
         var ok = await new DemoRunner(options, Console.Out).RunAsync(cancellationToken).ConfigureAwait(false);
         return (int)(ok ? ExitCode.Ok : ExitCode.Failed);
     }

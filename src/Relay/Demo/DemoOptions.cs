@@ -18,6 +18,12 @@ public sealed record DemoOptions
     /// <summary>Live output: packets to stream.</summary>
     public int SpikePackets { get; init; } = 20_000;
 
+    /// <summary>
+    /// How the demo reaches the board: <see cref="DemoPath.Tunnel"/> (default) through an in-process
+    /// <c>relay tunnel serve</c> and <c>relay tunnel connect</c> over loopback TCP, or <see cref="DemoPath.Direct"/>.
+    /// </summary>
+    public DemoPath Via { get; init; } = DemoPath.Tunnel;
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
@@ -48,4 +54,14 @@ public sealed record DemoOptions
 
         return problems;
     }
+}
+
+/// <summary>The path between the demo's host tools and its emulated board.</summary>
+public enum DemoPath
+{
+    /// <summary>Straight to the board's UDP ports.</summary>
+    Direct,
+
+    /// <summary>Through a tunnel client and server in this process (loopback TCP, a fresh key).</summary>
+    Tunnel,
 }

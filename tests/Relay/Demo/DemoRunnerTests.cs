@@ -4,11 +4,13 @@ namespace FastSpinnRelay.Relay.Tests.Demo;
 
 public class DemoRunnerTests
 {
-    [Fact]
-    public async Task Small_demo_passes_every_step_and_says_so()
+    [Theory]
+    [InlineData(DemoPath.Tunnel)]
+    [InlineData(DemoPath.Direct)]
+    public async Task Small_demo_passes_every_step_and_says_so(DemoPath via)
     {
         var output = new StringWriter();
-        var options = new DemoOptions { BootGap = TimeSpan.Zero, MemoryBytes = 4096, ScpRequests = 50, SpikeRate = 10_000, SpikePackets = 300 };
+        var options = new DemoOptions { BootGap = TimeSpan.Zero, MemoryBytes = 4096, ScpRequests = 50, SpikeRate = 10_000, SpikePackets = 300, Via = via };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         var ok = await new DemoRunner(options, output).RunAsync(timeout.Token);
@@ -17,11 +19,15 @@ public class DemoRunnerTests
         Assert.True(ok, text);
         Assert.Contains("all steps passed", text, StringComparison.Ordinal);
         Assert.DoesNotContain("FAIL", text, StringComparison.Ordinal);
+        Assert.Contains(via == DemoPath.Tunnel ? "through relay tunnel connect" : "driven directly", text, StringComparison.Ordinal);
         foreach (var step in new[] { "version before boot", "boot", "memory write + read", "SCP round trips", "live spike stream" })
         {
             Assert.Contains(step, text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void The_default_path_is_the_tunnel() => Assert.Equal(DemoPath.Tunnel, new DemoOptions().Via);
 
     [Fact]
     public void Options_report_every_problem()

@@ -39,6 +39,14 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
         }
     }
 
-    public void OnClosed(TunnelChannel channel, TunnelErrorCode code) =>
+    public void OnClosed(TunnelChannel channel, TunnelErrorCode code)
+    {
+        if (code == TunnelErrorCode.Shutdown)
+        {
+            Log.Info(component, $"live output of IP tag {tag} ended: the tunnel is shutting down");
+            return;
+        }
+
         Log.Warn(component, $"live output of IP tag {tag} stopped: the server closed {channel} ({code}); restart relay tunnel connect to set the tag again");
+    }
 }
