@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
+using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Tests.TestSupport;
@@ -126,6 +127,17 @@ public class TunnelWireTests
     }
 
     [Fact]
+    public async Task A_client_outside_allow_is_closed_before_the_handshake()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board, allow: new PeerAllowList([IPNetwork.Parse("10.0.0.0/8")]));
+
+        Assert.True(Loopback.WaitUntil(() => chain.Portal.Client.ConnectAttempts >= 2));
+        Assert.Equal(0, chain.Portal.Client.Handshakes);
+        Assert.Equal(0, chain.Gateway.Server.AcceptedConnections);
+    }
+
+    [Fact]
     public async Task A_client_with_the_wrong_key_never_reaches_the_board()
     {
         using var board = new BoardEmulator(Loopback.Board());
@@ -155,7 +167,7 @@ public class TunnelWireTests
 
         public CuttableForwarder? Forwarder { get; }
 
-        public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null)
+        public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null, PeerAllowList? allow = null)
         {
             var key = TunnelKey.Generate();
             var gateway = TunnelGateway.Start(new TunnelServeOptions
@@ -164,6 +176,7 @@ public class TunnelWireTests
                 BoardBoot = board.BootEndPoint,
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 Tunnel = new TunnelServerOptions { Key = key },
+                Allow = allow ?? PeerAllowList.Anyone,
             });
             var forwarder = cuttable ? new CuttableForwarder(gateway.ListenEndPoint) : null;
             var server = forwarder?.EndPoint ?? gateway.ListenEndPoint;
