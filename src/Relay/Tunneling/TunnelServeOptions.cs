@@ -8,7 +8,7 @@ namespace FastSpinnRelay.Relay.Tunneling;
 /// <summary>What <c>relay tunnel serve</c> runs with (see <see cref="TunnelGateway"/>).</summary>
 public sealed record TunnelServeOptions
 {
-    /// <summary>Default TCP port the tunnel server listens on (the classic proxy uses 17894/17895; the emulator's spikes 17895).</summary>
+    /// <summary>Default TCP port the tunnel server listens on: next to spinnaker_proxy's 17894 and 17895, clear of both.</summary>
     public const int DefaultPort = 17896;
 
     /// <summary>The board's SCP endpoint (port 17893 on a real board).</summary>
