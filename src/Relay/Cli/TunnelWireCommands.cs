@@ -130,11 +130,34 @@ public static class TunnelWireCommands
             CustomParser = ParseLiveOutputs,
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var flowIdle = new Option<TimeSpan>("--flow-idle-timeout")
+        {
+            Description = "Close an application's channel after this long without traffic (its next datagram opens a new one). [default: 5m]",
+            CustomParser = r =>
+            {
+                var token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+                if (ValueParsers.TryParseDuration(token, "s", out var value) && value > TimeSpan.Zero)
+                {
+                    return value;
+                }
+
+                r.AddError($"'{Log.Escape(token, 40)}' is not a positive duration for --flow-idle-timeout (examples: 30s, 5m)");
+                return default;
+            },
+            HelpName = "duration",
+        };
+        var maxFlows = new Option<int>("--max-flows")
+        {
+            Description = "Most applications served at once per local port; more are refused and counted.",
+            DefaultValueFactory = _ => 64,
+            HelpName = "count",
+            CustomParser = r => IntIn(r, "--max-flows", 1, 100_000),
+        };
         var command = new Command("connect",
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
             "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops.")
         {
-            server, KeyFile, bind, scpPort, bootPort, liveOutput, tls, pin, Quiet,
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, flowIdle, maxFlows, tls, pin, Quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -152,6 +175,8 @@ public static class TunnelWireCommands
                 ScpPort = parse.GetValue(scpPort),
                 BootPort = parse.GetValue(bootPort),
                 LiveOutputs = parse.GetValue(liveOutput) ?? [],
+                FlowIdleTimeout = parse.GetResult(flowIdle) is null ? TimeSpan.FromMinutes(5) : parse.GetValue(flowIdle),
+                MaxFlows = parse.GetValue(maxFlows),
                 Tunnel = new TunnelClientOptions { Key = ReadKey(parse.GetValue(KeyFile)!), Log = new RelayTunnelLog("tunnel-connect") },
             };
             TunnelPortal portal;
@@ -330,6 +355,18 @@ public static class TunnelWireCommands
         Description = description,
         DefaultValueFactory = _ => defaultValue,
         HelpName = "port",
-        Validators = { r => { if (r.GetValueOrDefault<int>() is < 0 or > 65535) { r.AddError($"{name} must be 0..65535"); } } },
+        CustomParser = r => IntIn(r, name, 0, 65535),
     };
+
+    private static int IntIn(ArgumentResult result, string name, int min, int max)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        result.AddError($"'{Log.Escape(token, 40)}' is not a whole number in {min}..{max} for {name}");
+        return min;
+    }
 }

@@ -64,6 +64,11 @@ public class TunnelWireCommandTests
     [InlineData("tunnel", "connect", "gateway:99999", "--key-file", "k")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--scp-port", "70000")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "8=127.0.0.1:17895")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--max-flows", "0")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--scp-port", "abc")]
+    [InlineData("tunnel", "serve", "board", "--key-file", "k", "--boot-port", "-1")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--flow-idle-timeout", "0")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--flow-idle-timeout", "soon")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "1=127.0.0.1")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "1=127.0.0.1:1", "--live-output", "1=127.0.0.1:2")]
     public async Task Bad_flags_exit_with_usage_code_2(params string[] args)
