@@ -130,6 +130,13 @@ public static class TunnelWireCommands
             CustomParser = ParseLiveOutputs,
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var liveInput = new Option<LiveInputRoute[]>("--live-input")
+        {
+            Description = "Forward what local tools send to UDP LOCAL_PORT (on --bind) to the board's UDP BOARD_PORT (a reverse IP tag's), each sender its own channel; repeat for more.",
+            HelpName = "LOCAL_PORT=BOARD_PORT",
+            CustomParser = ParseLiveInputs,
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var flowIdle = new Option<TimeSpan>("--flow-idle-timeout")
         {
             Description = "Close an application's channel after this long without traffic (its next datagram opens a new one). [default: 5m]",
@@ -157,7 +164,7 @@ public static class TunnelWireCommands
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
             "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops.")
         {
-            server, KeyFile, bind, scpPort, bootPort, liveOutput, flowIdle, maxFlows, tls, pin, Quiet,
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, Quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -175,6 +182,7 @@ public static class TunnelWireCommands
                 ScpPort = parse.GetValue(scpPort),
                 BootPort = parse.GetValue(bootPort),
                 LiveOutputs = parse.GetValue(liveOutput) ?? [],
+                LiveInputs = parse.GetValue(liveInput) ?? [],
                 FlowIdleTimeout = parse.GetResult(flowIdle) is null ? TimeSpan.FromMinutes(5) : parse.GetValue(flowIdle),
                 MaxFlows = parse.GetValue(maxFlows),
                 Tunnel = new TunnelClientOptions { Key = ReadKey(parse.GetValue(KeyFile)!), Log = new RelayTunnelLog("tunnel-connect") },
@@ -333,6 +341,28 @@ public static class TunnelWireCommands
             }
 
             routes.Add(new LiveOutputRoute(tag, visualisers));
+        }
+
+        return [.. routes];
+    }
+
+    /// <summary>Parses each <c>LOCAL_PORT=BOARD_PORT</c> (both 1..65535).</summary>
+    internal static LiveInputRoute[] ParseLiveInputs(ArgumentResult result)
+    {
+        var routes = new List<LiveInputRoute>();
+        foreach (var token in result.Tokens)
+        {
+            var parts = token.Value.Trim().Split('=');
+            if (parts.Length == 2
+                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var local) && local is >= 1 and <= 65535
+                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var board) && board is >= 1 and <= 65535)
+            {
+                routes.Add(new LiveInputRoute(local, board));
+            }
+            else
+            {
+                result.AddError($"'{Log.Escape(token.Value, 40)}' is not LOCAL_PORT=BOARD_PORT for --live-input (example: 12345=12345)");
+            }
         }
 
         return [.. routes];

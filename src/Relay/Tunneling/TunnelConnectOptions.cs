@@ -28,6 +28,12 @@ public sealed record TunnelConnectOptions
     /// </summary>
     public IReadOnlyList<LiveOutputRoute> LiveOutputs { get; init; } = [];
 
+    /// <summary>
+    /// Live input: each local UDP port whose datagrams go to a board UDP port (a reverse IP tag's), each sender its own
+    /// channel. Default none.
+    /// </summary>
+    public IReadOnlyList<LiveInputRoute> LiveInputs { get; init; } = [];
+
     /// <summary>Most applications served at once per port. Default 64.</summary>
     public int MaxFlows { get; init; } = 64;
 
@@ -40,3 +46,6 @@ public sealed record TunnelConnectOptions
 
 /// <summary>One <c>--live-output TAG=HOST:PORT[,HOST:PORT]</c>: IP tag <paramref name="Tag"/> (0–7) fanned out to <paramref name="Visualisers"/>.</summary>
 public sealed record LiveOutputRoute(int Tag, IReadOnlyList<IPEndPoint> Visualisers);
+
+/// <summary>One <c>--live-input LOCAL_PORT=BOARD_PORT</c>: what local tools send to <paramref name="LocalPort"/> reaches the board's UDP <paramref name="BoardPort"/>.</summary>
+public sealed record LiveInputRoute(int LocalPort, int BoardPort);

@@ -24,11 +24,14 @@ public sealed class TunnelPortal : IAsyncDisposable
     private readonly UdpToTunnelRoute _scp;
     private readonly UdpToTunnelRoute _boot;
     private readonly UdpSocket _liveSender;
+    private readonly List<UdpToTunnelRoute> _inputs;
     private readonly LiveOutputFanOut[] _live;
     private int _disposed;
 
-    private TunnelPortal(UdpEventLoop loop, TunnelClient client, UdpToTunnelRoute scp, UdpToTunnelRoute boot, UdpSocket liveSender, LiveOutputFanOut[] live)
+    private TunnelPortal(UdpEventLoop loop, TunnelClient client, UdpToTunnelRoute scp, UdpToTunnelRoute boot, UdpSocket liveSender, LiveOutputFanOut[] live,
+        List<UdpToTunnelRoute> inputs)
     {
+        _inputs = inputs;
         _liveSender = liveSender;
         _live = live;
         _loop = loop;
@@ -52,6 +55,9 @@ public sealed class TunnelPortal : IAsyncDisposable
     /// <summary>Counters of the local boot port.</summary>
     public RouteCounters BootCounters => _boot.GetCounters();
 
+    /// <summary>The local live-input ports, in the order of <see cref="TunnelConnectOptions.LiveInputs"/>.</summary>
+    public IReadOnlyList<IPEndPoint> LiveInputEndPoints => [.. _inputs.Select(i => i.ListenEndPoint)];
+
     /// <summary>Live-output datagrams sent to visualisers (each copy counts).</summary>
     public long LiveOutputForwarded => _live.Sum(l => l.Forwarded);
 
@@ -72,27 +78,45 @@ public sealed class TunnelPortal : IAsyncDisposable
         });
         var listen = new UdpSocketOptions { ErrorSink = new UdpErrorLog(Component) };
         UdpToTunnelRoute? scp = null;
+        var inputs = new List<UdpToTunnelRoute>();
         var liveSender = new UdpSocket(new IPEndPoint(options.Bind, 0), listen with { Name = $"{Component} live output" });
         try
         {
             var live = OpenLiveOutputs(options, client.Session, liveSender);
             scp = new UdpToTunnelRoute(Settings(options, "scp", options.ScpPort), loop, listen, client.Session, TunnelChannelKind.Scp);
             var boot = new UdpToTunnelRoute(Settings(options, "boot", options.BootPort), loop, listen, client.Session, TunnelChannelKind.Boot);
+            foreach (var input in options.LiveInputs)
+            {
+                inputs.Add(new UdpToTunnelRoute(Settings(options, "input", input.LocalPort, input.BoardPort), loop, listen, client.Session,
+                    TunnelChannelKind.EieioInput, new TunnelTarget(null, (ushort)input.BoardPort)));
+            }
+
             scp.Start();
             boot.Start();
+            foreach (var input in inputs)
+            {
+                input.Start();
+                Log.Info(Component, $"live input on UDP {input.ListenEndPoint} -> board port {input.TargetEndPoint.Port}");
+            }
+
             client.Start();
             if (Log.IsEnabled(LogLevel.Info))
             {
                 Log.Info(Component, $"SCP on UDP {scp.ListenEndPoint}, boot on UDP {boot.ListenEndPoint}, through the tunnel to {Log.Escape(options.ServerLabel)}");
             }
 
-            return new TunnelPortal(loop, client, scp, boot, liveSender, live);
+            return new TunnelPortal(loop, client, scp, boot, liveSender, live, inputs);
         }
         catch
         {
             loop.Dispose();
             liveSender.Dispose();
             scp?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            foreach (var input in inputs)
+            {
+                input.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
             client.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
@@ -109,6 +133,11 @@ public sealed class TunnelPortal : IAsyncDisposable
         _loop.Dispose();
         await _scp.DisposeAsync().ConfigureAwait(false);
         await _boot.DisposeAsync().ConfigureAwait(false);
+        foreach (var input in _inputs)
+        {
+            await input.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _client.DisposeAsync().ConfigureAwait(false);
         _liveSender.Dispose();
         Log.Info(Component, $"stopped: scp {_scp.GetCounters().Describe()}; boot {_boot.GetCounters().Describe()}");
@@ -131,12 +160,13 @@ public sealed class TunnelPortal : IAsyncDisposable
         return live;
     }
 
-    private static RouteSettings Settings(TunnelConnectOptions o, string name, int port) => new(
+    /// <summary>A local port's route settings; <paramref name="boardPort"/> is, for live input, the board port its channels name (else 0).</summary>
+    private static RouteSettings Settings(TunnelConnectOptions o, string name, int port, int boardPort = 0) => new(
         Name: name,
         Component: $"{Component}/{name}",
         Listen: new IPEndPoint(o.Bind, port),
-        Target: new IPEndPoint(IPAddress.Any, 0),
-        TargetLabel: $"the tunnel to {Log.Escape(o.ServerLabel)} ({name} channel per application)",
+        Target: new IPEndPoint(IPAddress.Any, boardPort),
+        TargetLabel: $"the tunnel to {Log.Escape(o.ServerLabel)} ({name} channel per application{(boardPort > 0 ? $", to board port {boardPort}" : "")})",
         Allow: PeerAllowList.Anyone,
         MaxFlows: o.MaxFlows,
         IdleTimeout: o.FlowIdleTimeout,

@@ -65,6 +65,8 @@ public class TunnelWireCommandTests
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--scp-port", "70000")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "8=127.0.0.1:17895")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--max-flows", "0")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-input", "12345")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-input", "0=12345")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--scp-port", "abc")]
     [InlineData("tunnel", "serve", "board", "--key-file", "k", "--boot-port", "-1")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--flow-idle-timeout", "0")]
@@ -103,6 +105,15 @@ public class TunnelWireCommandTests
         Assert.Equal([1, 0], routes.Select(r => r.Tag));
         Assert.Equal(["127.0.0.1:17895", "127.0.0.1:17896"], routes[0].Visualisers.Select(v => v.ToString()));
         Assert.Equal("[::1]:9", routes[1].Visualisers[0].ToString());
+    }
+
+    [Fact]
+    public void Live_input_maps_local_ports_to_board_ports()
+    {
+        var parse = TunnelWireCommands.CreateConnect().Parse(["gw", "-k", "k", "--live-input", "12345=23456", "--live-input", "1=2"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal([new LiveInputRoute(12345, 23456), new LiveInputRoute(1, 2)], parse.GetValue<LiveInputRoute[]>("--live-input")!);
     }
 
     [Fact]

@@ -127,6 +127,23 @@ public class TunnelWireTests
     }
 
     [Fact]
+    public async Task Live_input_reaches_the_board_port_and_what_the_board_answers_comes_back()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        using var boardInput = new RawUdp(); // stands in for the board's reverse-IP-tag port
+        await using var chain = await Chain.StartAsync(board, liveInput: new LiveInputRoute(0, boardInput.LocalEndPoint.Port));
+        using var tool = new RawUdp();
+        var local = chain.Portal.LiveInputEndPoints[0];
+
+        tool.Send([0x01, 0x08, 1, 2, 3, 4], local);
+        var arrived = boardInput.Receive(out var from);
+        boardInput.Send([0x42], from);
+
+        Assert.Equal([0x01, 0x08, 1, 2, 3, 4], arrived);
+        Assert.Equal([0x42], tool.Receive(out _));
+    }
+
+    [Fact]
     public async Task A_client_outside_allow_is_closed_before_the_handshake()
     {
         using var board = new BoardEmulator(Loopback.Board());
@@ -167,7 +184,8 @@ public class TunnelWireTests
 
         public CuttableForwarder? Forwarder { get; }
 
-        public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null, PeerAllowList? allow = null)
+        public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null, PeerAllowList? allow = null,
+            LiveInputRoute? liveInput = null)
         {
             var key = TunnelKey.Generate();
             var gateway = TunnelGateway.Start(new TunnelServeOptions
@@ -187,6 +205,7 @@ public class TunnelWireTests
                 ScpPort = 0,
                 BootPort = 0,
                 LiveOutputs = liveOutput is null ? [] : [liveOutput],
+                LiveInputs = liveInput is null ? [] : [liveInput],
                 Tunnel = new TunnelClientOptions { Key = clientKey ?? key, ReconnectMinDelay = TimeSpan.FromMilliseconds(10), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) },
             });
             return Task.FromResult(new Chain(gateway, portal, forwarder));

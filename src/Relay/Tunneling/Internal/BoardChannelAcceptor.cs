@@ -88,13 +88,14 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         {
             TunnelChannelKind.Scp => _scp,
             TunnelChannelKind.Boot => _boot,
+            TunnelChannelKind.EieioInput when channel.Target is { Address: null, Port: > 0 } => new IPEndPoint(_scp.Address, channel.Target.Port),
             _ => null,
         };
         if (target is null || !Allowed(channel.Target, target))
         {
             Interlocked.Increment(ref _refused);
             _log.Write(LogLevel.Warning, _component, channel, static c =>
-                $"refused {c} of session {c.Session.IdText[..8]}: this server serves SCP and boot channels to its board, and live output from IP tags 0-7");
+                $"refused {c} of session {c.Session.IdText[..8]}: this server serves SCP, boot and live input (to a port) channels to its board, and live output from IP tags 0-7");
             return null;
         }
 

@@ -94,7 +94,7 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelChannelHandler
                 return;
             }
         }
-        else if (Channel.Kind != TunnelChannelKind.Scp || Socket?.Send(datagram) != UdpStatus.Ok)
+        else if (Channel.Kind is not (TunnelChannelKind.Scp or TunnelChannelKind.EieioInput) || Socket?.Send(datagram) != UdpStatus.Ok)
         {
             Interlocked.Increment(ref _dropped); // the socket counts and reports why
             return;

@@ -9,7 +9,7 @@ using FastSpinnRelay.Tunnel;
 namespace FastSpinnRelay.Relay.Tunneling.Internal;
 
 /// <summary>
-/// The client's local SCP or boot port: the classic per-peer flow table (<see cref="UdpPeerRoute{TFlow}"/>: idle
+/// The client's local SCP, boot or live-input port: the classic per-peer flow table (<see cref="UdpPeerRoute{TFlow}"/>: idle
 /// expiry, --max-flows, counters), where each local application's flow is its own tunnel channel. The server gives
 /// each channel its own socket to the board, so every application gets only its own replies.
 /// </summary>
@@ -22,13 +22,17 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
 {
     private readonly TunnelSession _session;
     private readonly TunnelChannelKind _kind;
+    private readonly TunnelTarget _target;
     private readonly LogLimiter _log = new(5, TimeSpan.FromSeconds(10));
 
-    public UdpToTunnelRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, TunnelSession session, TunnelChannelKind kind)
+    /// <summary>Binds the listener; each peer's channel is of <paramref name="kind"/> and names <paramref name="target"/> (default: the server's board port for the kind).</summary>
+    public UdpToTunnelRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, TunnelSession session, TunnelChannelKind kind,
+        TunnelTarget target = default)
         : base(settings, loop, listenOptions)
     {
         _session = session;
         _kind = kind;
+        _target = target;
     }
 
     public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
@@ -38,7 +42,7 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
         var flow = new Flow(this, peer, number);
         try
         {
-            flow.Channel = _session.OpenChannel(_kind, TunnelTarget.Default, flow);
+            flow.Channel = _session.OpenChannel(_kind, _target, flow);
         }
         catch (InvalidOperationException e)
         {
