@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastSpinnRelay.Relay.Demo;
+using FastSpinnRelay.Relay.Diagnostics;
 
 namespace FastSpinnRelay.Relay.Cli;
 
@@ -10,11 +11,12 @@ public sealed class DemoCommand
 
     private readonly Option<DemoVia> via = new("--via")
     {
-        Description = "How the host tools reach the board: direct, classic (an in-process relay client -> relay server pair over UDP) " +
-                      "or classic-tcp (the same with -t -T: TCP between them, boot packets re-paced). Live output always comes straight from the board. [default: direct]",
+        Description = "How the host tools reach the board: tunnel (an in-process relay tunnel connect -> relay tunnel serve over loopback TCP, " +
+                      "live output included), classic (an in-process relay client -> relay server pair over UDP), classic-tcp (the same with " +
+                      "-t -T: TCP between them, boot packets re-paced; live output then comes straight from the board) or direct. [default: tunnel]",
         HelpName = "PATH",
         CustomParser = ParseVia,
-        DefaultValueFactory = _ => DemoVia.Direct,
+        DefaultValueFactory = _ => Defaults.Via,
     };
 
     private readonly Option<TimeSpan> bootGap = new("--boot-gap")
@@ -64,9 +66,11 @@ public sealed class DemoCommand
                 return DemoVia.Classic;
             case "classic-tcp":
                 return DemoVia.ClassicTcp;
+            case "tunnel":
+                return DemoVia.Tunnel;
             default:
-                result.AddError($"'{token}' is not a demo path for --via (direct, classic, classic-tcp)");
-                return DemoVia.Direct;
+                result.AddError($"'{token}' is not a demo path for --via (tunnel, classic, classic-tcp, direct)");
+                return Defaults.Via;
         }
     }
 
@@ -103,12 +107,7 @@ public sealed class DemoCommand
             throw new RelayToolException(ExitCode.Usage, string.Join("; ", problems));
         }
 
-        if (options.Via != DemoVia.Direct)
-        {
-            // The relays' connection log would interleave with the demo's table; warnings still show.
-            Diagnostics.Log.Level = Diagnostics.LogLevel.Warning;
-        }
-
+        Log.Level = LogLevel.Warning; // the demo prints its own lines; the tunnel's connection log would interleave
         var ok = await new DemoRunner(options, Console.Out).RunAsync(cancellationToken).ConfigureAwait(false);
         return (int)(ok ? ExitCode.Ok : ExitCode.Failed);
     }

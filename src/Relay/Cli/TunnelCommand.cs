@@ -9,7 +9,7 @@ namespace FastSpinnRelay.Relay.Cli;
 /// <summary>
 /// <c>relay tunnel</c>: the authenticated, resumable tunnel (docs/tunnel-protocol.md). <c>keygen</c> makes the
 /// pre-shared key both ends hold; <c>info</c> shows the protocol version and whether LZ4 batch compression works in
-/// this binary. (Serving and connecting are wired to the UDP side in a later step.)
+/// this binary; <c>serve</c> and <c>connect</c> (<see cref="TunnelWireCommands"/>) run the two ends.
 /// </summary>
 public static class TunnelCommand
 {
@@ -25,7 +25,10 @@ public static class TunnelCommand
         keygen.SetAction(parse => Keygen(parse.GetValue(Out), Console.Out));
         var info = new Command("info", "Show the tunnel protocol version and whether LZ4 batch compression is available, with its saving on a sample spike stream.");
         info.SetAction(_ => Info(Console.Out));
-        return new Command("tunnel", "The authenticated, multiplexed, resumable tunnel between a relay server and a relay client.") { keygen, info };
+        return new Command("tunnel", "The authenticated, multiplexed, resumable tunnel between a relay server and a relay client.")
+        {
+            keygen, info, TunnelWireCommands.CreateServe(), TunnelWireCommands.CreateConnect(),
+        };
     }
 
     /// <summary>Writes a new key to <paramref name="file"/> (owner-only) or <paramref name="output"/>.</summary>

@@ -3,9 +3,6 @@ namespace FastSpinnRelay.Relay.Demo;
 /// <summary>What `relay demo` does. Defaults finish in a few seconds on a laptop.</summary>
 public sealed record DemoOptions
 {
-    /// <summary>Which way the host tools reach the board (default: straight to it).</summary>
-    public DemoVia Via { get; init; } = DemoVia.Direct;
-
     /// <summary>Pause between boot packets (rig uses 50 ms; the emulator needs none).</summary>
     public TimeSpan BootGap { get; init; } = TimeSpan.FromMilliseconds(5);
 
@@ -20,6 +17,12 @@ public sealed record DemoOptions
 
     /// <summary>Live output: packets to stream.</summary>
     public int SpikePackets { get; init; } = 20_000;
+
+    /// <summary>
+    /// How the demo reaches the board: <see cref="DemoVia.Tunnel"/> (default) through an in-process
+    /// <c>relay tunnel serve</c> and <c>relay tunnel connect</c> over loopback TCP, the classic relay pair, or directly.
+    /// </summary>
+    public DemoVia Via { get; init; } = DemoVia.Tunnel;
 
     public IReadOnlyList<string> Validate()
     {

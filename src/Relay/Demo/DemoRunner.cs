@@ -35,7 +35,13 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             SpikeLimit = options.SpikePackets,
             SpikePacketSize = SpikePacketSize,
         });
-        await using var path = await DemoPath.StartAsync(options.Via, board, cancellationToken).ConfigureAwait(false);
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+        {
+            ReceiveBufferSize = 4 * 1024 * 1024,
+            ReceiveTimeout = 200,
+        };
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var path = await DemoPath.StartAsync(options.Via, board, SpikeTag, (IPEndPoint)listener.LocalEndPoint!, cancellationToken).ConfigureAwait(false);
         output.WriteLine($"relay demo: an emulated SpiNNaker board on {board.ScpEndPoint} (SCP) and {board.BootEndPoint} (boot), {path.Description}");
         output.WriteLine();
 
@@ -44,7 +50,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         await StepAsync("boot", () => BootAsync(board, path.BootEndPoint, scp, cancellationToken)).ConfigureAwait(false);
         await StepAsync("memory write + read", () => WriteAndRead(scp)).ConfigureAwait(false);
         await StepAsync("SCP round trips", () => RoundTrips(scp)).ConfigureAwait(false);
-        await StepAsync("live spike stream", () => Spikes(board, scp, cancellationToken)).ConfigureAwait(false);
+        await StepAsync("live spike stream", () => Spikes(board, scp, listener, path, cancellationToken)).ConfigureAwait(false);
 
         output.WriteLine();
         output.WriteLine(failures == 0
@@ -129,16 +135,14 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                $"latency p50 {Us(Percentile(latencies, 0.50))} p99 {Us(Percentile(latencies, 0.99))}";
     }
 
-    private string Spikes(BoardEmulator board, ScpClient scp, CancellationToken ct)
+    private string Spikes(BoardEmulator board, ScpClient scp, Socket listener, DemoPath path, CancellationToken ct)
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
-        {
-            ReceiveBufferSize = 4 * 1024 * 1024,
-            ReceiveTimeout = 200,
-        };
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var local = (IPEndPoint)listener.LocalEndPoint!;
-        scp.SetIpTag(SpikeTag, local.Address, local.Port, strip: true);
+        var route = path.LiveOutputRoute(SpikeTag, local);
+        if (route is null)
+        {
+            scp.SetIpTag(SpikeTag, local.Address, local.Port, strip: true);
+        }
 
         var tracker = new SpikeSequenceTracker();
         long spikes = 0, bytes = 0, malformed = 0;
@@ -184,7 +188,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         }
 
         var seconds = Math.Max(lastArrival.TotalSeconds, 1e-6);
-        var summary = $"IP tag {SpikeTag} -> {local} (STRIP); {tracker.Received:N0} of {options.SpikePackets:N0} packets " +
+        var summary = $"IP tag {SpikeTag} -> {route ?? local.ToString()} (STRIP); {tracker.Received:N0} of {options.SpikePackets:N0} packets " +
                       $"at {Rate(tracker.Received / seconds)}/s ({Rate(bytes / seconds / 1e6)} MB/s, {Rate(spikes / seconds / 1e6)} M spikes/s); " +
                       $"lost {tracker.Lost}, duplicated {tracker.Duplicated}, reordered {tracker.Reordered}, malformed {malformed}";
         if (tracker.Received < options.SpikePackets || tracker.Lost > 0 || tracker.Duplicated > 0 || malformed > 0)

@@ -59,6 +59,13 @@ public sealed class TcpTunnelListener : ITunnelListener
     /// <summary>TLS handshakes in progress at once; further connections wait in the kernel's backlog. Default 64.</summary>
     public int MaxPendingTlsHandshakes { get; init; } = 64;
 
+    /// <summary>
+    /// Which peer addresses may connect (an allow list); null admits everyone. A refused peer is closed right after
+    /// the TCP accept, before TLS or the tunnel handshake, and reported as an <see cref="IOException"/> from
+    /// <see cref="AcceptAsync"/> (the server logs it and goes on accepting).
+    /// </summary>
+    public Func<IPAddress, bool>? Admit { get; init; }
+
     /// <inheritdoc/>
     public string LocalDescription => (_tls is null ? "tcp://" : "tls://") + LocalEndPoint;
 
@@ -68,6 +75,11 @@ public sealed class TcpTunnelListener : ITunnelListener
         if (_tls is null)
         {
             Socket socket = await _socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            if (Refuse(socket) is { } refused)
+            {
+                throw refused;
+            }
+
             socket.NoDelay = true;
             return new StreamConnection(socket, new NetworkStream(socket, ownsSocket: false), Describe(socket), peerCertificateVerified: false);
         }
@@ -142,6 +154,13 @@ public sealed class TcpTunnelListener : ITunnelListener
                 continue; // one failed accept (e.g. a reset in the backlog) concerns one peer
             }
 
+            if (Refuse(socket) is { } refused)
+            {
+                _handshakes!.Release();
+                _ready.Writer.TryWrite((null, refused));
+                continue;
+            }
+
             _ = HandshakeAsync(socket); // observed: it catches everything and reports through the channel
         }
     }
@@ -176,6 +195,19 @@ public sealed class TcpTunnelListener : ITunnelListener
         {
             await unwanted.DisposeAsync().ConfigureAwait(false); // queue full or listener closed: drop this peer
         }
+    }
+
+    /// <summary>Closes <paramref name="socket"/> and returns why when <see cref="Admit"/> refuses its peer.</summary>
+    private IOException? Refuse(Socket socket)
+    {
+        if (Admit is null || (socket.RemoteEndPoint is IPEndPoint peer && Admit(peer.Address.IsIPv4MappedToIPv6 ? peer.Address.MapToIPv4() : peer.Address)))
+        {
+            return null;
+        }
+
+        string remote = Describe(socket);
+        socket.Dispose();
+        return new IOException($"refused a connection from {remote}: not in the allowed networks");
     }
 
     private static string Describe(Socket socket) => socket.RemoteEndPoint?.ToString() ?? "?";

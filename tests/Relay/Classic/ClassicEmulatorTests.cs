@@ -69,8 +69,8 @@ public class ClassicEmulatorTests
 
         // Both ScpClients count sequence numbers from 0 in step, so a reply delivered to the wrong one would be
         // accepted and its READ data would be the other's.
-        var a = Task.Run(() => ReadOwnDataRepeatedly(clientA, 0x6000_0000, seed: 1));
-        var b = Task.Run(() => ReadOwnDataRepeatedly(clientB, 0x7000_0000, seed: 2));
+        var a = Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(clientA.Scp.ListenEndPoint, 0x6000_0000, seed: 1));
+        var b = Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(clientB.Scp.ListenEndPoint, 0x7000_0000, seed: 2));
 
         Assert.Equal(0, await a.WaitAsync(Deadline));
         Assert.Equal(0, await b.WaitAsync(Deadline));
@@ -112,24 +112,6 @@ public class ClassicEmulatorTests
         BootPort = board.BootEndPoint.Port,
         BootMinGap = TimeSpan.FromMilliseconds(2),
     };
-
-    /// <summary>Writes 256 bytes of its own at <paramref name="address"/>, then reads them back 40 times; returns the mismatches.</summary>
-    private static int ReadOwnDataRepeatedly(ClassicProxyHost client, uint address, int seed)
-    {
-        using var scp = new ScpClient(client.Scp.ListenEndPoint) { Timeout = TimeSpan.FromSeconds(2) };
-        var data = new byte[256];
-        new Random(seed).NextBytes(data);
-        var back = new byte[data.Length];
-        scp.Write(address, data);
-        var mismatches = 0;
-        for (var i = 0; i < 40; i++)
-        {
-            scp.Read(address, back);
-            mismatches += back.AsSpan().SequenceEqual(data) ? 0 : 1;
-        }
-
-        return mismatches;
-    }
 
     /// <summary>A relay server in front of the board and a relay client in front of the server, both on loopback.</summary>
     private sealed class Chain : IAsyncDisposable

@@ -1,4 +1,5 @@
 using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Tests.Cli;
@@ -50,5 +51,84 @@ public class TunnelCommandTests
         Assert.Contains("FSRT version 1", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("liblz4: 1.", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("saved", output.ToString(), StringComparison.Ordinal);
+    }
+}
+
+public class TunnelWireCommandTests
+{
+    [Theory]
+    [InlineData("tunnel", "serve", "board")] // no --key-file
+    [InlineData("tunnel", "serve", "board", "--key-file", "/nonexistent/lab.key")]
+    [InlineData("tunnel", "serve", "board", "--key-file", "k", "--listen", "nowhere")]
+    [InlineData("tunnel", "serve", "board", "--key-file", "k", "--allow", "10.0.0.0/99")]
+    [InlineData("tunnel", "connect", "gateway:99999", "--key-file", "k")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--scp-port", "70000")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "8=127.0.0.1:17895")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--max-flows", "0")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-input", "12345")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-input", "0=12345")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--scp-port", "abc")]
+    [InlineData("tunnel", "serve", "board", "--key-file", "k", "--boot-port", "-1")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--flow-idle-timeout", "0")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--flow-idle-timeout", "soon")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "1=127.0.0.1")]
+    [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "1=127.0.0.1:1", "--live-output", "1=127.0.0.1:2")]
+    public async Task Bad_flags_exit_with_usage_code_2(params string[] args)
+    {
+        var error = Console.Error;
+        Console.SetError(TextWriter.Null);
+        try
+        {
+            Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(args));
+        }
+        finally
+        {
+            Console.SetError(error);
+        }
+    }
+
+    [Theory]
+    [InlineData("gateway.example.org:17000", "gateway.example.org", 17000)]
+    [InlineData("gateway", "gateway", 17896)]
+    [InlineData("[::1]:17001", "::1", 17001)]
+    [InlineData("10.0.0.2", "10.0.0.2", 17896)]
+    public void Server_addresses_split_into_host_and_port(string text, string host, int port) =>
+        Assert.Equal((host, port), TunnelWireCommands.SplitHostPort(text));
+
+    [Fact]
+    public void Live_output_lists_each_tag_with_its_visualisers()
+    {
+        var parse = TunnelWireCommands.CreateConnect().Parse(["gw", "-k", "k", "--live-output", "1=127.0.0.1:17895,127.0.0.1:17896", "--live-output", "0=[::1]:9"]);
+
+        Assert.Empty(parse.Errors);
+        var routes = parse.GetValue<LiveOutputRoute[]>("--live-output")!;
+        Assert.Equal([1, 0], routes.Select(r => r.Tag));
+        Assert.Equal(["127.0.0.1:17895", "127.0.0.1:17896"], routes[0].Visualisers.Select(v => v.ToString()));
+        Assert.Equal("[::1]:9", routes[1].Visualisers[0].ToString());
+    }
+
+    [Fact]
+    public void Live_input_maps_local_ports_to_board_ports()
+    {
+        var parse = TunnelWireCommands.CreateConnect().Parse(["gw", "-k", "k", "--live-input", "12345=23456", "--live-input", "1=2"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal([new LiveInputRoute(12345, 23456), new LiveInputRoute(1, 2)], parse.GetValue<LiveInputRoute[]>("--live-input")!);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_key_is_one_usage_error()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"relay-notkey-{Guid.NewGuid():N}");
+        File.WriteAllText(path, "hello");
+        try
+        {
+            var e = Assert.Throws<RelayToolException>(() => TunnelWireCommands.ReadKey(new FileInfo(path)));
+            Assert.Equal(ExitCode.Usage, e.Code);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

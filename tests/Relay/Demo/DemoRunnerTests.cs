@@ -5,6 +5,7 @@ namespace FastSpinnRelay.Relay.Tests.Demo;
 public class DemoRunnerTests
 {
     [Theory]
+    [InlineData(DemoVia.Tunnel)]
     [InlineData(DemoVia.Direct)]
     [InlineData(DemoVia.Classic)]
     [InlineData(DemoVia.ClassicTcp)]
@@ -20,11 +21,20 @@ public class DemoRunnerTests
         Assert.True(ok, text);
         Assert.Contains("all steps passed", text, StringComparison.Ordinal);
         Assert.DoesNotContain("FAIL", text, StringComparison.Ordinal);
+        Assert.Contains(via switch
+        {
+            DemoVia.Tunnel => "through relay tunnel connect",
+            DemoVia.Direct => "driven directly",
+            _ => "through relay client",
+        }, text, StringComparison.Ordinal);
         foreach (var step in new[] { "version before boot", "boot", "memory write + read", "SCP round trips", "live spike stream" })
         {
             Assert.Contains(step, text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void The_default_path_is_the_tunnel() => Assert.Equal(DemoVia.Tunnel, new DemoOptions().Via);
 
     [Fact]
     public void Options_report_every_problem()

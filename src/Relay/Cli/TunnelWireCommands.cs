@@ -1,0 +1,402 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using FastSpinnRelay.Relay.Classic;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Tunneling;
+using FastSpinnRelay.Relay.Tunneling.Internal;
+using FastSpinnRelay.Tunnel;
+using FastSpinnRelay.Tunnel.Transport;
+
+namespace FastSpinnRelay.Relay.Cli;
+
+/// <summary>
+/// <c>relay tunnel serve BOARD</c> (next to the board) and <c>relay tunnel connect SERVER:PORT</c> (next to the user):
+/// the tunnel wired to UDP endpoints. See README "Over the internet: the tunnel".
+/// </summary>
+public static class TunnelWireCommands
+{
+    private static readonly Option<FileInfo> KeyFile = new("--key-file", "-k")
+    {
+        Description = "The pre-shared key file (from `relay tunnel keygen -o FILE`), the same at both ends.",
+        HelpName = "FILE",
+        Required = true,
+    };
+
+    private static readonly Option<bool> Quiet = new("--quiet", "-q")
+    {
+        Description = "Don't print the connection log (warnings and errors still go to stderr).",
+    };
+
+    /// <summary>The <c>serve</c> verb.</summary>
+    public static Command CreateServe()
+    {
+        var board = new Argument<string>("board") { Description = "Host name or address of the SpiNNaker board." };
+        var listen = new Option<IPEndPoint>("--listen")
+        {
+            Description = "Where tunnel clients connect (TCP).",
+            HelpName = "ADDR:PORT",
+            CustomParser = r => ParseEndPoint(r, "--listen"),
+            DefaultValueFactory = _ => new IPEndPoint(IPAddress.Any, TunnelServeOptions.DefaultPort),
+        };
+        var scpPort = PortOption("--scp-port", 17893, "The board's SCP port.");
+        var bootPort = PortOption("--boot-port", 54321, "The board's boot port.");
+        var allow = new Option<IPNetwork[]>("--allow")
+        {
+            Description = "Tunnel clients allowed to connect, as a network (10.0.0.0/8) or an address; repeat for more. Others are closed before the handshake. [default: anyone with the key]",
+            CustomParser = ValueParsers.Networks,
+            HelpName = "cidr",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var tlsCert = new Option<FileInfo?>("--tls-cert") { Description = "Serve TLS with this PEM certificate (with --tls-key).", HelpName = "FILE" };
+        var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "The PEM private key of --tls-cert.", HelpName = "FILE" };
+        var selfSigned = new Option<bool>("--tls-self-signed")
+        {
+            Description = "Serve TLS with a new self-signed certificate; its SHA-256 fingerprint is logged for clients to pin (--tls-pin).",
+        };
+        var bootMinGap = new Option<TimeSpan>("--boot-min-gap")
+        {
+            Description = "Smallest gap between boot packets sent to the board; the client's own spacing is kept anyway. [default: 0]",
+            CustomParser = r => ValueParsers.Duration(r, "ms"),
+            HelpName = "duration",
+        };
+        var command = new Command("serve",
+            "Run next to the board: accept tunnel clients that prove the key; each client application's SCP flow and each boot " +
+            "gets its own UDP socket to the board.")
+        {
+            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, bootMinGap, Quiet,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
+            var key = ReadKey(parse.GetValue(KeyFile)!); // a usage error before any network error
+            var boardAddress = await ResolveAsync(parse.GetValue(board)!, "board", ct).ConfigureAwait(false);
+            var options = new TunnelServeOptions
+            {
+                BoardScp = new IPEndPoint(boardAddress, parse.GetValue(scpPort)),
+                BoardBoot = new IPEndPoint(boardAddress, parse.GetValue(bootPort)),
+                Listen = parse.GetValue(listen)!,
+                Allow = new PeerAllowList(parse.GetValue(allow) ?? []),
+                Tls = ServerTls(parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(selfSigned)),
+                BootMinGap = parse.GetValue(bootMinGap),
+                Tunnel = new TunnelServerOptions { Key = key, Log = new RelayTunnelLog("tunnel-serve") },
+            };
+            TunnelGateway gateway;
+            try
+            {
+                gateway = TunnelGateway.Start(options);
+            }
+            catch (SocketException e)
+            {
+                throw new RelayToolException(ExitCode.Network, $"cannot listen on {options.Listen}: {e.SocketErrorCode}");
+            }
+
+            await using (gateway.ConfigureAwait(false))
+            {
+                await WaitForStopAsync("tunnel-serve", ct).ConfigureAwait(false);
+            }
+
+            return (int)ExitCode.Cancelled;
+        });
+        return command;
+    }
+
+    /// <summary>The <c>connect</c> verb.</summary>
+    public static Command CreateConnect()
+    {
+        var server = new Argument<string>("server") { Description = $"The tunnel server as HOST:PORT (PORT default {TunnelServeOptions.DefaultPort})." };
+        var bind = new Option<IPAddress?>("--bind")
+        {
+            Description = "Address the local SCP and boot ports bind to. [default: 127.0.0.1]",
+            CustomParser = ValueParsers.Address,
+            HelpName = "address",
+        };
+        var scpPort = PortOption("--scp-port", 17893, "Local SCP port tools send to (0 = any free port).");
+        var bootPort = PortOption("--boot-port", 54321, "Local boot port tools send to (0 = any free port).");
+        var tls = new Option<bool>("--tls") { Description = "Connect with TLS (the server's certificate must chain to a trusted root, or match --tls-pin)." };
+        var pin = new Option<string?>("--tls-pin")
+        {
+            Description = "Accept only the server certificate with this SHA-256 fingerprint (hex, as `relay tunnel serve --tls-self-signed` logs it). Implies --tls.",
+            HelpName = "sha256",
+        };
+        var liveOutput = new Option<LiveOutputRoute[]>("--live-output")
+        {
+            Description = "Forward live output of the board's IP tag TAG (0-7; the server sets it with STRIP + USE_SENDER) to one or more local visualisers; repeat for more tags.",
+            HelpName = "TAG=HOST:PORT[,HOST:PORT]",
+            CustomParser = ParseLiveOutputs,
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var liveInput = new Option<LiveInputRoute[]>("--live-input")
+        {
+            Description = "Forward what local tools send to UDP LOCAL_PORT (on --bind) to the board's UDP BOARD_PORT (a reverse IP tag's), each sender its own channel; repeat for more.",
+            HelpName = "LOCAL_PORT=BOARD_PORT",
+            CustomParser = ParseLiveInputs,
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var flowIdle = new Option<TimeSpan>("--flow-idle-timeout")
+        {
+            Description = "Close an application's channel after this long without traffic (its next datagram opens a new one). [default: 5m]",
+            CustomParser = r =>
+            {
+                var token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+                if (ValueParsers.TryParseDuration(token, "s", out var value) && value > TimeSpan.Zero)
+                {
+                    return value;
+                }
+
+                r.AddError($"'{Log.Escape(token, 40)}' is not a positive duration for --flow-idle-timeout (examples: 30s, 5m)");
+                return default;
+            },
+            HelpName = "duration",
+        };
+        var maxFlows = new Option<int>("--max-flows")
+        {
+            Description = "Most applications served at once per local port; more are refused and counted.",
+            DefaultValueFactory = _ => 64,
+            HelpName = "count",
+            CustomParser = r => IntIn(r, "--max-flows", 1, 100_000),
+        };
+        var command = new Command("connect",
+            "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
+            "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops.")
+        {
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, Quiet,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
+            var (host, port) = SplitHostPort(parse.GetValue(server)!);
+            var pinned = parse.GetValue(pin);
+            var tlsOptions = parse.GetValue(tls) || pinned is not null
+                ? new TunnelTlsClientOptions { TargetHost = host, PinnedServerCertificate = pinned }
+                : null;
+            var options = new TunnelConnectOptions
+            {
+                Connector = new TcpTunnelConnector(host, port, tlsOptions),
+                ServerLabel = $"{host}:{port.ToString(CultureInfo.InvariantCulture)}",
+                Bind = parse.GetValue(bind) ?? IPAddress.Loopback,
+                ScpPort = parse.GetValue(scpPort),
+                BootPort = parse.GetValue(bootPort),
+                LiveOutputs = parse.GetValue(liveOutput) ?? [],
+                LiveInputs = parse.GetValue(liveInput) ?? [],
+                FlowIdleTimeout = parse.GetResult(flowIdle) is null ? TimeSpan.FromMinutes(5) : parse.GetValue(flowIdle),
+                MaxFlows = parse.GetValue(maxFlows),
+                Tunnel = new TunnelClientOptions { Key = ReadKey(parse.GetValue(KeyFile)!), Log = new RelayTunnelLog("tunnel-connect") },
+            };
+            TunnelPortal portal;
+            try
+            {
+                portal = TunnelPortal.Start(options);
+            }
+            catch (SocketException e)
+            {
+                throw new RelayToolException(ExitCode.Network, $"cannot bind the local ports on {options.Bind}: {e.SocketErrorCode}");
+            }
+
+            await using (portal.ConfigureAwait(false))
+            {
+                await WaitForStopAsync("tunnel-connect", ct).ConfigureAwait(false);
+            }
+
+            return (int)ExitCode.Cancelled;
+        });
+        return command;
+    }
+
+    /// <summary>Reads a key file written by <c>relay tunnel keygen</c>; one clear line and exit code 2 when it is not one.</summary>
+    internal static TunnelKey ReadKey(FileInfo file)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RelayToolException(ExitCode.Usage, $"cannot read the key file {file.FullName}: {e.Message}");
+        }
+
+        return TunnelKey.TryParse(text.Trim(), out var key) && key is not null
+            ? key
+            : throw new RelayToolException(ExitCode.Usage, $"{file.FullName} is not a tunnel key (64 hex digits, from `relay tunnel keygen -o FILE`)");
+    }
+
+    /// <summary>"host:port", "host" (default port) or "[v6]:port".</summary>
+    internal static (string Host, int Port) SplitHostPort(string text)
+    {
+        text = text.Trim();
+        var colon = text.LastIndexOf(':');
+        if (colon < 0 || (text.StartsWith('[') && !text[..colon].EndsWith(']')) || (text.IndexOf(':') != colon && !text.StartsWith('[')))
+        {
+            return (text.Trim('[', ']'), TunnelServeOptions.DefaultPort);
+        }
+
+        if (!int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535 || colon == 0)
+        {
+            throw new RelayToolException(ExitCode.Usage, $"'{Log.Escape(text, 80)}' is not HOST:PORT for the tunnel server (example: gateway.example.org:{TunnelServeOptions.DefaultPort})");
+        }
+
+        return (text[..colon].Trim('[', ']'), port);
+    }
+
+    private static TunnelTlsServerOptions? ServerTls(FileInfo? cert, FileInfo? key, bool selfSigned)
+    {
+        if (selfSigned && (cert is not null || key is not null))
+        {
+            throw new RelayToolException(ExitCode.Usage, "--tls-self-signed and --tls-cert/--tls-key exclude each other; choose one");
+        }
+
+        if (selfSigned)
+        {
+            var certificate = TunnelCertificates.CreateSelfSigned(Dns.GetHostName());
+            Log.Info("tunnel-serve", $"TLS with a self-signed certificate; clients pin it with --tls-pin {TunnelCertificates.Fingerprint(certificate)}");
+            return new TunnelTlsServerOptions { Certificate = certificate };
+        }
+
+        if (cert is null != key is null)
+        {
+            throw new RelayToolException(ExitCode.Usage, "--tls-cert and --tls-key go together");
+        }
+
+        if (cert is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(cert.FullName, key!.FullName);
+            var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+            Log.Info("tunnel-serve", $"TLS with {Log.Escape(certificate.Subject, 120)} (SHA-256 {TunnelCertificates.Fingerprint(certificate)})");
+            return new TunnelTlsServerOptions { Certificate = certificate };
+        }
+        catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException)
+        {
+            throw new RelayToolException(ExitCode.Usage, $"cannot load the TLS certificate {cert.FullName} with key {key!.FullName}: {e.Message}");
+        }
+    }
+
+    private static async Task<IPAddress> ResolveAsync(string host, string what, CancellationToken ct)
+    {
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return address;
+        }
+
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
+            return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
+                ?? throw new RelayToolException(ExitCode.Network, $"the {what} '{Log.Escape(host)}' has no address");
+        }
+        catch (SocketException e)
+        {
+            throw new RelayToolException(ExitCode.Network, $"cannot resolve the {what} '{Log.Escape(host)}': {e.Message}");
+        }
+    }
+
+    private static async Task WaitForStopAsync(string component, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Log.Info(component, "stopping (signal received)");
+        }
+    }
+
+    /// <summary>Parses each <c>TAG=HOST:PORT[,HOST:PORT]</c> (addresses, not names: visualisers are local).</summary>
+    internal static LiveOutputRoute[] ParseLiveOutputs(ArgumentResult result)
+    {
+        var routes = new List<LiveOutputRoute>();
+        foreach (var token in result.Tokens)
+        {
+            var text = token.Value.Trim();
+            var equals = text.IndexOf('=');
+            var visualisers = new List<IPEndPoint>();
+            var ok = equals > 0 && int.TryParse(text[..equals], NumberStyles.None, CultureInfo.InvariantCulture, out var tag) && tag is >= 0 and <= 7;
+            tag = ok ? int.Parse(text[..equals], CultureInfo.InvariantCulture) : 0;
+            foreach (var part in ok ? text[(equals + 1)..].Split(',') : [])
+            {
+                if (IPEndPoint.TryParse(part.Trim(), out var endPoint) && endPoint.Port != 0 && part.Contains(':', StringComparison.Ordinal))
+                {
+                    visualisers.Add(endPoint);
+                }
+                else
+                {
+                    ok = false;
+                }
+            }
+
+            if (!ok || visualisers.Count == 0 || routes.Any(r => r.Tag == tag))
+            {
+                result.AddError($"'{Log.Escape(text, 80)}' is not TAG=HOST:PORT[,HOST:PORT] for --live-output (tag 0-7, each tag once; example: 1=127.0.0.1:17895,127.0.0.1:17896)");
+                continue;
+            }
+
+            routes.Add(new LiveOutputRoute(tag, visualisers));
+        }
+
+        return [.. routes];
+    }
+
+    /// <summary>Parses each <c>LOCAL_PORT=BOARD_PORT</c> (both 1..65535).</summary>
+    internal static LiveInputRoute[] ParseLiveInputs(ArgumentResult result)
+    {
+        var routes = new List<LiveInputRoute>();
+        foreach (var token in result.Tokens)
+        {
+            var parts = token.Value.Trim().Split('=');
+            if (parts.Length == 2
+                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var local) && local is >= 1 and <= 65535
+                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var board) && board is >= 1 and <= 65535)
+            {
+                routes.Add(new LiveInputRoute(local, board));
+            }
+            else
+            {
+                result.AddError($"'{Log.Escape(token.Value, 40)}' is not LOCAL_PORT=BOARD_PORT for --live-input (example: 12345=12345)");
+            }
+        }
+
+        return [.. routes];
+    }
+
+    private static IPEndPoint ParseEndPoint(ArgumentResult result, string name)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
+        if (IPEndPoint.TryParse(text, out var endPoint) && text.Contains(':', StringComparison.Ordinal) && !text.EndsWith(']'))
+        {
+            return endPoint;
+        }
+
+        result.AddError($"'{Log.Escape(text, 80)}' is not ADDR:PORT for {name} (examples: 0.0.0.0:{TunnelServeOptions.DefaultPort}, [::]:{TunnelServeOptions.DefaultPort})");
+        return new IPEndPoint(IPAddress.Any, 0);
+    }
+
+    private static Option<int> PortOption(string name, int defaultValue, string description) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        HelpName = "port",
+        CustomParser = r => IntIn(r, name, 0, 65535),
+    };
+
+    private static int IntIn(ArgumentResult result, string name, int min, int max)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        result.AddError($"'{Log.Escape(token, 40)}' is not a whole number in {min}..{max} for {name}");
+        return min;
+    }
+}

@@ -1,0 +1,223 @@
+using System.Net;
+using System.Net.Sockets;
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Relay.Classic.Internal;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Host;
+using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel;
+
+namespace FastSpinnRelay.Relay.Tunneling.Internal;
+
+/// <summary>
+/// The server's policy and wiring for channels a client opens: SCP and boot channels get their own UDP socket to
+/// the board's SCP or boot port (a boot socket paced by <see cref="BootPacer"/>); anything else, or a target other
+/// than the default or the board's own port, is refused (the client gets CLOSE ChannelRejected). Nothing reaches the
+/// board but these two ports.
+/// </summary>
+internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDisposable
+{
+    private readonly UdpEventLoop _loop;
+    private const int IpTagCount = 8;
+
+    private readonly IPEndPoint _scp;
+    private readonly IPEndPoint _boot;
+    private readonly TimeSpan _bootMinGap;
+    private readonly UdpSocketOptions _socketOptions;
+    private readonly string _component;
+    private readonly Lock _gate = new();
+    private readonly HashSet<BoardFlow> _flows = [];
+    private readonly LogLimiter _log = new(10, TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _dropLog = new(5, TimeSpan.FromSeconds(10));
+    private long _opened;
+    private long _refused;
+
+    public BoardChannelAcceptor(UdpEventLoop loop, IPEndPoint scp, IPEndPoint boot, TimeSpan bootMinGap, string component)
+    {
+        _loop = loop;
+        _scp = scp;
+        _boot = boot;
+        _bootMinGap = bootMinGap;
+        _component = component;
+        _socketOptions = new UdpSocketOptions { ErrorSink = new UdpErrorLog(component) };
+    }
+
+    /// <summary>Channels accepted so far.</summary>
+    public long ChannelsOpened => Interlocked.Read(ref _opened);
+
+    /// <summary>Channels refused (kind or target not allowed, no socket).</summary>
+    public long ChannelsRefused => Interlocked.Read(ref _refused);
+
+    /// <summary>Flows open now.</summary>
+    public int OpenFlows
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _flows.Count;
+            }
+        }
+    }
+
+    /// <summary>Live-output flows whose IP tag is set and socket attached.</summary>
+    public int LiveOutputSockets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _flows.Count(f => f.Channel.Kind == TunnelChannelKind.EieioOutput && f.Socket is not null);
+            }
+        }
+    }
+
+    /// <summary>Boot packets handed to the board's boot port, over all flows ever opened (for tests and stats).</summary>
+    public long BootPacketsSent => Interlocked.Read(ref _bootSent);
+
+    private long _bootSent;
+
+    public ITunnelChannelHandler? OnChannelOpening(TunnelChannel channel)
+    {
+        if (channel.Kind == TunnelChannelKind.EieioOutput && channel.Target.Address is null && channel.Target.Port < IpTagCount)
+        {
+            return OpenLiveOutput(channel, channel.Target.Port);
+        }
+
+        IPEndPoint? target = channel.Kind switch
+        {
+            TunnelChannelKind.Scp => _scp,
+            TunnelChannelKind.Boot => _boot,
+            TunnelChannelKind.EieioInput when channel.Target is { Address: null, Port: > 0 } => new IPEndPoint(_scp.Address, channel.Target.Port),
+            _ => null,
+        };
+        if (target is null || !Allowed(channel.Target, target))
+        {
+            Interlocked.Increment(ref _refused);
+            _log.Write(LogLevel.Warning, _component, channel, static c =>
+                $"refused {c} of session {c.Session.IdText[..8]}: this server serves SCP, boot and live input (to a port) channels to its board, and live output from IP tags 0-7");
+            return null;
+        }
+
+        UdpSocket socket;
+        try
+        {
+            socket = new UdpSocket(UdpToUdpRoute.FlowBindEndPoint(target), _socketOptions with
+            {
+                RemoteEndPoint = target,
+                Name = $"{_component} {channel.Kind} channel {channel.Id}",
+            });
+        }
+        catch (SocketException e)
+        {
+            Interlocked.Increment(ref _refused);
+            _log.Write(LogLevel.Warning, _component, (Channel: channel, Error: e.SocketErrorCode), static s =>
+                $"refused {s.Channel}: cannot open a socket towards the board: {s.Error}");
+            return null;
+        }
+
+        var pacer = channel.Kind == TunnelChannelKind.Boot ? new BootPacer(socket, _bootMinGap, this) : null;
+        var flow = new BoardFlow(this, channel, socket, pacer);
+        lock (_gate)
+        {
+            _flows.Add(flow);
+        }
+
+        if (!_loop.Register(socket, flow))
+        {
+            Release(flow, "the UDP loop has stopped");
+            return null;
+        }
+
+        Interlocked.Increment(ref _opened);
+        if (Log.IsEnabled(LogLevel.Info))
+        {
+            Log.Info(_component, $"session {channel.Session.IdText[..8]} opened {channel}: socket {socket.LocalEndPoint} -> board {target}");
+        }
+
+        return flow;
+    }
+
+    /// <summary>
+    /// Live output of IP tag <paramref name="tag"/>: in the background, sets the tag (STRIP + USE_SENDER, as spinnman does
+    /// over Spalloc) from a fresh socket, then receives on that socket's port; what the board sends there goes into the
+    /// channel (latest class). If the board does not answer, the channel is closed with ChannelRejected.
+    /// </summary>
+    private BoardFlow OpenLiveOutput(TunnelChannel channel, int tag)
+    {
+        var flow = new BoardFlow(this, channel, socket: null, pacer: null);
+        lock (_gate)
+        {
+            _flows.Add(flow);
+        }
+
+        Interlocked.Increment(ref _opened);
+        _ = Task.Run(() => SetTagAndAttach(flow, tag));
+        return flow;
+    }
+
+    private void SetTagAndAttach(BoardFlow flow, int tag)
+    {
+        try
+        {
+            IPEndPoint local;
+            using (var scp = new ScpClient(_scp) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
+            {
+                scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
+                local = scp.LocalEndPoint;
+            }
+
+            // The tag now names this port; bind it again for the loop (UDP has no TIME_WAIT).
+            var socket = new UdpSocket(local, _socketOptions with { Name = $"{_component} live output tag {tag}" });
+            if (flow.Attach(socket, _loop) && Log.IsEnabled(LogLevel.Info))
+            {
+                Log.Info(_component, $"session {flow.Channel.Session.IdText[..8]} opened {flow.Channel}: IP tag {tag} set (strip, use sender) to {local}");
+            }
+        }
+        catch (Exception e) when (e is ScpClientException or SocketException)
+        {
+            Interlocked.Increment(ref _refused);
+            _log.Write(LogLevel.Warning, _component, (flow.Channel, Tag: tag, Board: _scp, e.Message), static s =>
+                $"refused {s.Channel}: cannot set IP tag {s.Tag} on board {s.Board}: {Log.Escape(s.Message)}");
+            Release(flow, "IP tag not set");
+            flow.Channel.Close(TunnelErrorCode.ChannelRejected);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        BoardFlow[] flows;
+        lock (_gate)
+        {
+            flows = [.. _flows];
+        }
+
+        foreach (var flow in flows)
+        {
+            Release(flow, "server shutting down");
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    internal void Release(BoardFlow flow, string why)
+    {
+        lock (_gate)
+        {
+            _flows.Remove(flow);
+        }
+
+        if (flow.TryClose(_loop) && Log.IsEnabled(LogLevel.Info))
+        {
+            Log.Info(_component, $"closed {flow}: {why} (to board {flow.PacketsUp} pkts, from board {flow.PacketsDown} pkts, dropped {flow.Dropped})");
+        }
+    }
+
+    internal void CountBootSent() => Interlocked.Increment(ref _bootSent);
+
+    internal void LogDropped(BoardFlow flow, long count) => BoardFlow.Warn(_dropLog, _component, flow, count);
+
+    /// <summary>The client may name the default, or exactly the port (and address) this server would use.</summary>
+    private static bool Allowed(TunnelTarget requested, IPEndPoint target) =>
+        (requested.Port == 0 || requested.Port == target.Port) && (requested.Address is null || requested.Address.Equals(target.Address));
+}

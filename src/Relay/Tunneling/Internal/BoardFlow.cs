@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel;
+
+namespace FastSpinnRelay.Relay.Tunneling.Internal;
+
+/// <summary>
+/// One tunnel channel on the server: its own UDP socket towards the board (so the board's replies come back to this
+/// channel only, as the classic server's per-peer flows do). What arrives on the channel leaves on the socket (boot
+/// packets through a <see cref="BootPacer"/>); what the board sends to the socket goes into the channel. A live-output
+/// flow gets its socket once the board's IP tag points at it (<see cref="Attach"/>) and sends nothing to the board.
+/// </summary>
+/// <remarks>
+/// Threading: <see cref="OnDatagrams"/> runs on the UDP loop (one TrySend per datagram, no allocation);
+/// <see cref="OnDatagram"/> on the tunnel session's receive loop (one send syscall, no allocation).
+/// </remarks>
+internal sealed class BoardFlow : IUdpReceiver, ITunnelChannelHandler
+{
+    private readonly BoardChannelAcceptor _owner;
+    private readonly BootPacer? _pacer;
+    private long _up;
+    private long _down;
+    private long _dropped;
+    private readonly Lock _gate = new();
+    private UdpSocket? _socket;
+    private bool _closed;
+
+    public BoardFlow(BoardChannelAcceptor owner, TunnelChannel channel, UdpSocket? socket, BootPacer? pacer)
+    {
+        _owner = owner;
+        Channel = channel;
+        _socket = socket;
+        _pacer = pacer;
+    }
+
+    public TunnelChannel Channel { get; }
+
+    /// <summary>The socket, or null while a live-output flow is still being set up.</summary>
+    public UdpSocket? Socket => Volatile.Read(ref _socket);
+
+    /// <summary>Stopwatch timestamp of the last datagram either way.</summary>
+    public long LastActive { get; private set; } = Stopwatch.GetTimestamp();
+
+    /// <summary>Datagrams sent towards the board.</summary>
+    public long PacketsUp => Volatile.Read(ref _up);
+
+    /// <summary>Datagrams from the board queued into the tunnel.</summary>
+    public long PacketsDown => Volatile.Read(ref _down);
+
+    /// <summary>Datagrams from the board the tunnel could not take (replay buffer full).</summary>
+    public long Dropped => Volatile.Read(ref _dropped);
+
+    public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
+    {
+        long sent = 0, dropped = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch.IsTruncated(i))
+            {
+                dropped++;
+                continue;
+            }
+
+            if (Channel.TrySend(batch.GetPayload(i)) == TunnelSendStatus.Sent)
+            {
+                sent++;
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+
+        LastActive = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _down, sent);
+        if (dropped > 0)
+        {
+            Interlocked.Add(ref _dropped, dropped);
+            _owner.LogDropped(this, dropped);
+        }
+    }
+
+    public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
+    {
+        LastActive = Stopwatch.GetTimestamp();
+        if (_pacer is not null)
+        {
+            if (!_pacer.TryEnqueue(datagram, gapMicroseconds))
+            {
+                Interlocked.Increment(ref _dropped);
+                _owner.LogDropped(this, 1);
+                return;
+            }
+        }
+        else if (Channel.Kind is not (TunnelChannelKind.Scp or TunnelChannelKind.EieioInput) || Socket?.Send(datagram) != UdpStatus.Ok)
+        {
+            Interlocked.Increment(ref _dropped); // the socket counts and reports why
+            return;
+        }
+
+        Interlocked.Increment(ref _up);
+    }
+
+    public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => _owner.Release(this, $"closed by the client ({code})");
+
+    /// <summary>Gives a live-output flow its socket and registers it; false (socket disposed) when the flow closed meanwhile.</summary>
+    public bool Attach(UdpSocket socket, UdpEventLoop loop)
+    {
+        lock (_gate)
+        {
+            if (!_closed)
+            {
+                _socket = socket;
+                if (loop.Register(socket, this))
+                {
+                    return true;
+                }
+
+                _socket = null;
+            }
+        }
+
+        socket.Dispose();
+        return false;
+    }
+
+    /// <summary>Stops the pacer and hands the socket back to the loop; true the first time.</summary>
+    public bool TryClose(UdpEventLoop loop)
+    {
+        UdpSocket? socket;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            _closed = true;
+            socket = _socket;
+        }
+
+        _pacer?.Dispose();
+        if (socket is not null && !loop.Unregister(socket, dispose: true))
+        {
+            socket.Dispose();
+        }
+
+        return true;
+    }
+
+    public override string ToString() => $"{Channel} of session {Channel.Session.IdText[..8]}";
+
+    internal static void Warn(LogLimiter limiter, string component, BoardFlow flow, long count) =>
+        limiter.Write(LogLevel.Warning, component, (Flow: flow, Count: count), static s =>
+            $"{s.Flow}: dropped {s.Count} datagram(s): the tunnel's replay buffer or the boot pacer's queue is full");
+}

@@ -1,0 +1,52 @@
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel;
+
+namespace FastSpinnRelay.Relay.Tunneling.Internal;
+
+/// <summary>
+/// The client's end of one live-output channel: every datagram (an EIEIO packet from the board's IP tag) is sent to
+/// each local visualiser address, from one shared unconnected socket. Runs on the session's receive loop: one send
+/// syscall per visualiser, no allocation.
+/// </summary>
+internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualisers, int tag, string component) : ITunnelChannelHandler
+{
+    private long _forwarded;
+    private long _failed;
+
+    /// <summary>Datagrams sent to visualisers (one per visualiser).</summary>
+    public long Forwarded => Interlocked.Read(ref _forwarded);
+
+    /// <summary>Sends that failed (a visualiser not listening, a full socket buffer).</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
+    {
+        long ok = 0;
+        foreach (ref readonly var visualiser in visualisers.AsSpan())
+        {
+            if (sender.SendTo(datagram, visualiser) == UdpStatus.Ok)
+            {
+                ok++;
+            }
+        }
+
+        Interlocked.Add(ref _forwarded, ok);
+        if (ok < visualisers.Length)
+        {
+            Interlocked.Add(ref _failed, visualisers.Length - ok);
+        }
+    }
+
+    public void OnClosed(TunnelChannel channel, TunnelErrorCode code)
+    {
+        if (code == TunnelErrorCode.Shutdown)
+        {
+            Log.Info(component, $"live output of IP tag {tag} ended: the tunnel is shutting down");
+            return;
+        }
+
+        Log.Warn(component, $"live output of IP tag {tag} stopped: the server closed {channel} ({code}); restart relay tunnel connect to set the tag again");
+    }
+}

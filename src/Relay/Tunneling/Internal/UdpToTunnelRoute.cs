@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Relay.Classic;
+using FastSpinnRelay.Relay.Classic.Internal;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel;
+
+namespace FastSpinnRelay.Relay.Tunneling.Internal;
+
+/// <summary>
+/// The client's local SCP, boot or live-input port: the classic per-peer flow table (<see cref="UdpPeerRoute{TFlow}"/>: idle
+/// expiry, --max-flows, counters), where each local application's flow is its own tunnel channel. The server gives
+/// each channel its own socket to the board, so every application gets only its own replies.
+/// </summary>
+/// <remarks>
+/// Threading: datagrams from applications are queued into the tunnel on the UDP loop (TrySend copies, no
+/// allocation). Replies arrive on the tunnel session's receive loop and are sent to the application at once
+/// (<see cref="UdpSocket.SendTo"/>, any thread, one syscall, no allocation).
+/// </remarks>
+internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
+{
+    private readonly TunnelSession _session;
+    private readonly TunnelChannelKind _kind;
+    private readonly TunnelTarget _target;
+    private readonly LogLimiter _log = new(5, TimeSpan.FromSeconds(10));
+
+    /// <summary>Binds the listener; each peer's channel is of <paramref name="kind"/> and names <paramref name="target"/> (default: the server's board port for the kind).</summary>
+    public UdpToTunnelRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, TunnelSession session, TunnelChannelKind kind,
+        TunnelTarget target = default)
+        : base(settings, loop, listenOptions)
+    {
+        _session = session;
+        _kind = kind;
+        _target = target;
+    }
+
+    public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
+
+    protected override Flow? OpenFlow(in UdpAddress peer, int number)
+    {
+        var flow = new Flow(this, peer, number);
+        try
+        {
+            flow.Channel = _session.OpenChannel(_kind, _target, flow);
+        }
+        catch (InvalidOperationException e)
+        {
+            _log.Write(LogLevel.Warning, Component, (Peer: peer, e.Message), static s =>
+                $"cannot open a tunnel channel for UDP peer {s.Peer}: {s.Message} Its datagrams are dropped");
+            return null;
+        }
+
+        return flow;
+    }
+
+    protected override bool Forward(Flow flow, ReadOnlySpan<byte> payload)
+    {
+        var status = flow.Channel!.TrySend(payload);
+        if (status == TunnelSendStatus.Sent)
+        {
+            return true;
+        }
+
+        Counters.AddDropped(1);
+        if (status == TunnelSendStatus.Closed)
+        {
+            Remove(flow, "its tunnel channel was closed"); // the application's next datagram opens a new channel
+        }
+        else
+        {
+            _log.Write(LogLevel.Warning, Component, (flow.Peer, Status: status), static s =>
+                $"dropped a datagram from {s.Peer}: tunnel says {s.Status} (Full: the server has not acknowledged 1 MiB yet)");
+        }
+
+        return false;
+    }
+
+    protected override void CloseFlow(Flow flow)
+    {
+        if (flow.Channel is { IsOpen: true } channel)
+        {
+            channel.Close();
+        }
+    }
+
+    /// <summary>One application's channel; the server's replies go back to the application's address.</summary>
+    internal sealed class Flow(UdpToTunnelRoute route, UdpAddress peer, int number) : PeerFlow(peer, number), ITunnelChannelHandler
+    {
+        public TunnelChannel? Channel { get; set; }
+
+        public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
+        {
+            LastActive = Stopwatch.GetTimestamp();
+            if (route.Listener.SendTo(datagram, Peer) == UdpStatus.Ok)
+            {
+                AddDown(1);
+                route.Counters.AddDown(1, datagram.Length);
+            }
+            else
+            {
+                route.Counters.AddDropped(1);
+            }
+        }
+
+        public void OnClosed(TunnelChannel channel, TunnelErrorCode code) =>
+            route._log.Write(LogLevel.Warning, route.Component, (Peer, Channel: channel, Code: code), static s =>
+                $"{s.Channel} of UDP peer {s.Peer} closed by the server ({s.Code}); its next datagram opens a new one");
+    }
+}

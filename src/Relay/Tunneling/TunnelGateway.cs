@@ -1,0 +1,105 @@
+using System.Net;
+using FastSpinnRelay.Relay.Classic.Internal;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Tunneling.Internal;
+using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel;
+using FastSpinnRelay.Tunnel.Transport;
+
+namespace FastSpinnRelay.Relay.Tunneling;
+
+/// <summary>
+/// <c>relay tunnel serve</c>: the tunnel server next to a board. Accepts clients that prove the key; each SCP or boot
+/// channel a client opens gets its own UDP socket to the board (so every application's replies come back to it
+/// alone); boot packets leave re-paced by the gap they had at the client.
+/// </summary>
+/// <remarks>Threading: start and dispose from any thread, once. Board-side sockets live on one UDP loop.</remarks>
+public sealed class TunnelGateway : IAsyncDisposable
+{
+    private const string Component = "tunnel-serve";
+
+    private readonly UdpEventLoop _loop;
+    private readonly BoardChannelAcceptor _acceptor;
+    private readonly TunnelServer _server;
+    private int _disposed;
+
+    private TunnelGateway(UdpEventLoop loop, BoardChannelAcceptor acceptor, TunnelServer server, TcpTunnelListener listener)
+    {
+        _loop = loop;
+        _acceptor = acceptor;
+        _server = server;
+        ListenEndPoint = listener.LocalEndPoint;
+    }
+
+    /// <summary>Where clients connect (the bound port when 0 was asked for).</summary>
+    public IPEndPoint ListenEndPoint { get; }
+
+    /// <summary>The tunnel server (sessions, counters).</summary>
+    public TunnelServer Server => _server;
+
+    /// <summary>SCP and boot channels accepted so far.</summary>
+    public long ChannelsOpened => _acceptor.ChannelsOpened;
+
+    /// <summary>Channels refused (not SCP or boot, or a target other than this board).</summary>
+    public long ChannelsRefused => _acceptor.ChannelsRefused;
+
+    /// <summary>Channels open now.</summary>
+    public int OpenChannels => _acceptor.OpenFlows;
+
+    /// <summary>Live-output sockets receiving from the board (their IP tags set).</summary>
+    public int LiveOutputSockets => _acceptor.LiveOutputSockets;
+
+    /// <summary>Boot packets sent to the board's boot port.</summary>
+    public long BootPacketsSent => _acceptor.BootPacketsSent;
+
+    /// <summary>Binds the listener and starts accepting.</summary>
+    /// <exception cref="ArgumentException">Invalid tunnel options.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The listen address cannot be bound.</exception>
+    public static TunnelGateway Start(TunnelServeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var tunnelOptions = options.Tunnel;
+        tunnelOptions.ThrowIfInvalid();
+        var loop = new UdpEventLoop(new UdpEventLoopOptions
+        {
+            Name = $"{Component}-udp",
+            SlotSize = 4096,
+            ErrorSink = new UdpErrorLog(Component),
+        });
+        var acceptor = new BoardChannelAcceptor(loop, options.BoardScp, options.BoardBoot, options.BootMinGap, Component);
+        TcpTunnelListener listener;
+        try
+        {
+            listener = new TcpTunnelListener(options.Listen, options.Tls) { Admit = options.Allow.AllowsAnyone ? null : options.Allow.Allows };
+        }
+        catch
+        {
+            loop.Dispose();
+            throw;
+        }
+
+        var server = new TunnelServer(tunnelOptions, listener, acceptor);
+        server.Start();
+        if (Log.IsEnabled(LogLevel.Info))
+        {
+            Log.Info(Component, $"listening on {listener.LocalDescription} for tunnel clients ({options.Allow.Description}); " +
+                $"SCP channels -> board {options.BoardScp}, boot channels -> board {options.BoardBoot}");
+        }
+
+        return new TunnelGateway(loop, acceptor, server, listener);
+    }
+
+    /// <summary>Closes every session and board socket. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _server.DisposeAsync().ConfigureAwait(false);
+        await _acceptor.DisposeAsync().ConfigureAwait(false);
+        _loop.Dispose();
+        Log.Info(Component, $"stopped: {ChannelsOpened} channels served, {ChannelsRefused} refused, {BootPacketsSent} boot packets sent");
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace FastSpinnRelay.Relay.Tests.Tunneling;
+
+/// <summary>
+/// A loopback TCP forwarder the test controls: every accepted connection is relayed to the target, and
+/// <see cref="CutAll"/> closes all of them at once, as a network failure would. Tunnel clients connect here.
+/// </summary>
+internal sealed class CuttableForwarder : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly IPEndPoint _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
+    private readonly List<Socket> _sockets = [];
+    private readonly Task _accept;
+    private int _accepted;
+
+    public CuttableForwarder(IPEndPoint target)
+    {
+        _target = target;
+        _listener.Start();
+        EndPoint = (IPEndPoint)_listener.LocalEndpoint;
+        _accept = AcceptAsync();
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    /// <summary>Closes every relayed connection (both sides).</summary>
+    public void CutAll()
+    {
+        lock (_gate)
+        {
+            foreach (var socket in _sockets)
+            {
+                socket.Dispose();
+            }
+
+            _sockets.Clear();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        CutAll();
+        await _accept.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket inbound;
+            try
+            {
+                inbound = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var outbound = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await outbound.ConnectAsync(_target, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                inbound.Dispose();
+                outbound.Dispose();
+                continue;
+            }
+
+            lock (_gate)
+            {
+                _sockets.Add(inbound);
+                _sockets.Add(outbound);
+            }
+
+            Interlocked.Increment(ref _accepted);
+            _ = PumpAsync(inbound, outbound);
+            _ = PumpAsync(outbound, inbound);
+        }
+    }
+
+    private static async Task PumpAsync(Socket from, Socket to)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var n = await from.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // cut
+        }
+
+        from.Dispose();
+        to.Dispose();
+    }
+}

@@ -1,0 +1,225 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using FastSpinnRelay.Relay.Classic;
+using FastSpinnRelay.Relay.Emulator;
+using FastSpinnRelay.Relay.Host;
+using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Relay.Tunneling;
+using FastSpinnRelay.Tunnel;
+using FastSpinnRelay.Tunnel.Transport;
+
+namespace FastSpinnRelay.Relay.Tests.Tunneling;
+
+/// <summary>
+/// Host tools (ScpClient, BootSender) → relay tunnel connect → (a cuttable TCP forwarder) → relay tunnel serve →
+/// emulated board: SCP, boot byte-identical across cuts, two applications, wrong key.
+/// </summary>
+public class TunnelWireTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task SCP_version_write_and_read_pass_through_the_tunnel()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board);
+        using var scp = new ScpClient(chain.Portal.ScpEndPoint) { Timeout = TimeSpan.FromSeconds(2) };
+        var data = new byte[1000];
+        new Random(3).NextBytes(data);
+        var back = new byte[data.Length];
+
+        var version = scp.Version();
+        scp.Write(0x6000_0000, data);
+        scp.Read(0x6000_0000, back);
+
+        Assert.Equal("SC&MP/SpiNNaker", version.Name);
+        Assert.Equal(data, back);
+        Assert.Equal(1, chain.Gateway.ChannelsOpened);
+    }
+
+    [Fact]
+    public async Task A_boot_arrives_byte_identical_and_the_board_then_reports_booted()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board);
+        using var scp = new ScpClient(chain.Portal.ScpEndPoint) { Timeout = TimeSpan.FromSeconds(2) };
+        using var sender = new BootSender(chain.Portal.BootEndPoint) { Gap = TimeSpan.FromMilliseconds(2) };
+        var image = BootSender.CreateSyntheticImage(seed: 42);
+        Assert.False(scp.Version().IsBooted);
+
+        var packets = await sender.SendAsync(image);
+
+        Assert.True(Loopback.WaitUntil(() => board.Counters.BootsCompleted == 1));
+        Assert.Equal(packets, board.Counters.BootPackets);
+        Assert.Equal(0, board.Counters.BootProblems);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(image)), board.BootImageSha256);
+        Assert.True(scp.Version().IsBooted);
+    }
+
+    [Fact]
+    public async Task Cutting_the_tunnel_five_times_during_a_boot_loses_and_repeats_nothing()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board, cuttable: true);
+        using var sender = new BootSender(chain.Portal.BootEndPoint) { Gap = TimeSpan.FromMilliseconds(3) };
+        var image = BootSender.CreateSyntheticImage(seed: 7);
+
+        var boot = sender.SendAsync(image);
+        for (var cut = 0; cut < 5; cut++)
+        {
+            // Cut only once the tunnel is up again, and only while the boot is still being sent.
+            var handshakes = chain.Portal.Client.Handshakes;
+            Assert.True(Loopback.WaitUntil(() => chain.Portal.Client.Session.IsConnected && sender.PacketsSent > cut * 4));
+            chain.Forwarder!.CutAll();
+            Assert.True(Loopback.WaitUntil(() => chain.Portal.Client.Handshakes > handshakes || boot.IsCompleted));
+        }
+
+        var packets = await boot.WaitAsync(Deadline);
+
+        Assert.True(Loopback.WaitUntil(() => board.Counters.BootsCompleted == 1));
+        Assert.Equal(packets, board.Counters.BootPackets); // each packet exactly once
+        Assert.Equal(0, board.Counters.BootProblems);
+        Assert.Equal(image, board.CopyBootImage());
+        Assert.True(chain.Forwarder!.Accepted >= 2);
+    }
+
+    [Fact]
+    public async Task Two_applications_at_once_each_get_only_their_own_replies()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board);
+
+        var a = Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(chain.Portal.ScpEndPoint, 0x6000_0000, seed: 1));
+        var b = Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(chain.Portal.ScpEndPoint, 0x7000_0000, seed: 2));
+
+        Assert.Equal(0, await a.WaitAsync(Deadline));
+        Assert.Equal(0, await b.WaitAsync(Deadline));
+        Assert.Equal(2, chain.Gateway.ChannelsOpened);
+        Assert.Equal(2, chain.Portal.ScpCounters.FlowsOpened);
+    }
+
+    [Fact]
+    public async Task Live_output_of_an_IP_tag_reaches_two_local_visualisers_in_sequence()
+    {
+        const int count = 1000;
+        using var board = new BoardEmulator(Loopback.Board() with { SpikeTag = 3, SpikeRate = 2000, SpikeLimit = count });
+        using var first = new RawUdp(4 << 20);
+        using var second = new RawUdp(4 << 20);
+        await using var chain = await Chain.StartAsync(board, liveOutput: new LiveOutputRoute(3, [first.LocalEndPoint, second.LocalEndPoint]));
+
+        Assert.True(Loopback.WaitUntil(() => board.Tags.Get(3) is not null && chain.Gateway.OpenChannels == 1));
+        Assert.True(Loopback.WaitUntil(() => chain.Gateway.LiveOutputSockets == 1));
+        board.StartSpikes();
+
+        foreach (var visualiser in new[] { first, second })
+        {
+            var tracker = new SpikeSequenceTracker();
+            for (var i = 0; i < count; i++)
+            {
+                var packet = visualiser.Receive(out _);
+                Assert.Equal(258, packet.Length);
+                tracker.Observe(BinaryPrimitives.ReadUInt32LittleEndian(packet.AsSpan(2)));
+            }
+
+            Assert.Equal((count, 0L, 0L, 0L), (tracker.Received, tracker.Lost, tracker.Duplicated, tracker.Reordered));
+        }
+    }
+
+    [Fact]
+    public async Task Live_input_reaches_the_board_port_and_what_the_board_answers_comes_back()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        using var boardInput = new RawUdp(); // stands in for the board's reverse-IP-tag port
+        await using var chain = await Chain.StartAsync(board, liveInput: new LiveInputRoute(0, boardInput.LocalEndPoint.Port));
+        using var tool = new RawUdp();
+        var local = chain.Portal.LiveInputEndPoints[0];
+
+        tool.Send([0x01, 0x08, 1, 2, 3, 4], local);
+        var arrived = boardInput.Receive(out var from);
+        boardInput.Send([0x42], from);
+
+        Assert.Equal([0x01, 0x08, 1, 2, 3, 4], arrived);
+        Assert.Equal([0x42], tool.Receive(out _));
+    }
+
+    [Fact]
+    public async Task A_client_outside_allow_is_closed_before_the_handshake()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board, allow: new PeerAllowList([IPNetwork.Parse("10.0.0.0/8")]));
+
+        Assert.True(Loopback.WaitUntil(() => chain.Portal.Client.ConnectAttempts >= 2));
+        Assert.Equal(0, chain.Portal.Client.Handshakes);
+        Assert.Equal(0, chain.Gateway.Server.AcceptedConnections);
+    }
+
+    [Fact]
+    public async Task A_client_with_the_wrong_key_never_reaches_the_board()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board, clientKey: TunnelKey.Generate());
+        using var scp = new ScpClient(chain.Portal.ScpEndPoint) { Timeout = TimeSpan.FromMilliseconds(100), Attempts = 1 };
+
+        Assert.True(Loopback.WaitUntil(() => chain.Gateway.Server.RejectedConnections >= 1));
+        Assert.ThrowsAny<Exception>(() => scp.Version());
+        Assert.Equal(0, chain.Gateway.ChannelsOpened);
+        Assert.Equal(0, board.Counters.ScpDatagrams);
+        Assert.Equal(0, chain.Portal.Client.Handshakes);
+    }
+
+    /// <summary>A tunnel server in front of the board and a tunnel client in front of it, on loopback, ports 0.</summary>
+    internal sealed class Chain : IAsyncDisposable
+    {
+        private Chain(TunnelGateway gateway, TunnelPortal portal, CuttableForwarder? forwarder)
+        {
+            Gateway = gateway;
+            Portal = portal;
+            Forwarder = forwarder;
+        }
+
+        public TunnelGateway Gateway { get; }
+
+        public TunnelPortal Portal { get; }
+
+        public CuttableForwarder? Forwarder { get; }
+
+        public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null, PeerAllowList? allow = null,
+            LiveInputRoute? liveInput = null)
+        {
+            var key = TunnelKey.Generate();
+            var gateway = TunnelGateway.Start(new TunnelServeOptions
+            {
+                BoardScp = board.ScpEndPoint,
+                BoardBoot = board.BootEndPoint,
+                Listen = new IPEndPoint(IPAddress.Loopback, 0),
+                Tunnel = new TunnelServerOptions { Key = key },
+                Allow = allow ?? PeerAllowList.Anyone,
+            });
+            var forwarder = cuttable ? new CuttableForwarder(gateway.ListenEndPoint) : null;
+            var server = forwarder?.EndPoint ?? gateway.ListenEndPoint;
+            var portal = TunnelPortal.Start(new TunnelConnectOptions
+            {
+                Connector = new TcpTunnelConnector("127.0.0.1", server.Port),
+                ServerLabel = server.ToString(),
+                ScpPort = 0,
+                BootPort = 0,
+                LiveOutputs = liveOutput is null ? [] : [liveOutput],
+                LiveInputs = liveInput is null ? [] : [liveInput],
+                Tunnel = new TunnelClientOptions { Key = clientKey ?? key, ReconnectMinDelay = TimeSpan.FromMilliseconds(10), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) },
+            });
+            return Task.FromResult(new Chain(gateway, portal, forwarder));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Portal.DisposeAsync();
+            if (Forwarder is not null)
+            {
+                await Forwarder.DisposeAsync();
+            }
+
+            await Gateway.DisposeAsync();
+        }
+    }
+}
