@@ -19,6 +19,7 @@ public static class RelayCommandLine
         var root = new RootCommand(
             "relay: a fast, safe relay for SpiNNaker boards (SCP, boot, EIEIO). " +
             "Run `relay demo` to see it work against the built-in board emulator.");
+        root.Add(BenchCommand.Create());
         return root;
     }
 
@@ -53,7 +54,9 @@ public static class RelayCommandLine
                 return (int)ExitCode.Usage;
             }
 
-            return await parse.InvokeAsync(new InvocationConfiguration(), cts.Token).ConfigureAwait(false);
+            // Our own handlers below turn RelayToolException into one line and its exit code; System.CommandLine's
+            // default handler would print a stack trace instead.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token).ConfigureAwait(false);
         }
         catch (RelayToolException ex)
         {
@@ -67,6 +70,7 @@ public static class RelayCommandLine
         finally
         {
             Console.CancelKeyPress -= onCancel;
+            ExitReport.WriteIfRequested();
             Log.Output.Flush();
         }
     }
