@@ -87,7 +87,8 @@ public sealed class LatencyHistogram
 
     /// <summary>
     /// The value at <paramref name="percentile"/> (0 to 100) in ns: the middle of the bucket holding that rank,
-    /// clamped to the recorded min and max. 0 when empty.
+    /// clamped to the recorded min and max (the max itself for values beyond <see cref="HighestTrackable"/>).
+    /// 0 when empty.
     /// </summary>
     public long Percentile(double percentile)
     {
@@ -104,6 +105,11 @@ public sealed class LatencyHistogram
             seen += _counts[i];
             if (seen >= rank)
             {
+                if (i == _counts.Length - 1)
+                {
+                    return Max; // the overflow bucket has no useful middle
+                }
+
                 var (low, high) = BucketRange(i);
                 return Math.Clamp(low + ((high - low) / 2), Min, Max);
             }
