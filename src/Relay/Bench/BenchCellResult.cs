@@ -73,6 +73,9 @@ public sealed record BenchCellResult
     /// <summary>Datagrams the child relayed over its life (for allocated bytes per datagram).</summary>
     public long LifetimeDatagrams { get; init; }
 
+    /// <summary>With --repeat: the ranking figure of every run of this cell (delivered/s, or CPU µs per datagram at a fixed rate).</summary>
+    public IReadOnlyList<double> Runs { get; init; } = [];
+
     public bool Ok => Error is null;
 
     public double OfferedPerSecond => Seconds > 0 ? Offered / Seconds : 0;

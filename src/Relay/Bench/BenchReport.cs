@@ -26,6 +26,11 @@ public static class BenchReport
         Line(output, "paths", string.Join(", ", run.Paths));
         Line(output, "workloads", string.Join(", ", run.Workloads.Select(w => w.Name)));
         Line(output, "duration", $"{BenchSettings.Format(s.Duration)} per cell, after {BenchSettings.Format(s.Warmup)} warm-up; a fresh child per cell");
+        if (s.Repeat > 1)
+        {
+            Line(output, "repeat", $"{s.Repeat} interleaved runs per cell; the median run is reported");
+        }
+
         Line(output, "rate", s.Rate > 0 ? $"{s.Rate.ToString("N0", Invariant)} datagrams/s (streams)" : "full speed (streams)");
         if (run.Workloads.Any(w => w.Kind == BenchWorkloadKind.RequestResponse))
         {
@@ -102,6 +107,7 @@ public static class BenchReport
         json.WriteNumber("durationSeconds", s.Duration.TotalSeconds);
         json.WriteNumber("warmupSeconds", s.Warmup.TotalSeconds);
         json.WriteNumber("rate", s.Rate);
+        json.WriteNumber("repeat", s.Repeat);
         json.WriteNumber("requestTimeoutSeconds", s.RequestTimeout.TotalSeconds);
         WriteOptional(json, "target", s.Target);
         WriteOptional(json, "peerCommand", s.PeerCommand);
@@ -160,6 +166,17 @@ public static class BenchReport
             json.WriteNumber("mean", Math.Round(c.Latency.Mean));
             json.WriteEndObject();
             json.WriteNumber("relayedDatagrams", c.RelayedDatagrams);
+            if (c.Runs.Count > 1)
+            {
+                json.WriteStartArray("runs");
+                foreach (var figure in c.Runs)
+                {
+                    json.WriteNumberValue(Math.Round(figure, 3));
+                }
+
+                json.WriteEndArray();
+            }
+
             if (c.CpuUserSeconds is { } user && c.CpuSystemSeconds is { } system)
             {
                 json.WriteStartObject("cpu");

@@ -29,6 +29,12 @@ public sealed record BenchSettings
     /// <summary>Unmeasured traffic before each cell's measurement (JIT tiering, buffers, flows). Default 1 s; 0 to 10 min.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Runs of every cell, interleaved (all paths once, then again), reporting the median run; 1 to 20, default 1.
+    /// On a shared machine, where rates swing between runs, 3 or 5 make the comparison much steadier.
+    /// </summary>
+    public int Repeat { get; init; } = 1;
+
     /// <summary>Stream datagrams per second; 0 (the default) sends at full speed.</summary>
     public long Rate { get; init; }
 
@@ -68,6 +74,11 @@ public sealed record BenchSettings
         if (Warmup < TimeSpan.Zero || Warmup > TimeSpan.FromMinutes(10))
         {
             problems.Add($"--warmup {Format(Warmup)} is out of range (0 to 10m)");
+        }
+
+        if (Repeat is < 1 or > 20)
+        {
+            problems.Add($"--repeat {Repeat} is out of range (1 to 20)");
         }
 
         if (Rate < 0 || Rate > 100_000_000)

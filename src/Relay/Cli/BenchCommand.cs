@@ -35,6 +35,12 @@ public static class BenchCommand
             HelpName = "N",
             DefaultValueFactory = _ => 0,
         };
+        var repeat = new Option<int>("--repeat")
+        {
+            Description = "Runs of every cell, interleaved across paths; the median run is reported (steadier on a busy machine). 1 to 20. Default: 1",
+            HelpName = "N",
+            DefaultValueFactory = _ => 1,
+        };
         var timeout = DurationOption("--timeout", "Request/response: resend a request unanswered this long. Default: 100ms", TimeSpan.FromMilliseconds(100));
         var target = new Option<string?>("--target")
         {
@@ -74,7 +80,7 @@ public static class BenchCommand
             "and a C baseline in the same run. Each relay runs as a child process exactly as deployed, fresh for every cell. " +
             "Exit code 0, or 1 when a path failed to start or delivered nothing.")
         {
-            paths, workloads, sizes, duration, warmup, rate, timeout, target, peer, relayBin, baselineBin, json,
+            paths, workloads, sizes, duration, warmup, rate, repeat, timeout, target, peer, relayBin, baselineBin, json,
         };
         command.Add(CreateForwarder());
         command.SetAction(async (parse, cancel) =>
@@ -87,6 +93,7 @@ public static class BenchCommand
                 Duration = parse.GetValue(duration),
                 Warmup = parse.GetValue(warmup),
                 Rate = parse.GetValue(rate),
+                Repeat = parse.GetValue(repeat),
                 RequestTimeout = parse.GetValue(timeout),
                 Target = parse.GetValue(target),
                 PeerCommand = parse.GetValue(peer),

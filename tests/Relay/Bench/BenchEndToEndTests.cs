@@ -23,6 +23,7 @@ public class BenchEndToEndTests
                 Duration = TimeSpan.FromMilliseconds(300),
                 Warmup = TimeSpan.Zero,
                 Rate = 20_000,
+                Repeat = 2,
                 JsonOutput = json,
             };
             using var output = new StringWriter();
@@ -47,6 +48,7 @@ public class BenchEndToEndTests
                 Assert.Equal("direct", result.GetProperty("path").GetString());
                 Assert.True(result.GetProperty("delivered").GetInt64() > 0);
                 Assert.True(result.GetProperty("latencyNanoseconds").GetProperty("count").GetInt64() > 0);
+                Assert.Equal(2, result.GetProperty("runs").GetArrayLength());
             }
 
             Assert.True(doc.RootElement.GetProperty("succeeded").GetBoolean());
