@@ -19,7 +19,9 @@ public static class RelayCommandLine
         var root = new RootCommand(
             "relay: a fast, safe relay for SpiNNaker boards (SCP, boot, EIEIO). " +
             "Run `relay demo` to see it work against the built-in board emulator.");
-        root.Add(BenchCommand.Create());
+        root.Subcommands.Add(new DemoCommand().Create());
+        root.Subcommands.Add(EmulateCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

@@ -23,13 +23,16 @@ public sealed record EmulatorOptions
     /// <summary>How long after the boot END packet the board reports itself booted (real boards: about a second).</summary>
     public TimeSpan BootSettleTime { get; init; }
 
-    /// <summary>The software version VER reports (name is always SC&amp;MP/SpiNNaker).</summary>
+    /// <summary>The software version VER reports (default "4.0.0"; name is always SC&amp;MP/SpiNNaker). Printable ASCII, 1–64 characters.</summary>
     public string ScampVersion { get; init; } = "4.0.0";
 
-    /// <summary>Live output: the IP tag (0–7) the spike source sends through; −1 = no live output.</summary>
+    /// <summary>
+    /// Live output: the IP tag (0–7) the spike source sends through once the host sets it (with IPTAG SET, usually
+    /// STRIP + USE_SENDER); −1 (default) = no tag, so live output goes to <see cref="SpikeDestination"/> or nowhere.
+    /// </summary>
     public int SpikeTag { get; init; } = -1;
 
-    /// <summary>Live output: a destination used until the tag is set by IPTAG SET (null = wait for the tag).</summary>
+    /// <summary>Live output: where packets go while the spike tag is not set (default null = wait for the tag).</summary>
     public IPEndPoint? SpikeDestination { get; init; }
 
     /// <summary>Live output: EIEIO packets per second (default 1000, one per 1 ms timestep).</summary>
@@ -83,9 +86,19 @@ public sealed record EmulatorOptions
             problems.Add($"boot settle time {BootSettleTime} is outside 0..1 min");
         }
 
+        if (string.IsNullOrEmpty(ScampVersion) || ScampVersion.Length > 64 || ScampVersion.Any(c => c is < ' ' or > '~'))
+        {
+            problems.Add($"version string '{Diagnostics.Log.Escape(ScampVersion ?? "", 70)}' is not 1..64 printable ASCII characters");
+        }
+
         if (SpikeTag is < -1 or >= IpTagTable.FixedCount)
         {
             problems.Add($"spike tag {SpikeTag} is outside 0..7 (or -1 for none)");
+        }
+
+        if (SpikeDestination is { Port: 0 })
+        {
+            problems.Add($"spike destination {SpikeDestination} has port 0");
         }
 
         if (!(SpikeRate > 0 && SpikeRate <= 10_000_000))
