@@ -41,7 +41,7 @@ public sealed record BenchCellResult
     /// <summary>Stream: unique measured datagrams received; request/response: replies matched.</summary>
     public long Delivered { get; init; }
 
-    /// <summary>Bytes per delivered datagram (stream size or reply size).</summary>
+    /// <summary>Bytes per datagram: the stream size, or the request size for request/response.</summary>
     public int DatagramBytes { get; init; }
 
     public long Duplicates { get; init; }

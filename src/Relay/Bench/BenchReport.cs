@@ -36,7 +36,9 @@ public static class BenchReport
         {
             Line(output, "responder", s.IsLive
                 ? $"{s.Target} (live: SCP VER only)"
-                : "in-bench echo (returns each request with the SDP reply flag cleared; not the board emulator)");
+                : s.Responder == "echo"
+                    ? "in-bench echo (returns each request with the SDP reply flag cleared; not the board emulator)"
+                    : "the board emulator, in this process (SCP VER replies, 48 bytes)");
             Line(output, "timeout", $"{BenchSettings.Format(s.RequestTimeout)} (a request unanswered this long is sent again)");
         }
 
@@ -109,6 +111,7 @@ public static class BenchReport
         json.WriteNumber("rate", s.Rate);
         json.WriteNumber("repeat", s.Repeat);
         json.WriteNumber("requestTimeoutSeconds", s.RequestTimeout.TotalSeconds);
+        json.WriteString("responder", s.IsLive ? "live" : s.Responder);
         WriteOptional(json, "target", s.Target);
         WriteOptional(json, "peerCommand", s.PeerCommand);
         json.WriteString("relay", run.RelayCommand);

@@ -193,7 +193,7 @@ public sealed class BenchRunner
             throw new InvalidOperationException(targetError);
         }
 
-        using var responder = live is null ? new EchoResponder() : null;
+        using var responder = live is null ? NewResponder() : null;
         using var path = live is null
             ? BenchPaths.Find(pathName).Start(environment, responder!.Address)
             : new RunningPath(UdpAddress.FromIPEndPoint(live), null);
@@ -205,7 +205,7 @@ public sealed class BenchRunner
             Path = pathName,
             Workload = workload,
             Command = path.Child?.CommandLine,
-            Responder = live is null ? "echo" : live.ToString(),
+            Responder = live is null ? responder!.Label : live.ToString(),
             DatagramBytes = client.RequestLength,
         };
 
@@ -298,13 +298,15 @@ public sealed class BenchRunner
 
     private long? RequestResponseStartup(BenchEnvironment environment, string pathName, CancellationToken cancel)
     {
-        using var responder = new EchoResponder();
+        using var responder = NewResponder();
         using var path = BenchPaths.Find(pathName).Start(environment, responder.Address);
         using var client = new RequestResponseClient(new IPEndPoint(IPAddress.Loopback, 0), path.Entry, 1, _settings.RequestTimeout);
         client.Start();
         return WaitUntil(() => client.Replies > 0 || Exited(path), environment.StartTimeout, TimeSpan.FromMilliseconds(5), null, cancel)
             && client.Replies > 0 ? path.Stop()?.AllocatedBytes : null;
     }
+
+    private IResponder NewResponder() => _settings.Responder == "echo" ? new EchoResponder() : new EmulatorResponder();
 
     /// <summary>Runs a sending phase on a dedicated thread; returns its length in seconds.</summary>
     private double RunPhase(Action phase, Action stop, Action<double>? status, CancellationToken cancel)

@@ -53,6 +53,15 @@ public sealed record BenchSettings
     /// <summary>Where to write JSON: null for none, "-" for standard output, else a file.</summary>
     public string? JsonOutput { get; init; }
 
+    /// <summary>
+    /// Request/response: what answers, <c>emulator</c> (the board emulator answering SCP VER, the default) or
+    /// <c>echo</c> (returns each request with the reply flag cleared; cheaper, batched, for measuring relays alone).
+    /// </summary>
+    public string Responder { get; init; } = "emulator";
+
+    /// <summary>The names <see cref="Responder"/> accepts.</summary>
+    public static IReadOnlyList<string> Responders { get; } = ["emulator", "echo"];
+
     /// <summary>Request/response: resend a request unanswered for this long. Default 100 ms.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
@@ -89,6 +98,11 @@ public sealed record BenchSettings
         if (RequestTimeout < TimeSpan.FromMilliseconds(1) || RequestTimeout > TimeSpan.FromSeconds(10))
         {
             problems.Add($"--timeout {Format(RequestTimeout)} is out of range (1ms to 10s)");
+        }
+
+        if (!Responders.Contains(Responder))
+        {
+            problems.Add($"unknown responder '{Responder}' (known: {string.Join(", ", Responders)})");
         }
 
         if (Sizes.Count == 0)

@@ -41,6 +41,14 @@ public static class BenchCommand
             HelpName = "N",
             DefaultValueFactory = _ => 1,
         };
+        var responder = new Option<string>("--responder")
+        {
+            Description = "What answers rr1/rr8: emulator (the board emulator, SCP VER) or echo (returns each request with the reply flag cleared; " +
+                          "batched and cheaper, to measure relays alone). Default: emulator",
+            HelpName = "NAME",
+            DefaultValueFactory = _ => "emulator",
+        };
+        responder.AcceptOnlyFromAmong([.. BenchSettings.Responders]);
         var timeout = DurationOption("--timeout", "Request/response: resend a request unanswered this long. Default: 100ms", TimeSpan.FromMilliseconds(100));
         var target = new Option<string?>("--target")
         {
@@ -80,7 +88,7 @@ public static class BenchCommand
             "and a C baseline in the same run. Each relay runs as a child process exactly as deployed, fresh for every cell. " +
             "Exit code 0, or 1 when a path failed to start or delivered nothing.")
         {
-            paths, workloads, sizes, duration, warmup, rate, repeat, timeout, target, peer, relayBin, baselineBin, json,
+            paths, workloads, sizes, duration, warmup, rate, repeat, responder, timeout, target, peer, relayBin, baselineBin, json,
         };
         command.Add(CreateForwarder());
         command.SetAction(async (parse, cancel) =>
@@ -95,6 +103,7 @@ public static class BenchCommand
                 Rate = parse.GetValue(rate),
                 Repeat = parse.GetValue(repeat),
                 RequestTimeout = parse.GetValue(timeout),
+                Responder = parse.GetValue(responder) ?? "emulator",
                 Target = parse.GetValue(target),
                 PeerCommand = parse.GetValue(peer),
                 RelayBinary = parse.GetValue(relayBin),

@@ -49,6 +49,11 @@ public class BenchEndToEndTests
                 Assert.True(result.GetProperty("delivered").GetInt64() > 0);
                 Assert.True(result.GetProperty("latencyNanoseconds").GetProperty("count").GetInt64() > 0);
                 Assert.Equal(2, result.GetProperty("runs").GetArrayLength());
+                if (result.GetProperty("kind").GetString() == "request-response")
+                {
+                    Assert.Equal("emulator", result.GetProperty("responder").GetString());
+                }
+
             }
 
             Assert.True(doc.RootElement.GetProperty("succeeded").GetBoolean());
@@ -71,6 +76,7 @@ public class BenchEndToEndTests
                 Paths = ["engine-hop"],
                 Workloads = ["stream", "rr1"],
                 Sizes = [282],
+                Responder = "echo",
                 Duration = TimeSpan.FromMilliseconds(200),
                 Warmup = TimeSpan.Zero,
                 Rate = 10_000,
@@ -86,6 +92,11 @@ public class BenchEndToEndTests
             foreach (var result in doc.RootElement.GetProperty("results").EnumerateArray())
             {
                 Assert.Contains("bench forwarder", result.GetProperty("command").GetString(), StringComparison.Ordinal);
+                if (result.GetProperty("kind").GetString() == "request-response")
+                {
+                    Assert.Equal("echo", result.GetProperty("responder").GetString());
+                }
+
                 var child = result.GetProperty("child");
                 Assert.True(child.GetProperty("allocatedBytes").GetInt64() > 0);
                 Assert.True(child.GetProperty("gc0").GetInt32() >= 0);

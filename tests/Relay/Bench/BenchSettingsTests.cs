@@ -33,6 +33,7 @@ public class BenchSettingsTests
     [InlineData("--duration 1ms is out of range")]
     [InlineData("--rate -1 is out of range")]
     [InlineData("--repeat 0 is out of range")]
+    [InlineData("unknown responder 'board'")]
     [InlineData("the peer path needs --peer-cmd")]
     [InlineData("--peer-cmd: unknown placeholder {port}")]
     [InlineData("--target drives SCP VER request/response only")]
@@ -50,6 +51,7 @@ public class BenchSettingsTests
             "--duration 1ms is out of range" => new BenchSettings { Duration = TimeSpan.FromMilliseconds(1) },
             "--rate -1 is out of range" => new BenchSettings { Rate = -1 },
             "--repeat 0 is out of range" => new BenchSettings { Repeat = 0 },
+            "unknown responder 'board'" => new BenchSettings { Responder = "board" },
             "the peer path needs --peer-cmd" => new BenchSettings { Paths = ["peer"] },
             "--peer-cmd: unknown placeholder {port}" => new BenchSettings { PeerCommand = "socat {port}" },
             "--target drives SCP VER request/response only" => new BenchSettings { Target = "127.0.0.1:17893", Workloads = ["stream"] },

@@ -10,7 +10,7 @@ namespace FastSpinnRelay.Relay.Bench.Internal;
 /// <see cref="UdpEventLoop"/>, batched, nothing allocated per datagram. Labelled "echo" in the report, so
 /// nobody mistakes it for the board emulator.
 /// </summary>
-internal sealed class EchoResponder : IUdpReceiver, IDisposable
+internal sealed class EchoResponder : IUdpReceiver, IResponder
 {
     private const int FlagsOffset = SdpConstants.PadLength;
 
@@ -30,6 +30,8 @@ internal sealed class EchoResponder : IUdpReceiver, IDisposable
 
     /// <summary>Where requests must arrive ("the board").</summary>
     public UdpAddress Address => _socket.LocalAddress;
+
+    public string Label => "echo";
 
     public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
     {
