@@ -88,35 +88,72 @@ internal abstract class BenchPath(string name, string description)
 
     public string Description { get; } = description;
 
-    /// <summary>Starts the path towards <paramref name="target"/> (the sink or responder) and returns where traffic enters.</summary>
+    /// <summary>
+    /// Starts the path towards <paramref name="target"/> (the sink or responder) for <paramref name="workload"/>
+    /// (a path may route by it, e.g. boot-sized datagrams through a boot tunnel) and returns where traffic enters.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The path could not start; the message says why.</exception>
-    public abstract RunningPath Start(BenchEnvironment environment, UdpAddress target);
+    public abstract RunningPath Start(BenchEnvironment environment, UdpAddress target, BenchWorkload workload);
 }
 
-/// <summary>A started path: its entry address and, when it has one, its child process.</summary>
-internal sealed class RunningPath(UdpAddress entry, ChildProcess? child) : IDisposable
+/// <summary>
+/// A started path: its entry address and its child processes (none for direct, two for a server and client
+/// chain). CPU, exit reports and output are those of all children together.
+/// </summary>
+internal sealed class RunningPath(UdpAddress entry, IReadOnlyList<ChildProcess> children) : IDisposable
 {
+    public RunningPath(UdpAddress entry, ChildProcess? child)
+        : this(entry, child is null ? [] : [child])
+    {
+    }
+
     public UdpAddress Entry { get; } = entry;
 
-    public ChildProcess? Child { get; } = child;
+    public IReadOnlyList<ChildProcess> Children { get; } = children;
 
-    /// <summary>Stops the child (SIGTERM, bounded wait, kill) and returns its exit report, if it wrote one.</summary>
-    public Diagnostics.ExitReport? Stop() => Child?.Stop(TimeSpan.FromSeconds(5));
+    public bool HasChildren => Children.Count > 0;
 
-    public void Dispose() => Child?.Dispose();
+    /// <summary>The children's command lines, joined with " + ", or null without children.</summary>
+    public string? CommandLine => HasChildren ? string.Join(" + ", Children.Select(c => c.CommandLine)) : null;
+
+    public bool AnyExited => Children.Any(c => c.HasExited);
+
+    /// <summary>CPU of every child's process tree, summed; null without children.</summary>
+    public CpuTime? Cpu() => HasChildren ? Children.Select(c => c.Cpu()).Aggregate((a, b) => new CpuTime(a.UserSeconds + b.UserSeconds, a.SystemSeconds + b.SystemSeconds)) : null;
+
+    public string RecentOutput() => string.Join(" || ", Children.Select(c => c.RecentOutput()));
+
+    /// <summary>
+    /// Stops every child (SIGTERM, bounded wait, kill) and returns their exit reports summed, or null when a child
+    /// wrote none (a C or foreign relay).
+    /// </summary>
+    public Diagnostics.ExitReport? Stop()
+    {
+        var reports = Children.Select(c => c.Stop(TimeSpan.FromSeconds(5))).ToList();
+        return reports.Count == 0 || reports.Any(r => r is null) ? null : reports.Aggregate((a, b) => new Diagnostics.ExitReport(
+            a!.Gen0 + b!.Gen0, a.Gen1 + b.Gen1, a.Gen2 + b.Gen2, a.AllocatedBytes + b.AllocatedBytes, a.CpuSeconds + b.CpuSeconds));
+    }
+
+    public void Dispose()
+    {
+        foreach (var child in Children)
+        {
+            child.Dispose();
+        }
+    }
 }
 
 /// <summary>No relay: traffic goes straight to the sink or responder.</summary>
 internal sealed class DirectPath() : BenchPath("direct", "no relay: straight to the sink or responder (the baseline of the run)")
 {
-    public override RunningPath Start(BenchEnvironment environment, UdpAddress target) => new(target, null);
+    public override RunningPath Start(BenchEnvironment environment, UdpAddress target, BenchWorkload workload) => new(target, []);
 }
 
 /// <summary>A child that prints "listening on PORT" once it is ready (udpfwd, `relay bench forwarder`).</summary>
 internal sealed class ChildPath(string name, string description, Func<BenchEnvironment, UdpAddress, ChildProcess> start)
     : BenchPath(name, description)
 {
-    public override RunningPath Start(BenchEnvironment environment, UdpAddress target)
+    public override RunningPath Start(BenchEnvironment environment, UdpAddress target, BenchWorkload workload)
     {
         var child = start(environment, target);
         var port = child.WaitForListeningPort(environment.StartTimeout, CancellationToken.None);
@@ -137,7 +174,7 @@ internal sealed class ChildPath(string name, string description, Func<BenchEnvir
 /// </summary>
 internal sealed class PeerPath() : BenchPath("peer", "--peer-cmd '...': any other relay, started with the bench's ports in its placeholders")
 {
-    public override RunningPath Start(BenchEnvironment environment, UdpAddress target)
+    public override RunningPath Start(BenchEnvironment environment, UdpAddress target, BenchWorkload workload)
     {
         var ports = PortPlaceholders.PickFreePorts(2);
         var values = new Dictionary<string, string>

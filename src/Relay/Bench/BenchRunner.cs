@@ -35,7 +35,7 @@ public sealed class BenchRunner
 
     private readonly BenchSettings _settings;
     private readonly Action<string>? _progress;
-    private readonly Dictionary<(string Path, BenchWorkloadKind Kind), long?> _startupAllocations = [];
+    private readonly Dictionary<(string Path, BenchWorkload Workload), long?> _startupAllocations = [];
 
     /// <param name="settings">Validated settings (see <see cref="BenchSettings.GetProblems"/>).</param>
     /// <param name="progress">Called about four times a second with a one-line status, or null.</param>
@@ -124,7 +124,7 @@ public sealed class BenchRunner
             var cell = workload.Kind == BenchWorkloadKind.Stream
                 ? RunStream(environment, pathName, workload, cancel)
                 : RunRequestResponse(environment, pathName, workload, cancel);
-            return cell.Exit is null ? cell : cell with { StartupAllocatedBytes = StartupAllocation(environment, pathName, workload.Kind, cancel) };
+            return cell.Exit is null ? cell : cell with { StartupAllocatedBytes = StartupAllocation(environment, pathName, workload, cancel) };
         }
         catch (InvalidOperationException ex)
         {
@@ -139,9 +139,9 @@ public sealed class BenchRunner
     private BenchCellResult RunStream(BenchEnvironment environment, string pathName, BenchWorkload workload, CancellationToken cancel)
     {
         using var sink = new StreamSink();
-        using var path = BenchPaths.Find(pathName).Start(environment, sink.Address);
+        using var path = BenchPaths.Find(pathName).Start(environment, sink.Address, workload);
         using var generator = new StreamGenerator(path.Entry, workload.Size);
-        var cell = new BenchCellResult { Path = pathName, Workload = workload, Command = path.Child?.CommandLine, DatagramBytes = workload.Size };
+        var cell = new BenchCellResult { Path = pathName, Workload = workload, Command = path.CommandLine, DatagramBytes = workload.Size };
 
         // Ready when a probe gets through (a child may bind its sockets after it starts).
         uint probe = 0;
@@ -155,14 +155,14 @@ public sealed class BenchRunner
         Drain(() => sink.Received, cancel);
 
         var offeredBefore = generator.HandedToKernel;
-        var cpuBefore = path.Child?.Cpu();
+        var cpuBefore = path.Cpu();
         var seconds = RunPhase(
             () => generator.Run(StreamGenerator.MeasuredBase, _settings.Duration, _settings.Rate),
             generator.RequestStop,
             elapsed => Status(pathName, workload, elapsed, generator.Sent / Math.Max(elapsed, 1e-3), "sent/s"),
             cancel);
         Drain(() => sink.Received, cancel);
-        var cpu = path.Child?.Cpu() - cpuBefore;
+        var cpu = path.Cpu() - cpuBefore;
         var offered = generator.HandedToKernel - offeredBefore;
         var exit = path.Stop();
         sink.Dispose();
@@ -195,8 +195,8 @@ public sealed class BenchRunner
 
         using var responder = live is null ? NewResponder() : null;
         using var path = live is null
-            ? BenchPaths.Find(pathName).Start(environment, responder!.Address)
-            : new RunningPath(UdpAddress.FromIPEndPoint(live), null);
+            ? BenchPaths.Find(pathName).Start(environment, responder!.Address, workload)
+            : new RunningPath(UdpAddress.FromIPEndPoint(live), []);
         var bind = live is null || IPAddress.IsLoopback(live.Address) ? IPAddress.Loopback
             : live.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         using var client = new RequestResponseClient(new IPEndPoint(bind, 0), path.Entry, workload.Window, _settings.RequestTimeout);
@@ -204,7 +204,7 @@ public sealed class BenchRunner
         {
             Path = pathName,
             Workload = workload,
-            Command = path.Child?.CommandLine,
+            Command = path.CommandLine,
             Responder = live is null ? responder!.Label : live.ToString(),
             DatagramBytes = client.RequestLength,
         };
@@ -217,7 +217,7 @@ public sealed class BenchRunner
         }
 
         Sleep(_settings.Warmup, cancel);
-        var cpuBefore = path.Child?.Cpu();
+        var cpuBefore = path.Cpu();
         var repliesBefore = client.Replies;
         client.SetMeasuring(true);
         var started = Stopwatch.GetTimestamp();
@@ -239,7 +239,7 @@ public sealed class BenchRunner
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         client.StopSending();
         Drain(() => client.Replies, cancel);
-        var cpu = path.Child?.Cpu() - cpuBefore;
+        var cpu = path.Cpu() - cpuBefore;
         var exit = path.Stop();
         client.Dispose();
 
@@ -261,13 +261,13 @@ public sealed class BenchRunner
     }
 
     /// <summary>
-    /// What a path's child allocates just to start and pass one datagram of the workload's kind (a probe, or one
-    /// request and its reply), measured once per path and kind, so the per-datagram figure is not the start-up
-    /// and first-use cost spread over the traffic. Null when it cannot be measured.
+    /// What a path's child allocates just to start and pass one datagram of the workload (a probe, or one request
+    /// and its reply), measured once per path and workload, so the per-datagram figure is not the start-up and
+    /// first-use cost spread over the traffic. Null when it cannot be measured.
     /// </summary>
-    private long? StartupAllocation(BenchEnvironment environment, string pathName, BenchWorkloadKind kind, CancellationToken cancel)
+    private long? StartupAllocation(BenchEnvironment environment, string pathName, BenchWorkload workload, CancellationToken cancel)
     {
-        if (_startupAllocations.TryGetValue((pathName, kind), out var known))
+        if (_startupAllocations.TryGetValue((pathName, workload), out var known))
         {
             return known;
         }
@@ -275,31 +275,33 @@ public sealed class BenchRunner
         long? bytes = null;
         try
         {
-            bytes = kind == BenchWorkloadKind.Stream ? StreamStartup(environment, pathName, cancel) : RequestResponseStartup(environment, pathName, cancel);
+            bytes = workload.Kind == BenchWorkloadKind.Stream
+                ? StreamStartup(environment, pathName, workload, cancel)
+                : RequestResponseStartup(environment, pathName, workload, cancel);
         }
         catch (InvalidOperationException)
         {
             // The cell itself already reports why this path cannot start.
         }
 
-        _startupAllocations[(pathName, kind)] = bytes;
+        _startupAllocations[(pathName, workload)] = bytes;
         return bytes;
     }
 
-    private static long? StreamStartup(BenchEnvironment environment, string pathName, CancellationToken cancel)
+    private static long? StreamStartup(BenchEnvironment environment, string pathName, BenchWorkload workload, CancellationToken cancel)
     {
         using var sink = new StreamSink();
-        using var path = BenchPaths.Find(pathName).Start(environment, sink.Address);
-        using var generator = new StreamGenerator(path.Entry, BenchSettings.MinSize);
+        using var path = BenchPaths.Find(pathName).Start(environment, sink.Address, workload);
+        using var generator = new StreamGenerator(path.Entry, workload.Size);
         uint probe = 0;
         return WaitUntil(() => sink.Received > 0 || Exited(path), environment.StartTimeout, TimeSpan.FromMilliseconds(20), () => generator.Probe(probe++), cancel)
             && sink.Received > 0 ? path.Stop()?.AllocatedBytes : null;
     }
 
-    private long? RequestResponseStartup(BenchEnvironment environment, string pathName, CancellationToken cancel)
+    private long? RequestResponseStartup(BenchEnvironment environment, string pathName, BenchWorkload workload, CancellationToken cancel)
     {
         using var responder = NewResponder();
-        using var path = BenchPaths.Find(pathName).Start(environment, responder.Address);
+        using var path = BenchPaths.Find(pathName).Start(environment, responder.Address, workload);
         using var client = new RequestResponseClient(new IPEndPoint(IPAddress.Loopback, 0), path.Entry, 1, _settings.RequestTimeout);
         client.Start();
         return WaitUntil(() => client.Replies > 0 || Exited(path), environment.StartTimeout, TimeSpan.FromMilliseconds(5), null, cancel)
@@ -345,12 +347,12 @@ public sealed class BenchRunner
             CultureInfo.InvariantCulture,
             $"{path} {workload.Name}: {elapsed:0.0}/{_settings.Duration.TotalSeconds:0.0} s, {rate:N0} {unit}"));
 
-    private static bool Exited(RunningPath path) => path.Child?.HasExited == true;
+    private static bool Exited(RunningPath path) => path.AnyExited;
 
-    private static string NothingPassed(RunningPath path, BenchEnvironment environment) => path.Child is { } child
-        ? child.HasExited
-            ? $"{child.CommandLine} exited before passing a datagram; its output: {child.RecentOutput()}"
-            : $"nothing passed through {child.CommandLine} within {environment.StartTimeout.TotalSeconds:0.#} s; its output: {child.RecentOutput()}"
+    private static string NothingPassed(RunningPath path, BenchEnvironment environment) => path.HasChildren
+        ? path.AnyExited
+            ? $"{path.CommandLine} exited before passing a datagram; its output: {path.RecentOutput()}"
+            : $"nothing passed through {path.CommandLine} within {environment.StartTimeout.TotalSeconds:0.#} s; its output: {path.RecentOutput()}"
         : $"nothing came back within {environment.StartTimeout.TotalSeconds:0.#} s";
 
     /// <summary>Waits until <paramref name="counter"/> stops moving for a moment (bounded).</summary>
