@@ -30,6 +30,12 @@ check test "$size" -lt $((20 * 1024 * 1024))
 
 "$bin" --help >/dev/null
 
+# liblz4 (tunnel batch compression) is linked in statically: the binary runs LZ4 without any liblz4 installed.
+lz4=$("$bin" tunnel info | grep '^liblz4:' || true)
+echo "publish: $lz4"
+check grep -q "linked into the binary" <<<"$lz4"
+check sh -c "! ldd '$bin' | grep -q liblz4"
+
 # A short `relay bench` through the AOT binary: the bench code itself (Process, /proc, JSON writer) under AOT,
 # and a relay child (the UDP engine's forwarder) started by the binary, stopped with SIGTERM, reporting at exit.
 bench_json="$(mktemp)"

@@ -1,6 +1,8 @@
 namespace FastSpinnRelay.Protocol.Framing;
 
-/// <summary>Outcome of <see cref="LengthPrefixedFrameReader.TryReadFrame(ref System.Buffers.ReadOnlySequence{byte}, out System.Buffers.ReadOnlySequence{byte})"/>.</summary>
+/// <summary>
+/// Outcome of the stream readers: <see cref="LengthPrefixedFrameReader"/> and <see cref="Tunnel.TunnelFrameReader"/>.
+/// </summary>
 public enum FrameStatus : byte
 {
     /// <summary>One whole frame was sliced off the front of the buffer.</summary>

@@ -21,6 +21,7 @@ public static class RelayCommandLine
             "Run `relay demo` to see it work against the built-in board emulator.");
         root.Subcommands.Add(new DemoCommand().Create());
         root.Subcommands.Add(EmulateCommand.Create());
+        root.Subcommands.Add(TunnelCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

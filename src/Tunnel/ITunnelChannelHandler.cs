@@ -1,0 +1,60 @@
+using FastSpinnRelay.Protocol.Tunnel;
+
+namespace FastSpinnRelay.Tunnel;
+
+/// <summary>
+/// Receives what arrives on one channel. Called on the session's receive loop, one call at a time per session: do
+/// not block (copy or queue the datagram; it is valid only during the call). An exception is caught, counted and
+/// logged, and the tunnel carries on.
+/// </summary>
+public interface ITunnelChannelHandler
+{
+    /// <summary>
+    /// A datagram arrived. <paramref name="gapMicroseconds"/> is, for reliable channels, the time between this
+    /// datagram and the previous one on this channel at the sender (0 for the latest class), so a boot can be re-paced.
+    /// </summary>
+    void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds);
+
+    /// <summary>
+    /// The channel was closed by the peer (<paramref name="code"/> from its CLOSE), refused
+    /// (<see cref="TunnelErrorCode.ChannelRejected"/>), or lost with the session (<see cref="TunnelErrorCode.SessionLost"/>).
+    /// Not called for a local <see cref="TunnelChannel.Close"/>.
+    /// </summary>
+    void OnClosed(TunnelChannel channel, TunnelErrorCode code);
+}
+
+/// <summary>
+/// Decides on channels the peer opens. Called on the receive loop; the channel's kind and target are set. Return the
+/// handler for its traffic to accept it, or null to refuse it (the peer gets CLOSE with ChannelRejected). This is where
+/// a server enforces which boards and ports a client may reach.
+/// </summary>
+public interface ITunnelChannelAcceptor
+{
+    ITunnelChannelHandler? OnChannelOpening(TunnelChannel channel);
+}
+
+/// <summary>What <see cref="TunnelChannel.TrySend"/> did.</summary>
+public enum TunnelSendStatus
+{
+    /// <summary>Queued (reliable: kept until acknowledged; latest: possibly after dropping older datagrams).</summary>
+    Sent = 0,
+
+    /// <summary>Reliable only: the replay buffer is full. Wait with <see cref="TunnelChannel.WaitForSpaceAsync"/> and retry.</summary>
+    Full,
+
+    /// <summary>The channel or its session is closed; nothing was queued.</summary>
+    Closed,
+
+    /// <summary>The datagram is larger than a frame may carry (65,507 bytes, or the configured maximum).</summary>
+    TooLarge,
+}
+
+/// <summary>How a channel's datagrams are delivered (docs/tunnel-protocol.md §6).</summary>
+public enum TunnelDeliveryClass
+{
+    /// <summary>In order, exactly once, across reconnects; back-pressure when the replay buffer is full.</summary>
+    Reliable,
+
+    /// <summary>In order, may lose: batched, optionally compressed, oldest dropped under pressure.</summary>
+    Latest,
+}

@@ -1,0 +1,28 @@
+using FastSpinnRelay.Protocol.Tunnel;
+
+namespace FastSpinnRelay.Tunnel.Internal;
+
+/// <summary>The outcome of either side's handshake: failure with a reason and detail, or what the session needs.</summary>
+internal sealed class HandshakeResult
+{
+    public TunnelCloseReason Failure { get; init; }
+
+    public string? Detail { get; init; }
+
+    public bool Succeeded => Failure == TunnelCloseReason.None;
+
+    /// <summary>Client: the session id from WELCOME. Server: the session id AUTH asks to resume (zeros: new).</summary>
+    public byte[] SessionId { get; init; } = new byte[TunnelAuth.SessionIdLength];
+
+    /// <summary>The peer's next expected reliable sequence number (where its retransmission starts).</summary>
+    public ulong PeerNextExpected { get; init; }
+
+    /// <summary>Client only: WELCOME's resumed flag.</summary>
+    public bool Resumed { get; init; }
+
+    public TunnelFeatures LocalFeatures { get; init; }
+
+    public TunnelFeatures PeerFeatures { get; init; }
+
+    public static HandshakeResult Failed(TunnelCloseReason reason, string detail) => new() { Failure = reason, Detail = detail };
+}

@@ -1,0 +1,108 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Tunnel.Transport;
+
+namespace FastSpinnRelay.Tunnel.Internal;
+
+/// <summary>
+/// The server's half of the handshake up to a verified AUTH: HELLO (version, method) → CHALLENGE → AUTH (check the
+/// client). The server then picks the session and writes WELCOME itself.
+/// </summary>
+internal static class ServerHandshake
+{
+    public static async Task<HandshakeResult> RunAsync(ITunnelConnection connection, TunnelServerOptions options, CancellationToken cancellationToken)
+    {
+        PipeReader input = connection.Transport.Input;
+        PipeWriter output = connection.Transport.Output;
+
+        var hello = new byte[HandshakeIo.BufferLength];
+        (int length, TunnelCloseReason failure) = await HandshakeIo.ReadFrameAsync(input, hello, cancellationToken).ConfigureAwait(false);
+        if (failure != TunnelCloseReason.None)
+        {
+            return HandshakeResult.Failed(failure, "waiting for HELLO");
+        }
+
+        TunnelFrameError error = TunnelHello.TryRead(hello.AsSpan(0, length), out TunnelHello view);
+        if (error != TunnelFrameError.None)
+        {
+            return HandshakeResult.Failed(TunnelCloseReason.HandshakeViolation, $"expected HELLO ({error})");
+        }
+
+        TunnelAuthMethod method = view.AuthMethod;
+        TunnelFeatures clientFeatures = view.Features;
+        (TunnelCloseReason refusal, TunnelErrorCode code, string? text) = Check(view, options, connection.PeerCertificateVerified);
+        if (refusal != TunnelCloseReason.None)
+        {
+            await HandshakeIo.TrySendErrorAsync(output, code, text!, cancellationToken).ConfigureAwait(false);
+            return HandshakeResult.Failed(refusal, text!);
+        }
+
+        TunnelFeatures features = TunnelSession.LocalFeatures(options);
+        var challenge = new byte[TunnelChallenge.Length];
+        TunnelFrameWriter.TryWriteChallenge(challenge, HandshakeIo.Version, method, features, RandomNumberGenerator.GetBytes(32), default, out _);
+        if (method == TunnelAuthMethod.PreSharedKey)
+        {
+            HandshakeIo.ServerProof(options.Key!, HelloBody(hello), challenge.AsSpan(TunnelFrameHeader.Length, TunnelChallenge.ProvenBodyLength),
+                challenge.AsSpan(TunnelChallenge.Length - 32));
+        }
+
+        await HandshakeIo.WriteAsync(output, challenge, challenge.Length, cancellationToken).ConfigureAwait(false);
+
+        var auth = new byte[HandshakeIo.BufferLength];
+        (length, failure) = await HandshakeIo.ReadFrameAsync(input, auth, cancellationToken).ConfigureAwait(false);
+        if (failure != TunnelCloseReason.None)
+        {
+            return HandshakeResult.Failed(failure, "waiting for AUTH");
+        }
+
+        if (auth[4] == (byte)TunnelFrameType.Error)
+        {
+            return HandshakeIo.FromPeerError(auth.AsSpan(0, length));
+        }
+
+        error = TunnelAuth.TryRead(auth.AsSpan(0, length), out TunnelAuth proof);
+        if (error != TunnelFrameError.None)
+        {
+            return HandshakeResult.Failed(TunnelCloseReason.HandshakeViolation, $"expected AUTH ({error})");
+        }
+
+        if (method == TunnelAuthMethod.PreSharedKey)
+        {
+            Span<byte> expected = stackalloc byte[32];
+            HandshakeIo.ClientProof(options.Key!, HelloBody(hello), challenge.AsSpan(TunnelFrameHeader.Length), proof.ProvenFields, expected);
+            if (!HandshakeIo.ProofMatches(expected, proof.ClientProof))
+            {
+                const string Text = "authentication failed";
+                await HandshakeIo.TrySendErrorAsync(output, TunnelErrorCode.AuthenticationFailed, Text, cancellationToken).ConfigureAwait(false);
+                return HandshakeResult.Failed(TunnelCloseReason.AuthenticationFailed, "the client's proof does not match the key (wrong key or none)");
+            }
+        }
+
+        return new HandshakeResult
+        {
+            SessionId = proof.SessionId.ToArray(),
+            PeerNextExpected = proof.NextExpected,
+            LocalFeatures = features,
+            PeerFeatures = clientFeatures,
+        };
+    }
+
+    private static ReadOnlySpan<byte> HelloBody(byte[] hello) => hello.AsSpan(TunnelFrameHeader.Length, TunnelHello.Length - TunnelFrameHeader.Length);
+
+    private static (TunnelCloseReason, TunnelErrorCode, string?) Check(in TunnelHello hello, TunnelServerOptions options, bool certificateVerified)
+    {
+        if (hello.MinVersion > HandshakeIo.Version || hello.MaxVersion < HandshakeIo.Version)
+        {
+            return (TunnelCloseReason.UnsupportedVersion, TunnelErrorCode.UnsupportedVersion,
+                $"client offers versions {hello.MinVersion}..{hello.MaxVersion}; server speaks {HandshakeIo.Version}..{HandshakeIo.Version}");
+        }
+
+        bool allowed = hello.AuthMethod == TunnelAuthMethod.PreSharedKey
+            ? options.Key is not null
+            : options.AllowClientCertificates && certificateVerified;
+        return allowed
+            ? (TunnelCloseReason.None, TunnelErrorCode.None, null)
+            : (TunnelCloseReason.AuthMethodNotAllowed, TunnelErrorCode.AuthMethodNotAllowed, $"auth method {hello.AuthMethod} is not allowed here");
+    }
+}

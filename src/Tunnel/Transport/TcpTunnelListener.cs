@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.Channels;
+using FastSpinnRelay.Tunnel.Transport.Internal;
+
+namespace FastSpinnRelay.Tunnel.Transport;
+
+/// <summary>
+/// Accepts tunnel connections on a TCP port, optionally with TLS. TLS handshakes run concurrently (at most
+/// <see cref="MaxPendingTlsHandshakes"/>, each bounded by <see cref="TlsHandshakeTimeout"/>), so a peer that connects
+/// and stalls cannot hold up anyone else; <see cref="AcceptAsync"/> returns connections whose TLS is done. Bind port 0
+/// to let the system choose (tests).
+/// </summary>
+public sealed class TcpTunnelListener : ITunnelListener
+{
+    private readonly Socket _socket;
+    private readonly TunnelTlsServerOptions? _tls;
+    private readonly Channel<(ITunnelConnection? Connection, Exception? Error)> _ready =
+        Channel.CreateBounded<(ITunnelConnection?, Exception?)>(new BoundedChannelOptions(64) { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
+    private SemaphoreSlim? _handshakes;
+    private Task? _acceptLoop;
+
+    /// <summary>Listens on <paramref name="endPoint"/> with a backlog of 64.</summary>
+    public TcpTunnelListener(IPEndPoint endPoint, TunnelTlsServerOptions? tls = null)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        _tls = tls;
+        _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                _socket.DualMode = true;
+            }
+
+            _socket.Bind(endPoint);
+            _socket.Listen(64);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    /// <summary>The bound address and port.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Longest TLS handshake accepted. Default 10 s.</summary>
+    public TimeSpan TlsHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>TLS handshakes in progress at once; further connections wait in the kernel's backlog. Default 64.</summary>
+    public int MaxPendingTlsHandshakes { get; init; } = 64;
+
+    /// <inheritdoc/>
+    public string LocalDescription => (_tls is null ? "tcp://" : "tls://") + LocalEndPoint;
+
+    /// <inheritdoc/>
+    public async ValueTask<ITunnelConnection> AcceptAsync(CancellationToken cancellationToken)
+    {
+        if (_tls is null)
+        {
+            Socket socket = await _socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            socket.NoDelay = true;
+            return new StreamConnection(socket, new NetworkStream(socket, ownsSocket: false), Describe(socket), peerCertificateVerified: false);
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
+            _handshakes ??= new SemaphoreSlim(MaxPendingTlsHandshakes, MaxPendingTlsHandshakes);
+            _acceptLoop ??= AcceptTlsLoopAsync();
+        }
+
+        (ITunnelConnection? connection, Exception? error) item;
+        try
+        {
+            item = await _ready.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(TcpTunnelListener));
+        }
+
+        return item.connection ?? throw new IOException(item.error!.Message, item.error);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _stop.Cancel();
+        }
+
+        _socket.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+
+        _ready.Writer.TryComplete();
+        while (_ready.Reader.TryRead(out (ITunnelConnection? Connection, Exception? Error) left))
+        {
+            if (left.Connection is not null)
+            {
+                await left.Connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task AcceptTlsLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                await _handshakes!.WaitAsync(_stop.Token).ConfigureAwait(false);
+                socket = await _socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                _handshakes!.Release();
+                continue; // one failed accept (e.g. a reset in the backlog) concerns one peer
+            }
+
+            _ = HandshakeAsync(socket); // observed: it catches everything and reports through the channel
+        }
+    }
+
+    private async Task HandshakeAsync(Socket socket)
+    {
+        string remote = Describe(socket);
+        socket.NoDelay = true;
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        (ITunnelConnection?, Exception?) result;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(TlsHandshakeTimeout);
+            await ssl.AuthenticateAsServerAsync(ServerOptions(), timeout.Token).ConfigureAwait(false);
+            bool verified = ssl.RemoteCertificate is { } client
+                && _tls!.AllowedClientCertificates.Any(allowed => TunnelCertificates.SameFingerprint(allowed, client));
+            result = (new StreamConnection(socket, ssl, remote, verified), null);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
+            result = (null, new IOException($"TLS handshake with {remote} failed: {ex.Message}", ex));
+        }
+        finally
+        {
+            _handshakes!.Release();
+        }
+
+        if (!_ready.Writer.TryWrite(result) && result.Item1 is { } unwanted)
+        {
+            await unwanted.DisposeAsync().ConfigureAwait(false); // queue full or listener closed: drop this peer
+        }
+    }
+
+    private static string Describe(Socket socket) => socket.RemoteEndPoint?.ToString() ?? "?";
+
+    private SslServerAuthenticationOptions ServerOptions() => new()
+    {
+        ServerCertificate = _tls!.Certificate,
+        ClientCertificateRequired = _tls.AllowedClientCertificates.Count > 0,
+        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        // A client certificate is checked against the allow-list (by fingerprint), not a chain; none is fine (key auth).
+        RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+    };
+}

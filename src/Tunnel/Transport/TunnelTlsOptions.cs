@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace FastSpinnRelay.Tunnel.Transport;
+
+/// <summary>TLS for the server end: its certificate, and which client certificates it accepts (optional).</summary>
+public sealed class TunnelTlsServerOptions
+{
+    /// <summary>The server certificate with its private key (a file, or <see cref="TunnelCertificates.CreateSelfSigned"/>).</summary>
+    public required X509Certificate2 Certificate { get; init; }
+
+    /// <summary>
+    /// SHA-256 fingerprints (hex) of the client certificates the server accepts. Empty: client certificates are not
+    /// asked for, and clients authenticate with the pre-shared key.
+    /// </summary>
+    public IReadOnlyCollection<string> AllowedClientCertificates { get; init; } = [];
+}
+
+/// <summary>TLS for the client end: how it checks the server, and its own certificate (optional).</summary>
+public sealed class TunnelTlsClientOptions
+{
+    /// <summary>The name expected in the server certificate (SNI and, without a pin, chain validation).</summary>
+    public required string TargetHost { get; init; }
+
+    /// <summary>
+    /// SHA-256 fingerprint (hex) of the server certificate to trust exactly (for a self-signed server certificate);
+    /// null: the usual chain and name validation against the system's trusted roots.
+    /// </summary>
+    public string? PinnedServerCertificate { get; init; }
+
+    /// <summary>A client certificate to present (auth method 2), or null.</summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+}
+
+/// <summary>Certificate helpers for the tunnel's TLS.</summary>
+public static class TunnelCertificates
+{
+    /// <summary>A new self-signed ECDSA P-256 certificate for <paramref name="subjectName"/>, valid for 10 years.</summary>
+    public static X509Certificate2 CreateSelfSigned(string subjectName)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={subjectName}", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName(subjectName);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        using X509Certificate2 certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
+        // Round-trip through PKCS#12 so the private key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
+    }
+
+    /// <summary>The SHA-256 fingerprint of a certificate, as lower-case hex (what pins and allow-lists hold).</summary>
+    public static string Fingerprint(X509Certificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return Convert.ToHexStringLower(SHA256.HashData(certificate.GetRawCertData()));
+    }
+
+    internal static bool SameFingerprint(string expected, X509Certificate certificate)
+    {
+        string actual = Fingerprint(certificate);
+        string normalised = expected.Replace(":", "", StringComparison.Ordinal).Trim().ToLowerInvariant();
+        return CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(actual), System.Text.Encoding.ASCII.GetBytes(normalised));
+    }
+}

@@ -1,0 +1,106 @@
+using FastSpinnRelay.Protocol.Tunnel;
+
+namespace FastSpinnRelay.Tunnel;
+
+/// <summary>
+/// One SpiNNaker flow through the tunnel (an application's SCP, a boot, an EIEIO stream). Open one with
+/// <see cref="TunnelSession.OpenChannel"/>; the peer's channels arrive through <see cref="ITunnelChannelAcceptor"/>.
+/// Sending is thread-safe and allocation-free; the datagram is copied before <see cref="TrySend"/> returns.
+/// </summary>
+public sealed class TunnelChannel
+{
+    private readonly TunnelSession _session;
+    private long _sent;
+    private long _received;
+    private long _dropped;
+
+    internal TunnelChannel(TunnelSession session, ushort id, TunnelChannelKind kind, TunnelTarget target, bool openedLocally)
+    {
+        _session = session;
+        Id = id;
+        Kind = kind;
+        Target = target;
+        OpenedLocally = openedLocally;
+        Delivery = kind is TunnelChannelKind.Scp or TunnelChannelKind.Boot ? TunnelDeliveryClass.Reliable : TunnelDeliveryClass.Latest;
+    }
+
+    /// <summary>The channel id on the wire (even: opened by the client, odd: by the server).</summary>
+    public ushort Id { get; }
+
+    /// <summary>What the channel carries.</summary>
+    public TunnelChannelKind Kind { get; }
+
+    /// <summary>Reliable for SCP and boot, latest for EIEIO.</summary>
+    public TunnelDeliveryClass Delivery { get; }
+
+    /// <summary>What the channel is for on the side that did not open it.</summary>
+    public TunnelTarget Target { get; }
+
+    /// <summary>True when this side opened it.</summary>
+    public bool OpenedLocally { get; }
+
+    /// <summary>The session the channel belongs to.</summary>
+    public TunnelSession Session => _session;
+
+    /// <summary>False once closed by either side or lost with the session.</summary>
+    public bool IsOpen { get; internal set; } = true;
+
+    /// <summary>Datagrams queued for sending.</summary>
+    public long DatagramsSent => Volatile.Read(ref _sent);
+
+    /// <summary>Datagrams delivered to the handler.</summary>
+    public long DatagramsReceived => Volatile.Read(ref _received);
+
+    /// <summary>Latest class: datagrams of this channel dropped from the send queue under pressure.</summary>
+    public long DatagramsDropped => Volatile.Read(ref _dropped);
+
+    /// <summary>Who gets this channel's datagrams.</summary>
+    internal ITunnelChannelHandler? Handler { get; set; }
+
+    /// <summary>Stopwatch timestamp of the previous reliable send (for DATA's gap).</summary>
+    internal long LastSendTimestamp { get; set; }
+
+    /// <summary>
+    /// Queues one datagram. Reliable: <see cref="TunnelSendStatus.Full"/> when the replay buffer has no room (nothing
+    /// is ever dropped; wait and retry). Latest: always queued, dropping the oldest queued datagrams if needed.
+    /// </summary>
+    public TunnelSendStatus TrySend(ReadOnlySpan<byte> datagram)
+    {
+        TunnelSendStatus status = Delivery == TunnelDeliveryClass.Reliable ? _session.TrySendReliable(this, datagram) : _session.TrySendLatest(this, datagram);
+        if (status == TunnelSendStatus.Sent)
+        {
+            Interlocked.Increment(ref _sent);
+        }
+
+        return status;
+    }
+
+    /// <summary>Completes when a reliable datagram of <paramref name="datagramLength"/> bytes would fit, or the channel closes.</summary>
+    public ValueTask WaitForSpaceAsync(int datagramLength, CancellationToken cancellationToken = default) =>
+        _session.WaitForSpaceAsync(TunnelFrameWriter.DataFrameLength(datagramLength), cancellationToken);
+
+    /// <summary>Sends one datagram, waiting while the replay buffer is full. Returns how it ended (never <see cref="TunnelSendStatus.Full"/>).</summary>
+    public async ValueTask<TunnelSendStatus> SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            TunnelSendStatus status = TrySend(datagram.Span);
+            if (status != TunnelSendStatus.Full)
+            {
+                return status;
+            }
+
+            await WaitForSpaceAsync(datagram.Length, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the channel (a reliable CLOSE, after everything sent before it). Datagrams that still arrive for it are dropped.</summary>
+    public void Close(TunnelErrorCode code = TunnelErrorCode.None) => _session.CloseChannel(this, code);
+
+    internal void CountReceived() => Interlocked.Increment(ref _received);
+
+    internal void CountDropped() => Interlocked.Increment(ref _dropped);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"channel {Id} ({Kind} to {Target})";
+}

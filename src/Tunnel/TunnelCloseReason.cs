@@ -1,0 +1,59 @@
+namespace FastSpinnRelay.Tunnel;
+
+/// <summary>Why a tunnel connection ended (recorded on the session and logged). The first reason found wins.</summary>
+public enum TunnelCloseReason
+{
+    /// <summary>Still open.</summary>
+    None = 0,
+
+    /// <summary>This side is shutting down (Dispose / Stop).</summary>
+    LocalShutdown,
+
+    /// <summary>The test or the owner cut the connection on purpose (<c>Abort</c>).</summary>
+    Aborted,
+
+    /// <summary>The peer closed the stream.</summary>
+    PeerClosed,
+
+    /// <summary>The transport failed (reset, broken pipe, TLS error).</summary>
+    TransportError,
+
+    /// <summary>The peer sent an ERROR frame.</summary>
+    PeerError,
+
+    /// <summary>A malformed frame (wrong length for its type, unknown type, bad batch, reserved bits).</summary>
+    ProtocolViolation,
+
+    /// <summary>A frame longer than the configured maximum.</summary>
+    FrameTooLarge,
+
+    /// <summary>A reliable frame above the next expected sequence number.</summary>
+    OutOfSequence,
+
+    /// <summary>An acknowledgement or resume point for frames never sent.</summary>
+    BadAcknowledgement,
+
+    /// <summary>Nothing received for the dead-peer timeout.</summary>
+    DeadPeer,
+
+    /// <summary>A newer connection resumed the session.</summary>
+    Replaced,
+
+    /// <summary>The handshake did not complete in time.</summary>
+    HandshakeTimeout,
+
+    /// <summary>Wrong or missing proof of the key (either direction).</summary>
+    AuthenticationFailed,
+
+    /// <summary>The auth method is not allowed here.</summary>
+    AuthMethodNotAllowed,
+
+    /// <summary>No common protocol version.</summary>
+    UnsupportedVersion,
+
+    /// <summary>The server has no room for another session.</summary>
+    SessionLimit,
+
+    /// <summary>A frame that makes no sense in the handshake (wrong type, bad magic).</summary>
+    HandshakeViolation,
+}

@@ -1,0 +1,364 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Tunnel.Internal;
+using FastSpinnRelay.Tunnel.Transport;
+
+namespace FastSpinnRelay.Tunnel;
+
+/// <summary>
+/// The server end: accepts connections, authenticates them (bounded by <see cref="TunnelOptions.HandshakeTimeout"/>),
+/// and attaches each to a new or resumed <see cref="TunnelSession"/>. Channels the clients open are offered to the
+/// acceptor, which decides what may reach a board. Sessions without a connection are kept for
+/// <see cref="TunnelServerOptions.SessionLinger"/>.
+/// </summary>
+public sealed class TunnelServer : IAsyncDisposable
+{
+    private readonly TunnelServerOptions _options;
+    private readonly ITunnelListener _listener;
+    private readonly ITunnelChannelAcceptor _acceptor;
+    private readonly Dictionary<UInt128, ServerSession> _sessions = [];
+    private readonly HashSet<Task> _handlers = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Task _acceptLoop = Task.CompletedTask;
+    private Task _sweepLoop = Task.CompletedTask;
+    private long _rejected;
+    private long _accepted;
+
+    /// <exception cref="ArgumentException">The options are invalid (every problem is listed).</exception>
+    public TunnelServer(TunnelServerOptions options, ITunnelListener listener, ITunnelChannelAcceptor acceptor)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(listener);
+        ArgumentNullException.ThrowIfNull(acceptor);
+        options.ThrowIfInvalid();
+        _options = options;
+        _listener = listener;
+        _acceptor = acceptor;
+    }
+
+    /// <summary>Connections that failed the handshake (wrong key, version, timeout, garbage).</summary>
+    public long RejectedConnections => Interlocked.Read(ref _rejected);
+
+    /// <summary>Connections that completed the handshake.</summary>
+    public long AcceptedConnections => Interlocked.Read(ref _accepted);
+
+    /// <summary>The sessions held now (attached or lingering).</summary>
+    public IReadOnlyList<TunnelSession> Sessions
+    {
+        get
+        {
+            lock (_sessions)
+            {
+                return [.. _sessions.Values.Select(s => s.Session)];
+            }
+        }
+    }
+
+    /// <summary>Starts accepting.</summary>
+    public void Start()
+    {
+        _acceptLoop = AcceptLoopAsync();
+        _sweepLoop = SweepLoopAsync();
+        Log(TunnelLogLevel.Info, $"tunnel server listening on {_listener.LocalDescription}");
+    }
+
+    /// <summary>Stops accepting, closes every connection (ERROR Shutdown) and every session.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        await _acceptLoop.ConfigureAwait(false);
+        await _sweepLoop.ConfigureAwait(false);
+        ServerSession[] sessions;
+        lock (_sessions)
+        {
+            sessions = [.. _sessions.Values];
+            _sessions.Clear();
+        }
+
+        foreach (ServerSession entry in sessions)
+        {
+            entry.Session.Current?.Fail(TunnelCloseReason.LocalShutdown, TunnelErrorCode.Shutdown, "server shutting down");
+        }
+
+        Task[] handlers;
+        lock (_handlers)
+        {
+            handlers = [.. _handlers];
+        }
+
+        await Task.WhenAll(handlers).ConfigureAwait(false);
+        foreach (ServerSession entry in sessions)
+        {
+            entry.Session.CloseFinal(TunnelErrorCode.Shutdown);
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            ITunnelConnection connection;
+            try
+            {
+                connection = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+            {
+                // One peer's failure (a TLS handshake, a reset during accept): note it and keep accepting.
+                Interlocked.Increment(ref _rejected);
+                Log(TunnelLogLevel.Warning, $"tunnel accept failed: {ex.Message}");
+                continue;
+            }
+
+            Track(HandleConnectionAsync(connection));
+        }
+    }
+
+    private void Track(Task handler)
+    {
+        lock (_handlers)
+        {
+            _handlers.Add(handler);
+        }
+
+        handler.ContinueWith(
+            static (done, state) =>
+            {
+                var set = (HashSet<Task>)state!;
+                lock (set)
+                {
+                    set.Remove(done);
+                }
+            },
+            _handlers, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task HandleConnectionAsync(ITunnelConnection connection)
+    {
+        HandshakeResult result;
+        using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _options.TimeProvider))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stop.Token))
+        {
+            try
+            {
+                result = await ServerHandshake.RunAsync(connection, _options, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                result = HandshakeResult.Failed(TunnelCloseReason.HandshakeTimeout, $"no complete handshake within {_options.HandshakeTimeout.TotalSeconds:0.#} s");
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+            {
+                result = HandshakeResult.Failed(TunnelCloseReason.TransportError, ex.Message);
+            }
+        }
+
+        if (!result.Succeeded)
+        {
+            Interlocked.Increment(ref _rejected);
+            Log(TunnelLogLevel.Warning, $"tunnel: rejected {connection.RemoteDescription}: {result.Failure} ({result.Detail})");
+            connection.Abort();
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        TunnelConnectionRunner? runner = await AttachAsync(connection, result).ConfigureAwait(false);
+        if (runner is null)
+        {
+            connection.Abort();
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await runner.Completion.ConfigureAwait(false);
+    }
+
+    /// <summary>Finds or creates the session, replaces a stale connection, resumes, writes WELCOME and starts the loops.</summary>
+    private async Task<TunnelConnectionRunner?> AttachAsync(ITunnelConnection connection, HandshakeResult result)
+    {
+        UInt128 requested = BinaryPrimitives.ReadUInt128BigEndian(result.SessionId);
+        ServerSession? entry;
+        bool resumed;
+        lock (_sessions)
+        {
+            resumed = requested != 0 && _sessions.TryGetValue(requested, out entry);
+            if (!resumed)
+            {
+                entry = _sessions.Count < _options.MaxSessions ? NewSessionLocked() : null;
+            }
+            else
+            {
+                entry = _sessions[requested];
+            }
+
+            if (entry is not null)
+            {
+                entry.Pending++;
+            }
+        }
+
+        if (entry is null)
+        {
+            Interlocked.Increment(ref _rejected);
+            await HandshakeIo.TrySendErrorAsync(connection.Transport.Output, TunnelErrorCode.SessionLimit, "server holds its maximum of sessions", _stop.Token).ConfigureAwait(false);
+            Log(TunnelLogLevel.Warning, $"tunnel: rejected {connection.RemoteDescription}: SessionLimit ({_options.MaxSessions} sessions)");
+            return null;
+        }
+
+        await entry.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            TunnelSession session = entry.Session;
+            if (session.Current is { } old)
+            {
+                old.Fail(TunnelCloseReason.Replaced, TunnelErrorCode.Replaced, $"session resumed by {connection.RemoteDescription}");
+                await old.Completion.ConfigureAwait(false);
+            }
+
+            ulong peerNext = resumed ? result.PeerNextExpected : 0;
+            if (!session.TryResume(peerNext, result.LocalFeatures, result.PeerFeatures))
+            {
+                await HandshakeIo.TrySendErrorAsync(connection.Transport.Output, TunnelErrorCode.BadAcknowledgement, "resume point beyond what was sent", _stop.Token).ConfigureAwait(false);
+                Log(TunnelLogLevel.Warning, $"tunnel: {connection.RemoteDescription} {session}: resume at {peerNext} is beyond what was sent; session dropped");
+                DropSession(entry);
+                return null;
+            }
+
+            var welcome = new byte[TunnelWelcome.Length];
+            TunnelFrameWriter.TryWriteWelcome(welcome, session.Id, session.InboundNext, resumed, out _);
+            await connection.Transport.Output.WriteAsync(welcome, _stop.Token).ConfigureAwait(false);
+
+            var runner = new TunnelConnectionRunner(session, connection);
+            session.Attach(runner);
+            runner.Start();
+            if (_stop.IsCancellationRequested)
+            {
+                // DisposeAsync may have closed the sessions' connections just before this one was attached.
+                runner.Fail(TunnelCloseReason.LocalShutdown, TunnelErrorCode.Shutdown, "server shutting down");
+            }
+
+            Interlocked.Increment(ref _accepted);
+            Log(TunnelLogLevel.Info, $"tunnel: {connection.RemoteDescription} {session}: {(resumed ? "resumed" : "new session")}, peer expects {peerNext}");
+            return runner;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        {
+            Log(TunnelLogLevel.Info, $"tunnel: {connection.RemoteDescription}: lost before WELCOME: {ex.Message}");
+            return null;
+        }
+        finally
+        {
+            entry.Gate.Release();
+            lock (_sessions)
+            {
+                entry.Pending--;
+            }
+        }
+    }
+
+    private ServerSession NewSessionLocked()
+    {
+        var session = new TunnelSession(_options, isClient: false, _acceptor);
+        Span<byte> id = stackalloc byte[TunnelAuth.SessionIdLength];
+        UInt128 key;
+        do
+        {
+            RandomNumberGenerator.Fill(id);
+            key = BinaryPrimitives.ReadUInt128BigEndian(id);
+        }
+        while (key == 0 || _sessions.ContainsKey(key));
+
+        session.SetId(id);
+        var entry = new ServerSession(session, key);
+        _sessions.Add(key, entry);
+        return entry;
+    }
+
+    private void DropSession(ServerSession entry)
+    {
+        lock (_sessions)
+        {
+            _sessions.Remove(entry.Key);
+        }
+
+        entry.Session.CloseFinal(TunnelErrorCode.SessionLost);
+    }
+
+    /// <summary>Drops sessions that have had no connection for <see cref="TunnelServerOptions.SessionLinger"/>.</summary>
+    private async Task SweepLoopAsync()
+    {
+        TimeSpan period = TimeSpan.FromTicks(Math.Clamp(_options.SessionLinger.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(5).Ticks));
+        var expired = new List<ServerSession>();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, _options.TimeProvider, _stop.Token).ConfigureAwait(false);
+                long now = _options.TimeProvider.GetTimestamp();
+                lock (_sessions)
+                {
+                    foreach (ServerSession entry in _sessions.Values)
+                    {
+                        if (entry.Pending == 0 && !entry.Session.IsConnected
+                            && _options.TimeProvider.GetElapsedTime(entry.Session.DetachedTimestamp, now) >= _options.SessionLinger)
+                        {
+                            expired.Add(entry);
+                        }
+                    }
+
+                    foreach (ServerSession entry in expired)
+                    {
+                        _sessions.Remove(entry.Key);
+                    }
+                }
+
+                foreach (ServerSession entry in expired)
+                {
+                    Log(TunnelLogLevel.Info, $"tunnel: {entry.Session} expired after {_options.SessionLinger.TotalSeconds:0.#} s without a connection");
+                    entry.Session.CloseFinal(TunnelErrorCode.SessionLost);
+                }
+
+                expired.Clear();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // server stopping
+        }
+    }
+
+    private void Log(TunnelLogLevel level, string message)
+    {
+        if (_options.Log.IsEnabled(level))
+        {
+            _options.Log.Write(level, message);
+        }
+    }
+
+    /// <summary>A session as the server holds it, with its key and attach gate.</summary>
+    private sealed class ServerSession(TunnelSession session, UInt128 key)
+    {
+        public TunnelSession Session { get; } = session;
+
+        public UInt128 Key { get; } = key;
+
+        /// <summary>One attach at a time per session (two reconnects racing to resume it).</summary>
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>Attaches in progress (guarded by the sessions lock); the sweep skips such sessions.</summary>
+        public int Pending { get; set; }
+    }
+}

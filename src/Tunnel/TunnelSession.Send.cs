@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Tunnel.Internal;
+
+namespace FastSpinnRelay.Tunnel;
+
+/// <summary>The producer side: what <see cref="TunnelChannel"/> calls from any thread.</summary>
+public sealed partial class TunnelSession
+{
+    internal TunnelSendStatus TrySendReliable(TunnelChannel channel, ReadOnlySpan<byte> datagram)
+    {
+        int frameLength = TunnelFrameWriter.DataFrameLength(datagram.Length);
+        if (datagram.Length > TunnelDataFrame.MaxDatagramLength || frameLength - TunnelFrameHeader.Length > _options.MaxBodyLength)
+        {
+            return TunnelSendStatus.TooLarge;
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            if (_closed || !channel.IsOpen)
+            {
+                return TunnelSendStatus.Closed;
+            }
+
+            if (!_replay.TryAppend(frameLength, useReserve: false, out Span<byte> frame, out ulong sequence))
+            {
+                return TunnelSendStatus.Full;
+            }
+
+            uint gap = GapMicroseconds(channel.LastSendTimestamp, now);
+            channel.LastSendTimestamp = now;
+            TunnelFrameWriter.TryWriteData(frame, channel.Id, sequence, gap, datagram, out _);
+        }
+
+        Interlocked.Increment(ref _counters.ReliableFramesQueued);
+        Signal.Set();
+        return TunnelSendStatus.Sent;
+    }
+
+    internal TunnelSendStatus TrySendLatest(TunnelChannel channel, ReadOnlySpan<byte> datagram)
+    {
+        if (datagram.Length > TunnelDataFrame.MaxDatagramLength || TunnelBatchRecords.RecordLength(datagram.Length) > _options.MaxBatchBytes)
+        {
+            return TunnelSendStatus.TooLarge;
+        }
+
+        lock (_gate)
+        {
+            if (_closed || !channel.IsOpen)
+            {
+                return TunnelSendStatus.Closed;
+            }
+
+            var drops = new DropCounter(this);
+            _latest.Enqueue(channel.Id, datagram, ref drops);
+        }
+
+        Interlocked.Increment(ref _counters.LatestDatagramsQueued);
+        Signal.Set();
+        return TunnelSendStatus.Sent;
+    }
+
+    internal ValueTask WaitForSpaceAsync(int frameLength, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource waiter;
+        lock (_gate)
+        {
+            if (_closed || _replay.HasRoomFor(frameLength))
+            {
+                return default;
+            }
+
+            waiter = _spaceWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        return new ValueTask(waiter.Task.WaitAsync(cancellationToken));
+    }
+
+    internal void CloseChannel(TunnelChannel channel, TunnelErrorCode code)
+    {
+        lock (_gate)
+        {
+            if (_closed || !channel.IsOpen)
+            {
+                return;
+            }
+
+            channel.IsOpen = false;
+            _channels.Remove(channel.Id);
+            AppendCloseLocked(channel.Id, code);
+        }
+
+        Signal.Set();
+    }
+
+    /// <summary>Queues a CLOSE (from the reserve: protocol answers must not wait for user traffic to be acknowledged).</summary>
+    private void AppendCloseLocked(ushort id, TunnelErrorCode code)
+    {
+        if (_replay.TryAppend(TunnelCloseFrame.Length, useReserve: true, out Span<byte> frame, out ulong sequence))
+        {
+            TunnelFrameWriter.TryWriteClose(frame, id, sequence, code, out _);
+            Interlocked.Increment(ref _counters.ReliableFramesQueued);
+        }
+        else
+        {
+            Log(TunnelLogLevel.Warning, $"{this}: replay buffer and its reserve full; CLOSE of channel {id} not sent");
+        }
+    }
+
+    private void WakeSpaceWaiters()
+    {
+        TaskCompletionSource? waiter;
+        lock (_gate)
+        {
+            waiter = _spaceWaiter;
+            _spaceWaiter = null;
+        }
+
+        waiter?.TrySetResult();
+    }
+
+    private static uint GapMicroseconds(long previous, long now)
+    {
+        if (previous == 0)
+        {
+            return 0;
+        }
+
+        double micros = (now - previous) * 1_000_000.0 / Stopwatch.Frequency;
+        return micros >= uint.MaxValue ? uint.MaxValue : (uint)micros;
+    }
+
+    private void Log(TunnelLogLevel level, string message)
+    {
+        if (_options.Log.IsEnabled(level))
+        {
+            _options.Log.Write(level, message);
+        }
+    }
+
+    /// <summary>Counts each datagram the latest queue drops, per session and per channel (called under the lock).</summary>
+    private readonly struct DropCounter(TunnelSession session) : IDropCounter
+    {
+        public void Dropped(ushort channel, int datagramLength)
+        {
+            Interlocked.Increment(ref session._counters.LatestDatagramsDropped);
+            Interlocked.Add(ref session._counters.LatestBytesDropped, datagramLength);
+            if (session._channels.TryGetValue(channel, out TunnelChannel? owner))
+            {
+                owner.CountDropped();
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Tunnel.Compression;
+using FastSpinnRelay.Tunnel.Tests.TestSupport;
+
+namespace FastSpinnRelay.Tunnel.Tests.Session;
+
+/// <summary>The latest class: batched, compressed when it pays, in order; under pressure the oldest are dropped and counted, and SCP still flows.</summary>
+public class LatestTests
+{
+    [Fact]
+    public async Task Spikes_arrive_in_order_batched_and_compressed()
+    {
+        // A queue that holds the whole burst, so nothing is dropped and every batch can be checked.
+        var log = new TestLog();
+        var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, Log = log, LatestQueueBytes = 4 * 1024 * 1024 };
+        await using TunnelPair pair = await TunnelPair.StartAsync(serverOptions: serverOptions, log: log);
+        TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), new RecordingHandler());
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        TunnelChannel board = pair.ServerAcceptor.Opened[0].Channel;
+        byte[][] spikes = [.. Enumerable.Range(0, 2000).Select(i => SpikeStream.Packet(i, keysPerPacket: 64, population: 1000))];
+
+        foreach (byte[] spike in spikes)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, board.TrySend(spike));
+        }
+
+        RecordingHandler visualiser = HandlerOf(output);
+        await Bounded.Until(() => visualiser.Count == spikes.Length, "every spike packet");
+        Assert.Equal(spikes, visualiser.Datagrams);
+        TunnelSessionCounters counters = pair.ServerSession.GetCounters();
+        Assert.Equal(0, counters.LatestDatagramsDropped);
+        Assert.InRange(counters.BatchesSent, 1, spikes.Length);
+        if (Lz4.IsAvailable)
+        {
+            Assert.True(counters.BatchesCompressed > 0);
+            Assert.True(counters.BatchWireBytes < counters.BatchRawBytes);
+        }
+    }
+
+    [Fact]
+    public async Task A_slow_receiver_loses_counted_spikes_while_every_SCP_reply_arrives()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync(echo: true);
+        var visualiser = new RecordingHandler();
+        var gate = new ManualResetEventSlim(false);
+        visualiser.BeforeEach = () => gate.Wait(Bounded.Limit); // the user's side stops reading
+        TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), visualiser);
+        TunnelChannel scp = pair.Client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 2, "both channels to open");
+        TunnelChannel board = pair.ServerAcceptor.Opened.Single(o => o.Channel.Kind == TunnelChannelKind.EieioOutput).Channel;
+
+        // Far more than the queue (256 KiB) and the pipe (64 KiB) can hold while the receiver is stalled.
+        const int Spikes = 20_000;
+        for (int i = 0; i < Spikes; i++)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, board.TrySend(SpikeStream.Packet(i, keysPerPacket: 64, population: 1000)));
+        }
+
+        TunnelSessionCounters stalled = pair.ServerSession.GetCounters();
+        Assert.True(stalled.LatestDatagramsDropped > 0, "the queue must have dropped the oldest spikes");
+
+        gate.Set();
+        RecordingHandler replies = HandlerOf(scp);
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, scp.TrySend([(byte)i, 0xAA]));
+            int expected = i + 1;
+            await Bounded.Until(() => replies.Count == expected, $"SCP reply {i}");
+        }
+
+        Assert.Equal([.. Enumerable.Range(0, 50).Select(i => new byte[] { (byte)i, 0xAA })], replies.Datagrams);
+        await Bounded.Until(
+            () => visualiser.Count + pair.ServerSession.GetCounters().LatestDatagramsDropped == Spikes, "every spike delivered or counted as dropped");
+        Assert.Equal(pair.ServerSession.GetCounters().LatestDatagramsDropped, board.DatagramsDropped);
+        int[] order = [.. visualiser.Datagrams.Select(d => BitConverter.ToInt32(d, 2))];
+        Assert.Equal(order.Order(), order); // whatever survived is in order
+    }
+
+    [Fact]
+    public async Task Latest_sends_on_a_closed_channel_are_refused_and_oversized_ones_too()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioInput, TunnelTarget.Default, new RecordingHandler());
+
+        Assert.Equal(TunnelSendStatus.TooLarge, output.TrySend(new byte[20_000]));
+        output.Close();
+        Assert.Equal(TunnelSendStatus.Closed, output.TrySend([1]));
+    }
+
+    private static RecordingHandler HandlerOf(TunnelChannel channel) => (RecordingHandler)channel.Handler!;
+}

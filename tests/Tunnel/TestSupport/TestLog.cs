@@ -1,0 +1,32 @@
+namespace FastSpinnRelay.Tunnel.Tests.TestSupport;
+
+/// <summary>Keeps every log line, for asserting that a rejection or a close was logged with its reason.</summary>
+internal sealed class TestLog : ITunnelLog
+{
+    private readonly List<string> _lines = [];
+
+    public bool IsEnabled(TunnelLogLevel level) => true;
+
+    public void Write(TunnelLogLevel level, string message)
+    {
+        lock (_lines)
+        {
+            _lines.Add($"{level}: {message}");
+        }
+    }
+
+    public string[] Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    public bool Contains(string text) => Lines.Any(l => l.Contains(text, StringComparison.Ordinal));
+
+    public override string ToString() => string.Join(Environment.NewLine, Lines);
+}
