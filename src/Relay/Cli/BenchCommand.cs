@@ -27,29 +27,27 @@ public static class BenchCommand
             HelpName = "BYTES,...",
             CustomParser = ParseSizes,
         };
-        var duration = DurationOption("--duration", "Measured time per cell (path x workload). Default: 3s", TimeSpan.FromSeconds(3));
-        var warmup = DurationOption("--warmup", "Unmeasured traffic before each measurement. Default: 1s", TimeSpan.FromSeconds(1));
-        var rate = new Option<long>("--rate")
+        // No DefaultValueFactory: help would print durations as 00:00:03. The defaults live in BenchSettings.
+        var duration = DurationOption("--duration", "Measured time per cell (path x workload). Default: 3s");
+        var warmup = DurationOption("--warmup", "Unmeasured traffic before each measurement. Default: 1s");
+        var rate = new Option<long?>("--rate")
         {
             Description = "Stream datagrams per second, paced in small bursts; 0 = full speed. Default: 0",
             HelpName = "N",
-            DefaultValueFactory = _ => 0,
         };
-        var repeat = new Option<int>("--repeat")
+        var repeat = new Option<int?>("--repeat")
         {
             Description = "Runs of every cell, interleaved across paths; the median run is reported (steadier on a busy machine). 1 to 20. Default: 1",
             HelpName = "N",
-            DefaultValueFactory = _ => 1,
         };
-        var responder = new Option<string>("--responder")
+        var responder = new Option<string?>("--responder")
         {
             Description = "What answers rr1/rr8: emulator (the board emulator, SCP VER) or echo (returns each request with the reply flag cleared; " +
                           "batched and cheaper, to measure relays alone). Default: emulator",
             HelpName = "NAME",
-            DefaultValueFactory = _ => "emulator",
         };
         responder.AcceptOnlyFromAmong([.. BenchSettings.Responders]);
-        var timeout = DurationOption("--timeout", "Request/response: resend a request unanswered this long. Default: 100ms", TimeSpan.FromMilliseconds(100));
+        var timeout = DurationOption("--timeout", "Request/response: resend a request unanswered this long. Default: 100ms");
         var target = new Option<string?>("--target")
         {
             Description = "Live mode: measure a running relay (or board) at HOST:PORT with SCP VER request/response only " +
@@ -93,17 +91,18 @@ public static class BenchCommand
         command.Add(CreateForwarder());
         command.SetAction(async (parse, cancel) =>
         {
+            var defaults = new BenchSettings();
             var settings = new BenchSettings
             {
                 Paths = Given(parse, paths),
                 Workloads = Given(parse, workloads),
-                Sizes = Given(parse, sizes) ?? [.. BenchSettings.DefaultSizes],
-                Duration = parse.GetValue(duration),
-                Warmup = parse.GetValue(warmup),
-                Rate = parse.GetValue(rate),
-                Repeat = parse.GetValue(repeat),
-                RequestTimeout = parse.GetValue(timeout),
-                Responder = parse.GetValue(responder) ?? "emulator",
+                Sizes = Given(parse, sizes) ?? defaults.Sizes,
+                Duration = parse.GetValue(duration) ?? defaults.Duration,
+                Warmup = parse.GetValue(warmup) ?? defaults.Warmup,
+                Rate = parse.GetValue(rate) ?? defaults.Rate,
+                Repeat = parse.GetValue(repeat) ?? defaults.Repeat,
+                RequestTimeout = parse.GetValue(timeout) ?? defaults.RequestTimeout,
+                Responder = parse.GetValue(responder) ?? defaults.Responder,
                 Target = parse.GetValue(target),
                 PeerCommand = parse.GetValue(peer),
                 RelayBinary = parse.GetValue(relayBin),
@@ -248,12 +247,11 @@ public static class BenchCommand
         CustomParser = r => r.Tokens.Count == 0 ? null : [.. r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
     };
 
-    private static Option<TimeSpan> DurationOption(string name, string description, TimeSpan value) => new(name)
+    private static Option<TimeSpan?> DurationOption(string name, string description) => new(name)
     {
         Description = description + " (250ms, 2s, 1m; a bare number is seconds)",
         HelpName = "TIME",
-        DefaultValueFactory = _ => value,
-        CustomParser = r => ValueParsers.Duration(r, "s"),
+        CustomParser = r => r.Tokens.Count == 0 ? null : ValueParsers.Duration(r, "s"),
     };
 
     private static int[]? ParseSizes(ArgumentResult result)
