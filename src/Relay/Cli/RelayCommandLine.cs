@@ -22,6 +22,7 @@ public static class RelayCommandLine
         root.Subcommands.Add(new DemoCommand().Create());
         root.Subcommands.Add(EmulateCommand.Create());
         root.Subcommands.Add(TunnelCommand.Create());
+        root.Subcommands.Add(SpallocCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

@@ -153,6 +153,14 @@ public readonly struct UdpAddress : IEquatable<UdpAddress>
     /// <summary>"1.2.3.4:5", "[::1]:5", or "(none)". Allocates; for logs.</summary>
     public override string ToString() => IsEmpty ? "(none)" : ToIPEndPoint().ToString();
 
+    /// <summary>This address with another port (0-65535); e.g. <c>WithPort(0)</c> keys a table by host only.</summary>
+    public UdpAddress WithPort(int port)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        return new UdpAddress(_family, SwapIfLittleEndian((ushort)port), _ipv4OrFlowInfo, _ipv6High, _ipv6Low, _scopeId);
+    }
+
     public bool Equals(UdpAddress other)
     {
         if (_family != other._family || _portNetworkOrder != other._portNetworkOrder)

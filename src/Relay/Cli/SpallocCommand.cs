@@ -1,0 +1,214 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Net;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Spalloc;
+using FastSpinnRelay.Relay.Spalloc.Server;
+
+namespace FastSpinnRelay.Relay.Cli;
+
+/// <summary>
+/// <c>relay spalloc</c>: <c>serve</c> runs the Spalloc service and proxy for a configured machine until Ctrl+C;
+/// <c>hash-token</c> prints the stored form of a user's bearer token for the configuration file.
+/// </summary>
+public static class SpallocCommand
+{
+    private const string Component = "spalloc";
+
+    private static readonly SpallocServerOptions Defaults = new();
+
+    /// <summary>Builds the <c>spalloc</c> verb with its two sub-verbs (new options per call, so options never have two parents).</summary>
+    public static Command Create()
+    {
+        var command = new Command("spalloc", "The Spalloc proxy protocol: serve a machine's boards to spinnman (and `relay spalloc connect`, later) over websockets.");
+        command.Subcommands.Add(new Serve().Command);
+        command.Subcommands.Add(HashToken());
+        return command;
+    }
+
+    /// <summary>Runs a server until <paramref name="cancellationToken"/> fires; bad configuration: one line per problem and exit code 2.</summary>
+    public static async Task<int> ServeAsync(string configPath, SpallocServerOptions overrides, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (!SpallocConfigReader.TryRead(configPath, out var config, out var problems))
+        {
+            return Usage(problems.Select(p => $"{configPath}: {p}"));
+        }
+
+        config = config! with
+        {
+            Server = config.Server with
+            {
+                Listen = overrides.Listen,
+                BasePath = overrides.BasePath,
+                TlsCertificatePath = overrides.TlsCertificatePath,
+                TlsKeyPath = overrides.TlsKeyPath,
+            },
+        };
+        var optionProblems = config.Server.GetProblems();
+        if (optionProblems.Count > 0)
+        {
+            return Usage(optionProblems);
+        }
+
+        SpallocServer server;
+        try
+        {
+            server = await SpallocServer.StartAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new RelayToolException(ExitCode.Network, $"cannot serve on {config.Server.Listen}: {ex.Message}");
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            var machine = config.Machine;
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"relay spalloc serve: {machine.Name} ({machine.Boards.Count} board(s)) for {config.Users.Count} user(s) at {server.BaseUri} " +
+                $"(websockets at {config.Server.NormalizedBasePath}/proxy/JOB)")).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM: the normal way to stop a server.
+            }
+
+            Log.Info(Component, "stopping; " + server.Counters);
+        }
+
+        return (int)ExitCode.Ok;
+    }
+
+    private static int Usage(IEnumerable<string> problems)
+    {
+        foreach (var problem in problems)
+        {
+            Console.Error.WriteLine($"relay spalloc serve: {problem}");
+        }
+
+        Console.Error.WriteLine("Run 'relay spalloc serve --help' for usage; the file format is in docs/spalloc-serve.md.");
+        return (int)ExitCode.Usage;
+    }
+
+    private static Command HashToken()
+    {
+        var token = new Argument<string?>("TOKEN")
+        {
+            Description = "The user's bearer token (omit it to make a new random one, printed with its hash). Prefer '-' to read it from standard input, so it stays out of shell history.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command(
+            "hash-token",
+            "Print the stored form of a bearer token (PBKDF2-SHA256, salted) for a user's \"token-hash\" in the configuration file. " +
+            "The user logs in with the token itself; the file holds only the hash.");
+        command.Arguments.Add(token);
+        command.SetAction(parse =>
+        {
+            var given = parse.GetValue(token);
+            if (given == "-")
+            {
+                given = Console.In.ReadLine()?.Trim();
+            }
+
+            if (given is { Length: 0 })
+            {
+                throw new RelayToolException(ExitCode.Usage, "the token is empty");
+            }
+
+            if (given is null)
+            {
+                given = TokenHash.NewToken();
+                Console.Out.WriteLine($"token: {given}");
+                Console.Out.WriteLine($"token-hash: {TokenHash.Create(given)}");
+            }
+            else
+            {
+                Console.Out.WriteLine(TokenHash.Create(given));
+            }
+
+            return (int)ExitCode.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The <c>serve</c> verb: typed options, defaults from <see cref="SpallocServerOptions"/>.</summary>
+    private sealed class Serve
+    {
+        private readonly Option<string> config = new("--config")
+        {
+            Description = "The configuration file: the machine (name, boards with triad or Ethernet chip and IP address) and the users (name, token-hash, admin). Format: docs/spalloc-serve.md.",
+            HelpName = "FILE",
+            Required = true,
+        };
+
+        private readonly Option<IPEndPoint> listen = new("--listen")
+        {
+            Description = $"Address and port to serve HTTP(S) and websockets on (default {Defaults.Listen}; 0.0.0.0:PORT for every interface; port 0 picks a free one).",
+            HelpName = "ADDR:PORT",
+            CustomParser = ParseListen,
+            DefaultValueFactory = _ => Defaults.Listen,
+        };
+
+        private readonly Option<string> basePath = new("--base-path")
+        {
+            Description = $"Path prefix of every resource (default {Defaults.BasePath}, as the public service; the websocket is BASE/proxy/JOB).",
+            HelpName = "PATH",
+            DefaultValueFactory = _ => Defaults.BasePath,
+        };
+
+        private readonly Option<string?> tlsCert = new("--tls-cert")
+        {
+            Description = "Serve HTTPS/WSS with this certificate: PEM (key inside, or in --tls-key) or PKCS#12 without a password (default: plain HTTP; spinnman only speaks https, so then put a TLS proxy in front).",
+            HelpName = "FILE",
+        };
+
+        private readonly Option<string?> tlsKey = new("--tls-key")
+        {
+            Description = "PEM private key for --tls-cert, when the certificate file does not hold it.",
+            HelpName = "FILE",
+        };
+
+        public Serve()
+        {
+            Command = new Command(
+                "serve",
+                "Serve the Spalloc API and proxy websocket for one machine, so unmodified spinnman (SpallocClient) can create jobs over the " +
+                "configured boards and reach them through the gateway: SCP, boot and live output, with per-user bearer tokens. Stop with Ctrl+C.");
+            Command.Options.Add(config);
+            Command.Options.Add(listen);
+            Command.Options.Add(basePath);
+            Command.Options.Add(tlsCert);
+            Command.Options.Add(tlsKey);
+            Command.SetAction((parse, ct) => ServeAsync(
+                parse.GetValue(config)!,
+                new SpallocServerOptions
+                {
+                    Listen = parse.GetValue(listen)!,
+                    BasePath = parse.GetValue(basePath)!,
+                    TlsCertificatePath = parse.GetValue(tlsCert),
+                    TlsKeyPath = parse.GetValue(tlsKey),
+                },
+                Console.Out,
+                ct));
+        }
+
+        public Command Command { get; }
+
+        private static IPEndPoint ParseListen(ArgumentResult result)
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
+            if (IPEndPoint.TryParse(text, out var endPoint) && text.Contains(':', StringComparison.Ordinal) && !text.EndsWith(']'))
+            {
+                return endPoint;
+            }
+
+            result.AddError($"'{Log.Escape(text, 80)}' is not ADDR:PORT for --listen (examples: 0.0.0.0:8443, 127.0.0.1:8080, [::]:8443)");
+            return Defaults.Listen;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using FastSpinnRelay.Relay.Udp;
+
+namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
+
+/// <summary>
+/// The boards a job holds, and how the job sees them: chip coordinates relative to the job's root chip, as the
+/// service reports them (so a one-board job's board is at (0, 0), where spinnman boots and looks for the root).
+/// </summary>
+internal sealed class JobAllocation
+{
+    private readonly Dictionary<(uint X, uint Y), SpallocBoard> _byChip = [];
+    private readonly HashSet<UdpAddress> _hosts = [];
+
+    public JobAllocation(IReadOnlyList<int> boardIndices, IReadOnlyList<SpallocBoard> boards, int rootChipX, int rootChipY, int widthChips, int heightChips, int depth)
+    {
+        BoardIndices = boardIndices;
+        Boards = boardIndices.Select(i => boards[i]).ToArray();
+        RootChipX = rootChipX;
+        RootChipY = rootChipY;
+        WidthChips = widthChips;
+        HeightChips = heightChips;
+        Depth = depth;
+        foreach (var board in Boards)
+        {
+            _byChip[((uint)(board.ChipX - rootChipX), (uint)(board.ChipY - rootChipY))] = board;
+            _hosts.Add(new UdpAddress(board.Address, 0));
+        }
+    }
+
+    /// <summary>Indices (configuration order) of the boards held.</summary>
+    public IReadOnlyList<int> BoardIndices { get; }
+
+    public IReadOnlyList<SpallocBoard> Boards { get; }
+
+    public int RootChipX { get; }
+
+    public int RootChipY { get; }
+
+    public int WidthChips { get; }
+
+    public int HeightChips { get; }
+
+    /// <summary>1 for a single board, 3 for whole triads.</summary>
+    public int Depth { get; }
+
+    /// <summary>The board whose Ethernet chip is at job-relative (x, y).</summary>
+    public bool TryGetBoard(uint x, uint y, out SpallocBoard board) => _byChip.TryGetValue((x, y), out board!);
+
+    /// <summary>True when <paramref name="source"/>'s IP address (any port) is one of the job's boards. No allocation.</summary>
+    public bool IsBoardHost(in UdpAddress source) => _hosts.Contains(source.WithPort(0));
+
+    /// <summary>The Ethernet chips (job-relative) and board addresses, root first.</summary>
+    public IEnumerable<(int X, int Y, string Address)> Connections =>
+        Boards.Select(b => (b.ChipX - RootChipX, b.ChipY - RootChipY, b.Address.ToString()))
+            .OrderBy(c => (c.Item1, c.Item2));
+}

@@ -1,0 +1,315 @@
+namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
+
+/// <summary>
+/// The jobs and the machine's boards: creates jobs, allocates boards first fit (queued jobs in arrival order, each
+/// taking the first free boards that satisfy it), keeps jobs alive, expires those whose keepalive lapsed, and frees
+/// boards on destruction. One lock guards everything; the work under it is small and never blocks.
+/// </summary>
+internal sealed class JobBoard
+{
+    private readonly Lock _gate = new();
+    private readonly SpallocMachine _machine;
+    private readonly TimeProvider _time;
+    private readonly int _maxJobsPerUser;
+    private readonly int[] _holder;                       // job id holding each board, 0 = free
+    private readonly Dictionary<int, Job> _live = [];     // queued and allocated
+    private readonly List<Job> _queue = [];               // queued, arrival order
+    private readonly LinkedList<Job> _destroyed = new();  // most recent first, capped
+    private int _nextId;
+
+    public JobBoard(SpallocMachine machine, TimeProvider time, int maxJobsPerUser)
+    {
+        _machine = machine;
+        _time = time;
+        _maxJobsPerUser = maxJobsPerUser;
+        _holder = new int[machine.Boards.Count];
+    }
+
+    /// <summary>Called (outside the lock) after a job is destroyed, so its websockets can be closed.</summary>
+    public event Action<int, string>? JobDestroyed;
+
+    public SpallocMachine Machine => _machine;
+
+    /// <summary>Creates a job, allocating at once when boards are free, else queueing it.</summary>
+    /// <returns>
+    /// The job, or null with <paramref name="problem"/>: the request can never be met (<paramref name="tooMany"/> false),
+    /// or the user already has <c>MaxJobsPerUser</c> jobs (<paramref name="tooMany"/> true).
+    /// </returns>
+    public Job? Create(string owner, BoardRequest request, TimeSpan keepalive, string? originalRequest, out string? problem, out bool tooMany)
+    {
+        tooMany = false;
+        if (TryPlace(request, allFree: true) is null)
+        {
+            problem = "that job cannot possibly fit on this machine";
+            return null;
+        }
+
+        lock (_gate)
+        {
+            if (_live.Values.Count(j => j.Owner == owner) >= _maxJobsPerUser)
+            {
+                problem = $"user {owner} already has {_maxJobsPerUser} jobs (the limit); destroy one first";
+                tooMany = true;
+                return null;
+            }
+
+            var job = new Job(++_nextId, owner, request, keepalive, _time.GetUtcNow(), originalRequest);
+            _live.Add(job.Id, job);
+            _queue.Add(job);
+            AllocateQueuedLocked();
+            problem = null;
+            return job;
+        }
+    }
+
+    public Job? Find(int id)
+    {
+        lock (_gate)
+        {
+            if (_live.TryGetValue(id, out var job))
+            {
+                return job;
+            }
+
+            foreach (var old in _destroyed)
+            {
+                if (old.Id == id)
+                {
+                    return old;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Jobs visible to a user (all for an admin), newest first; destroyed ones only when asked.</summary>
+    public List<Job.Snapshot> List(string user, bool admin, bool includeDestroyed)
+    {
+        lock (_gate)
+        {
+            var jobs = _live.Values.Concat(includeDestroyed ? _destroyed : Enumerable.Empty<Job>())
+                .Where(j => admin || j.Owner == user)
+                .OrderByDescending(j => j.Id)
+                .Select(j => j.Take())
+                .ToList();
+            return jobs;
+        }
+    }
+
+    public Job.Snapshot Snapshot(Job job)
+    {
+        lock (_gate)
+        {
+            return job.Take();
+        }
+    }
+
+    /// <summary>Records a keepalive; false when the job is already destroyed.</summary>
+    public bool Keepalive(Job job, string? host)
+    {
+        lock (_gate)
+        {
+            if (job.State == JobState.Destroyed)
+            {
+                return false;
+            }
+
+            job.LastKeepalive = _time.GetUtcNow();
+            job.KeepaliveHost = host;
+            return true;
+        }
+    }
+
+    /// <summary>Destroys a job (idempotent), frees its boards and hands them to queued jobs.</summary>
+    public void Destroy(Job job, string reason)
+    {
+        lock (_gate)
+        {
+            if (!DestroyLocked(job, reason))
+            {
+                return;
+            }
+
+            AllocateQueuedLocked();
+        }
+
+        JobDestroyed?.Invoke(job.Id, reason);
+    }
+
+    /// <summary>Destroys every job whose keepalive interval has passed without a keepalive. Returns how many.</summary>
+    public int ExpireLapsed()
+    {
+        List<Job>? lapsed = null;
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            foreach (var job in _live.Values)
+            {
+                if (now - job.LastKeepalive > job.KeepaliveInterval)
+                {
+                    (lapsed ??= []).Add(job);
+                }
+            }
+
+            if (lapsed is null)
+            {
+                return 0;
+            }
+
+            foreach (var job in lapsed)
+            {
+                DestroyLocked(job, "keepalive expired");
+            }
+
+            AllocateQueuedLocked();
+        }
+
+        foreach (var job in lapsed)
+        {
+            JobDestroyed?.Invoke(job.Id, "keepalive expired");
+        }
+
+        return lapsed.Count;
+    }
+
+    /// <summary>Destroys every live job (server shutdown).</summary>
+    public void DestroyAll(string reason)
+    {
+        List<Job> all;
+        lock (_gate)
+        {
+            all = [.. _live.Values];
+        }
+
+        foreach (var job in all)
+        {
+            Destroy(job, reason);
+        }
+    }
+
+    private bool DestroyLocked(Job job, string reason)
+    {
+        if (job.State == JobState.Destroyed)
+        {
+            return false;
+        }
+
+        if (job.Allocation is { } allocation)
+        {
+            foreach (var index in allocation.BoardIndices)
+            {
+                _holder[index] = 0;
+            }
+        }
+
+        _queue.Remove(job);
+        _live.Remove(job.Id);
+        job.Destroy(_time.GetUtcNow(), reason);
+        _destroyed.AddFirst(job);
+        if (_destroyed.Count > SpallocServerOptions.MaxDestroyedJobsKept)
+        {
+            _destroyed.RemoveLast();
+        }
+
+        return true;
+    }
+
+    private void AllocateQueuedLocked()
+    {
+        for (var i = 0; i < _queue.Count;)
+        {
+            var job = _queue[i];
+            if (TryPlace(job.Request, allFree: false) is { } allocation)
+            {
+                foreach (var index in allocation.BoardIndices)
+                {
+                    _holder[index] = job.Id;
+                }
+
+                job.Allocate(allocation);
+                _queue.RemoveAt(i);
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
+    /// <summary>Where <paramref name="request"/> would go now (or on an empty machine), or null.</summary>
+    private JobAllocation? TryPlace(BoardRequest request, bool allFree)
+    {
+        var boards = _machine.Boards;
+        bool Free(int index) => allFree || Volatile.Read(ref _holder[index]) == 0;
+        switch (request)
+        {
+            case BoardRequest.Specific specific:
+                return Free(specific.BoardIndex) ? Single(specific.BoardIndex) : null;
+            case BoardRequest.AnyOne:
+                for (var i = 0; i < boards.Count; i++)
+                {
+                    if (Free(i))
+                    {
+                        return Single(i);
+                    }
+                }
+
+                return null;
+            case BoardRequest.Rectangle rect:
+                for (var ry = rect.RootY ?? 0; ry <= (rect.RootY ?? _machine.Height - 1); ry++)
+                {
+                    for (var rx = rect.RootX ?? 0; rx <= (rect.RootX ?? _machine.Width - 1); rx++)
+                    {
+                        if (TryRectangle(rect, rx, ry, Free) is { } found)
+                        {
+                            return found;
+                        }
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+
+        JobAllocation Single(int index)
+        {
+            var board = boards[index];
+            return new JobAllocation([index], boards, board.ChipX, board.ChipY, 8, 8, 1);
+        }
+    }
+
+    private JobAllocation? TryRectangle(BoardRequest.Rectangle rect, int rx, int ry, Func<int, bool> free)
+    {
+        if (rx + rect.Width > _machine.Width || ry + rect.Height > _machine.Height)
+        {
+            return null;
+        }
+
+        var boards = _machine.Boards;
+        var inside = new List<int>();
+        for (var i = 0; i < boards.Count; i++)
+        {
+            var b = boards[i];
+            if (b.X >= rx && b.X < rx + rect.Width && b.Y >= ry && b.Y < ry + rect.Height)
+            {
+                if (!free(i))
+                {
+                    return null;
+                }
+
+                inside.Add(i);
+            }
+        }
+
+        var needed = Math.Max(1, (rect.Width * rect.Height * 3) - rect.Tolerance);
+        if (inside.Count < needed)
+        {
+            return null;
+        }
+
+        var pitch = SpallocBoard.TriadChipPitch;
+        return new JobAllocation(inside, boards, pitch * rx, pitch * ry, pitch * rect.Width, pitch * rect.Height, 3);
+    }
+}

@@ -1,0 +1,216 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Spalloc.Server.Internal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FastSpinnRelay.Relay.Spalloc.Server;
+
+/// <summary>
+/// <c>relay spalloc serve</c>: the Spalloc service as spinnman uses it (login, jobs over the configured machine's
+/// boards, the proxy websocket) on Kestrel, plain HTTP or TLS. Start with <see cref="StartAsync(SpallocConfig, CancellationToken)"/>,
+/// stop with <see cref="DisposeAsync"/> (every websocket is closed and every channel socket freed).
+/// </summary>
+/// <remarks>
+/// One <see cref="Udp.UdpEventLoop"/> serves every channel socket; a housekeeping timer (every second) expires jobs whose
+/// keepalive lapsed, forgets idle sessions and disconnects clients that stopped reading.
+/// </remarks>
+public sealed class SpallocServer : IAsyncDisposable
+{
+    private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromSeconds(1);
+
+    private readonly WebApplication _app;
+    private readonly ProxyHub _hub;
+    private readonly ITimer _housekeeping;
+    private int _disposed;
+
+    private SpallocServer(SpallocConfig config, TimeProvider time, WebApplication app, ProxyHub hub, JobBoard jobs, SessionStore sessions)
+    {
+        Config = config;
+        _app = app;
+        _hub = hub;
+        Jobs = jobs;
+        Sessions = sessions;
+        _housekeeping = time.CreateTimer(static s => ((SpallocServer)s!).RunHousekeeping(), this, HousekeepingInterval, HousekeepingInterval);
+    }
+
+    public SpallocConfig Config { get; }
+
+    /// <summary>Where Kestrel is listening (the real port when the configured one was 0).</summary>
+    public IPEndPoint EndPoint { get; private set; } = new(IPAddress.None, 0);
+
+    /// <summary>The service's base URL as seen from this machine, e.g. http://127.0.0.1:8080/spalloc.</summary>
+    public Uri BaseUri { get; private set; } = new("http://localhost/");
+
+    /// <summary>The proxy's counters, totalled over all websockets.</summary>
+    public SpallocProxyCounters Counters => _hub.Counters;
+
+    /// <summary>Websockets being served now.</summary>
+    public int WebSocketCount => _hub.SessionCount;
+
+    /// <summary>Channel sockets registered on the proxy's UDP loop now.</summary>
+    public int RegisteredSockets => _hub.Loop.RegisteredCount;
+
+    internal JobBoard Jobs { get; }
+
+    internal SessionStore Sessions { get; }
+
+    /// <summary>Validates the options, binds and starts serving.</summary>
+    /// <exception cref="ArgumentException">The server options have problems (all are listed).</exception>
+    /// <exception cref="IOException">The address cannot be bound, or a TLS file cannot be read.</exception>
+    public static Task<SpallocServer> StartAsync(SpallocConfig config, CancellationToken cancellationToken = default) =>
+        StartAsync(config, TimeProvider.System, cancellationToken);
+
+    /// <summary>As <see cref="StartAsync(SpallocConfig, CancellationToken)"/>, with a clock for keepalive and session expiry (tests).</summary>
+    internal static async Task<SpallocServer> StartAsync(SpallocConfig config, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var options = config.Server;
+        var problems = options.GetProblems();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("invalid server options: " + string.Join("; ", problems), nameof(config));
+        }
+
+        var certificate = options.TlsCertificatePath is { } certPath ? LoadCertificate(certPath, options.TlsKeyPath) : null;
+        var hub = new ProxyHub(options);
+        try
+        {
+            var jobs = new JobBoard(config.Machine, time, options.MaxJobsPerUser);
+            var sessions = new SessionStore(time, options.SessionIdleTimeout);
+            var api = new SpallocHttpApi(config, jobs, sessions, new UserDirectory(config.Users), hub);
+            jobs.JobDestroyed += hub.CloseJob;
+            var app = Build(options, certificate, api);
+            var server = new SpallocServer(config, time, app, hub, jobs, sessions);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                server.ReadBoundAddress(certificate is not null);
+                return server;
+            }
+            catch
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        catch
+        {
+            hub.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Expires lapsed jobs and idle sessions, and disconnects stalled clients. Runs every second; tests call it directly.</summary>
+    internal void RunHousekeeping()
+    {
+        try
+        {
+            Jobs.ExpireLapsed();
+            Sessions.ExpireIdle();
+            _hub.CheckStalls();
+        }
+        catch (Exception ex)
+        {
+            Log.Error(ProxyHub.Component, $"housekeeping failed: {ex}");
+        }
+    }
+
+    /// <summary>Closes every websocket (bounded), destroys every job, stops Kestrel and the UDP loop. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _housekeeping.DisposeAsync().ConfigureAwait(false);
+        await _hub.CloseAllAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            try
+            {
+                await _app.StopAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Connections that did not finish in time are dropped.
+            }
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+        Jobs.DestroyAll("server stopped");
+        _hub.Dispose();
+    }
+
+    private static WebApplication Build(SpallocServerOptions options, X509Certificate2? certificate, SpallocHttpApi api)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new LogBridge());
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        if (certificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 1 << 20;
+            kestrel.Limits.MaxConcurrentConnections = 1000;
+            kestrel.Listen(options.Listen, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
+        });
+        var app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.PingInterval });
+        app.Run(api.HandleAsync);
+        return app;
+    }
+
+    private void ReadBoundAddress(bool tls)
+    {
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var first = addresses?.FirstOrDefault() ?? throw new IOException("Kestrel reported no bound address");
+        var uri = new Uri(first);
+        EndPoint = new IPEndPoint(IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip : Config.Server.Listen.Address, uri.Port);
+        var host = EndPoint.Address.Equals(IPAddress.Any) ? "127.0.0.1" : EndPoint.Address.Equals(IPAddress.IPv6Any) ? "[::1]" : uri.Host;
+        BaseUri = new Uri($"{(tls ? "https" : "http")}://{host}:{uri.Port}{Config.Server.NormalizedBasePath}/");
+    }
+
+    /// <summary>A PEM certificate (with its key inside or in <paramref name="keyPath"/>) or a PKCS#12 file without a password.</summary>
+    private static X509Certificate2 LoadCertificate(string certPath, string? keyPath)
+    {
+        try
+        {
+            var head = File.ReadAllText(certPath).AsSpan();
+            if (head.Contains("-----BEGIN", StringComparison.Ordinal))
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+
+                // An ephemeral PEM key works for SslStream on Linux; re-import as PKCS#12 so every platform can use it.
+                return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+
+            return X509CertificateLoader.LoadPkcs12FromFile(certPath, null);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new IOException($"cannot load the TLS certificate {certPath}{(keyPath is null ? "" : " with key " + keyPath)}: {ex.Message}", ex);
+        }
+    }
+}

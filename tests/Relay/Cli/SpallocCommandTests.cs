@@ -1,0 +1,110 @@
+using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Spalloc;
+
+namespace FastSpinnRelay.Relay.Tests.Cli;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class SpallocCommandTests : IDisposable
+{
+    private readonly string _config = Path.Combine(Path.GetTempPath(), $"spalloc-{Guid.NewGuid():N}.json");
+
+    [Fact]
+    public async Task A_bad_configuration_prints_one_line_per_problem_and_exits_2()
+    {
+        File.WriteAllText(_config, """{"machine": {"name": "m", "boards": [{"triad": [0, 0, 9]}]}, "users": []}""");
+        var (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains(lines, l => l.EndsWith("machine.boards[0].triad: must be [x, y, z] with x and y 0-255 and z 0-2", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("machine.boards[0].address: missing (the IPv4 address of the board's Ethernet interface)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("users: must list at least one user", StringComparison.Ordinal));
+        Assert.Equal(4, lines.Length);   // three problems and the pointer to --help
+    }
+
+    [Fact]
+    public async Task Bad_flags_exit_2_naming_them()
+    {
+        var (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--listen", "nowhere");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains(lines, l => l.Contains("'nowhere' is not ADDR:PORT for --listen", StringComparison.Ordinal));
+
+        WriteValid();
+        (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--base-path", "no-slash", "--tls-key", "k.pem");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains(lines, l => l.Contains("base path 'no-slash' must start with '/'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("--tls-key needs --tls-cert", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Serve_starts_on_a_free_port_and_stops_on_cancel()
+    {
+        WriteValid();
+        var config = SpallocConfigReader.TryRead(_config, out _, out var problems);
+        Assert.True(config, string.Join("\n", problems));
+        using var cancel = new CancellationTokenSource();
+        using var output = new StringWriter();
+        var run = SpallocCommand.ServeAsync(
+            _config,
+            new FastSpinnRelay.Relay.Spalloc.Server.SpallocServerOptions { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) },
+            output,
+            cancel.Token);
+        Assert.True(TestSupport.Loopback.WaitUntil(() => output.ToString().Contains("relay spalloc serve: m (1 board(s)) for 1 user(s) at http://127.0.0.1:", StringComparison.Ordinal)));
+        await cancel.CancelAsync();
+        Assert.Equal((int)ExitCode.Ok, await run.WaitAsync(TestSupport.Loopback.Limit));
+    }
+
+    [Fact]
+    public async Task Hash_token_prints_a_hash_that_matches_the_token()
+    {
+        var original = Console.Out;
+        using var captured = new StringWriter();
+        Console.SetOut(captured);
+        try
+        {
+            Assert.Equal(0, await RelayCommandLine.InvokeAsync(["spalloc", "hash-token", "my-token"]));
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        Assert.True(TokenHash.TryParse(captured.ToString().Trim(), out var hash, out _));
+        Assert.True(hash.Matches("my-token"));
+    }
+
+    [Fact]
+    public void Help_states_the_defaults()
+    {
+        var help = new StringWriter();
+        var root = RelayCommandLine.Build();
+        root.Parse(["spalloc", "serve", "--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = help });
+        var text = help.ToString();
+        Assert.Contains("default 127.0.0.1:8080", text, StringComparison.Ordinal);
+        Assert.Contains("default /spalloc", text, StringComparison.Ordinal);
+        Assert.Contains("--tls-cert", text, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => File.Delete(_config);
+
+    private void WriteValid() => File.WriteAllText(_config, $$"""
+        {"machine": {"name": "m", "boards": [{"triad": [0, 0, 0], "address": "127.0.0.1"}]},
+         "users": [{"name": "u", "token-hash": "{{TokenHash.Create("t", TokenHash.MinIterations)}}"}]}
+        """);
+
+    private static async Task<(int Code, string[] Lines)> Invoke(params string[] args)
+    {
+        _ = Log.Output;
+        var original = Console.Error;
+        var captured = new StringWriter();
+        Console.SetError(captured);
+        try
+        {
+            var code = await RelayCommandLine.InvokeAsync(args);
+            return (code, captured.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+    }
+}
