@@ -29,6 +29,13 @@ public static class BenchPaths
             "engine-hop",
             "`relay bench forwarder`: the UDP engine's minimal forwarder, the C# twin of udpfwd",
             (env, target) => env.StartRelay("bench", "forwarder", "127.0.0.1", "0", "127.0.0.1", Port(target))),
+        new ClassicPath("udp-hop", "`relay server` in UDP mode: one hop, as deployed next to a board", withClient: false, tcp: false),
+        new ClassicPath("classic-udp", "`relay client` -> `relay server`, UDP between them (the spinnaker_proxy chain)", withClient: true, tcp: false),
+        new ClassicPath(
+            "classic-tcp",
+            "`relay client -t -T` -> `relay server -t -T`: SCP and boot over length-prefixed TCP (server --boot-min-gap 0)",
+            withClient: true,
+            tcp: true),
         new PeerPath(),
     ];
 
