@@ -39,8 +39,11 @@ public static class BenchPaths
         new PeerPath(),
     ];
 
-    /// <summary>Paths run when <c>--paths</c> is not given.</summary>
-    public static IReadOnlyList<string> DefaultNames { get; } = ["direct", "c-baseline", "engine-hop"];
+    /// <summary>
+    /// Paths run when <c>--paths</c> is not given: the baselines and what is deployed. <c>engine-hop</c> (the UDP
+    /// engine alone) is on request, to tell the engine's cost from a mode's.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultNames { get; } = ["direct", "c-baseline", "udp-hop", "classic-udp", "classic-tcp"];
 
     /// <summary>Name and one-line description of every path, for --help.</summary>
     public static IEnumerable<(string Name, string Description)> Describe() => All.Select(p => (p.Name, p.Description));

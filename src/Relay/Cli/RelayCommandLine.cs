@@ -23,6 +23,10 @@ public static class RelayCommandLine
         root.Subcommands.Add(EmulateCommand.Create());
         root.Subcommands.Add(TunnelCommand.Create());
         root.Subcommands.Add(SpallocCommand.Create());
+        var classic = new ClassicCommands();
+        root.Subcommands.Add(classic.CreateServer());
+        root.Subcommands.Add(classic.CreateClient());
+        classic.AddRootSpellings(root);
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

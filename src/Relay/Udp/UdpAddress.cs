@@ -147,6 +147,27 @@ public readonly struct UdpAddress : IEquatable<UdpAddress>
         }
     }
 
+    /// <summary>
+    /// Copies the address bytes in network order (4 for IPv4, 16 for IPv6) without allocating, e.g. for an
+    /// access check per datagram. Returns how many were written: 0 when empty or <paramref name="destination"/> is
+    /// too short.
+    /// </summary>
+    public int WriteAddressBytes(Span<byte> destination)
+    {
+        switch (_family)
+        {
+            case AfInet when destination.Length >= 4:
+                MemoryMarshal.Write(destination, in _ipv4OrFlowInfo);
+                return 4;
+            case AfInet6 when destination.Length >= 16:
+                MemoryMarshal.Write(destination, in _ipv6High);
+                MemoryMarshal.Write(destination[8..], in _ipv6Low);
+                return 16;
+            default:
+                return 0;
+        }
+    }
+
     /// <summary>Allocates an <see cref="IPEndPoint"/>; for setup and logs, not the hot path.</summary>
     public IPEndPoint ToIPEndPoint() => new(ToIPAddress(), Port);
 

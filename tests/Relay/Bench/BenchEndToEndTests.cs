@@ -111,6 +111,45 @@ public class BenchEndToEndTests
     }
 
     [Fact]
+    public async Task Classic_chains_run_a_server_and_a_client_and_sum_their_exit_reports()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-test-{Guid.NewGuid():N}.json");
+        try
+        {
+            var settings = new BenchSettings
+            {
+                Paths = ["udp-hop", "classic-udp", "classic-tcp"],
+                Workloads = ["rr1"],
+                Duration = TimeSpan.FromMilliseconds(200),
+                Warmup = TimeSpan.Zero,
+                JsonOutput = json,
+            };
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            var code = await BenchCommand.RunAsync(settings, output, error, CancellationToken.None);
+
+            Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
+            var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(3, results.Count);
+            foreach (var result in results)
+            {
+                var command = result.GetProperty("command").GetString()!;
+                Assert.Contains(" server 127.0.0.1 ", command, StringComparison.Ordinal);
+                Assert.Equal(result.GetProperty("path").GetString() != "udp-hop", command.Contains(" client 127.0.0.1 ", StringComparison.Ordinal));
+                Assert.Equal(result.GetProperty("path").GetString() == "classic-tcp", command.Contains(" -T", StringComparison.Ordinal));
+                Assert.Equal("emulator", result.GetProperty("responder").GetString());
+                Assert.True(result.GetProperty("child").GetProperty("allocatedBytes").GetInt64() > 0);
+            }
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task A_path_that_passes_nothing_fails_with_exit_code_1_and_a_clear_line()
     {
         var settings = new BenchSettings

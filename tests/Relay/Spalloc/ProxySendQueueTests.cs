@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using FastSpinnRelay.Relay.Spalloc.Server;
 using FastSpinnRelay.Relay.Spalloc.Server.Internal;
+using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc;
 

@@ -142,4 +142,20 @@ public class UdpAddressTests
             Assert.Equal(address, UdpAddress.FromSocketAddress(socketAddress));
         }
     }
+
+    [Theory]
+    [InlineData("10.11.192.1")]
+    [InlineData("2001:db8::17")]
+    [InlineData("::ffff:192.168.240.253")]
+    public void Writes_the_address_bytes_in_network_order(string ip)
+    {
+        var address = IPAddress.Parse(ip);
+        Span<byte> bytes = stackalloc byte[16];
+
+        var written = new UdpAddress(address, 9).WriteAddressBytes(bytes);
+
+        Assert.Equal(address.GetAddressBytes(), bytes[..written].ToArray());
+        Assert.Equal(0, new UdpAddress(address, 9).WriteAddressBytes(bytes[..3]));
+        Assert.Equal(0, default(UdpAddress).WriteAddressBytes(bytes));
+    }
 }

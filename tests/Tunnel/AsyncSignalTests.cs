@@ -1,6 +1,5 @@
-using FastSpinnRelay.Tunnel.Internal;
 
-namespace FastSpinnRelay.Tunnel.Tests.Internal;
+namespace FastSpinnRelay.Tunnel.Tests;
 
 public class AsyncSignalTests
 {

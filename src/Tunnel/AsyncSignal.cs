@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Sources;
 
-namespace FastSpinnRelay.Tunnel.Internal;
+namespace FastSpinnRelay.Tunnel;
 
 /// <summary>
 /// An auto-reset signal with one waiter, reusable without allocating: producers call <see cref="Set"/> from any
@@ -8,7 +8,7 @@ namespace FastSpinnRelay.Tunnel.Internal;
 /// thread pool, never inline in <see cref="Set"/>, so a producer is never hijacked to run the consumer and datagrams
 /// set meanwhile are batched by the consumer's next pass.
 /// </summary>
-internal sealed class AsyncSignal : IValueTaskSource
+public sealed class AsyncSignal : IValueTaskSource
 {
     private const int Idle = 0;
     private const int Signalled = 1;

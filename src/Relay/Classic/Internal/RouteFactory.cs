@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Sockets;
+using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel.Legacy;
+
+namespace FastSpinnRelay.Relay.Classic.Internal;
+
+/// <summary>Turns <see cref="ClassicProxyOptions"/> into the two routes of a host (the original's port and mode table).</summary>
+internal sealed class RouteFactory(ClassicProxyOptions options, IPAddress target, UdpEventLoop loop, string component)
+{
+    /// <summary>
+    /// Per-peer sockets are many, so they get small kernel buffers (256 KiB, not forced) and 16 send slots;
+    /// the listening sockets keep the engine's defaults (4 MiB) to absorb bursts from all peers.
+    /// </summary>
+    internal static UdpSocketOptions FlowSocketOptions(IUdpErrorSink sink) => new()
+    {
+        ReceiveBufferBytes = 256 * 1024,
+        SendBufferBytes = 256 * 1024,
+        ForceBufferSizes = false,
+        SendSlots = 16,
+        ErrorSink = sink,
+    };
+
+    /// <summary>The TCP side of a route: frame limit, boot pacing (server), reconnect back-off (client).</summary>
+    internal static LegacyStreamOptions StreamOptions(RouteSettings settings) => new()
+    {
+        MaxFrameLength = settings.MaxFrameLength,
+        MinFrameGap = settings.MinFrameGap,
+        ReconnectDelayMin = settings.ReconnectDelayMax < TimeSpan.FromMilliseconds(100) ? settings.ReconnectDelayMax : TimeSpan.FromMilliseconds(100),
+        ReconnectDelayMax = settings.ReconnectDelayMax,
+    };
+
+    public IHostedRoute Create(bool isBoot)
+    {
+        var server = options.Role == ClassicRole.Server;
+        var name = isBoot ? "boot" : "scp";
+        var viaTcp = isBoot ? options.BootViaTcp : options.ScpViaTcp;
+        var listenPort = server
+            ? (isBoot ? options.BootTunnelPort : options.ScpTunnelPort)
+            : (isBoot ? options.BootPort : options.ScpPort);
+        var targetPort = server
+            ? (isBoot ? options.BootPort : options.ScpPort)
+            : (isBoot ? options.BootTunnelPort : options.ScpTunnelPort);
+        var targetEndPoint = new IPEndPoint(target, targetPort);
+        var what = server ? "board" : "server";
+        var label = IPAddress.TryParse(options.Target, out _)
+            ? $"{what} {targetEndPoint}"
+            : $"{what} {Log.Escape(options.Target)} ({targetEndPoint})";
+        var settings = new RouteSettings(
+            name,
+            $"{component}/{name}",
+            new IPEndPoint(options.EffectiveBindAddress, listenPort),
+            targetEndPoint,
+            label,
+            server ? new PeerAllowList(options.Allow) : PeerAllowList.Anyone,
+            options.MaxFlows,
+            options.FlowIdleTimeout,
+            options.MaxFrameLength,
+            options.OutboxBytes,
+            isBoot ? options.BootMinGap : TimeSpan.Zero,
+            options.ReconnectDelayMax);
+        var sink = new UdpErrorLog(settings.Component);
+        var listenOptions = UdpSocketOptions.Default with { ErrorSink = sink };
+
+        try
+        {
+            if (!viaTcp)
+            {
+                return new UdpToUdpRoute(settings, loop, listenOptions, FlowSocketOptions(sink));
+            }
+
+            var streamOptions = StreamOptions(settings);
+            return server
+                ? new StreamToUdpRoute(settings, loop, streamOptions, FlowSocketOptions(sink))
+                : new UdpToStreamRoute(settings, loop, listenOptions, streamOptions);
+        }
+        catch (SocketException e)
+        {
+            var transport = viaTcp && server ? "TCP" : "UDP";
+            throw new RelayToolException(ExitCode.Network,
+                $"cannot listen for {name} on {transport} {settings.Listen}: {e.Message} (another proxy or SpiNNaker tool running?)");
+        }
+    }
+}

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Udp;
+
+namespace FastSpinnRelay.Relay.Classic.Internal;
+
+/// <summary>
+/// A route whose listening side is a UDP socket: every peer address that sends to it gets its own flow (after
+/// the <c>--allow</c> check and the <c>--max-flows</c> cap), kept until it has been idle for the configured time.
+/// Subclasses say what a flow is and how a datagram travels through it.
+/// </summary>
+/// <remarks>
+/// Threading: <see cref="OnDatagrams"/>, <see cref="OnTick"/> and the flow table belong to the loop thread.
+/// <see cref="DisposeAsync"/> runs after the loop has stopped. No allocation per datagram: the flow lookup keys
+/// on <see cref="UdpAddress"/> and counters are added once per batch.
+/// </remarks>
+internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHostedRoute
+    where TFlow : PeerFlow
+{
+    private const int DeniedPeersRemembered = 1024;
+
+    private readonly Dictionary<UdpAddress, TFlow> _flows = [];
+    private readonly HashSet<UdpAddress> _deniedLogged = [];
+    private readonly LogLimiter _admissionLog = new(5, TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _malformedLog = new(5, TimeSpan.FromSeconds(10));
+    private readonly long _idleTicks;
+    private long _listenerLossSeen;
+    private int _flowNumber;
+
+    protected UdpPeerRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions)
+    {
+        Settings = settings;
+        Loop = loop;
+        Listener = new UdpSocket(settings.Listen, listenOptions with
+        {
+            Name = $"{settings.Component} listener",
+            DualMode = settings.Listen.Address.Equals(IPAddress.IPv6Any),
+        });
+        ListenEndPoint = Listener.LocalEndPoint;
+        _idleTicks = (long)(settings.IdleTimeout.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    public string Name => Settings.Name;
+
+    public ClassicTransport ListenTransport => ClassicTransport.Udp;
+
+    public abstract ClassicTransport TargetTransport { get; }
+
+    public IPEndPoint ListenEndPoint { get; }
+
+    public IPEndPoint TargetEndPoint => Settings.Target;
+
+    internal RouteSettings Settings { get; }
+
+    internal RouteCounterSet Counters { get; } = new();
+
+    protected UdpEventLoop Loop { get; }
+
+    /// <summary>The listening socket; replies to peers leave through it.</summary>
+    protected UdpSocket Listener { get; }
+
+    protected string Component => Settings.Component;
+
+    public RouteCounters GetCounters() => Counters.Snapshot();
+
+    public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Registers the listener and the idle-expiry tick with the loop.</summary>
+    public void Start()
+    {
+        if (!Loop.Register(Listener, this) || !Loop.AddTickHandler(this))
+        {
+            throw new InvalidOperationException("The UDP loop has stopped.");
+        }
+    }
+
+    public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
+    {
+        var now = Stopwatch.GetTimestamp();
+        long packets = 0, bytes = 0, malformed = 0, denied = 0, refused = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            ref readonly var source = ref batch.GetSource(i);
+            if (batch.IsTruncated(i))
+            {
+                malformed++;
+                LogTruncated(source, batch.SlotSize);
+                continue;
+            }
+
+            if (!_flows.TryGetValue(source, out var flow))
+            {
+                flow = Admit(source, ref denied, ref refused);
+                if (flow is null)
+                {
+                    continue;
+                }
+            }
+
+            flow.LastActive = now;
+            var payload = batch.GetPayload(i);
+            if (Forward(flow, payload))
+            {
+                flow.AddUp(1);
+                packets++;
+                bytes += payload.Length;
+            }
+        }
+
+        EndBatch();
+        Counters.AddUp(packets, bytes);
+        Counters.AddMalformed(malformed);
+        Counters.AddDenied(denied);
+        Counters.AddRefused(refused);
+    }
+
+    public void OnTick(UdpEventLoop loop, long timestamp)
+    {
+        foreach (var (peer, flow) in _flows)
+        {
+            if (timestamp - flow.LastActive > _idleTicks)
+            {
+                _flows.Remove(peer);
+                Close(flow, "idle for " + FormatDuration(Settings.IdleTimeout));
+            }
+            else
+            {
+                OnFlowTick(flow);
+            }
+        }
+
+        var counters = Listener.GetCounters();
+        var loss = counters.SendDrops + counters.SendErrors;
+        Counters.AddDropped(loss - _listenerLossSeen);
+        _listenerLossSeen = loss;
+    }
+
+    /// <summary>Closes every flow and the listener. Call after the loop has stopped.</summary>
+    public virtual async ValueTask DisposeAsync()
+    {
+        foreach (var (peer, flow) in _flows)
+        {
+            _flows.Remove(peer);
+            Close(flow, "relay shutting down");
+        }
+
+        Listener.Dispose();
+        await WhenFlowsClosedAsync().ConfigureAwait(false);
+    }
+
+    public override string ToString() =>
+        $"{Name}: listening on UDP {ListenEndPoint}, forwarding over {TargetTransport.ToString().ToUpperInvariant()} to {Settings.TargetLabel}";
+
+    internal static string FormatDuration(TimeSpan value) => value.TotalMilliseconds switch
+    {
+        < 1000 => string.Create(CultureInfo.InvariantCulture, $"{value.TotalMilliseconds:0}ms"),
+        < 120_000 => string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.#}s"),
+        < 7_200_000 => string.Create(CultureInfo.InvariantCulture, $"{value.TotalMinutes:0.#}m"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{value.TotalHours:0.#}h"),
+    };
+
+    /// <summary>Opens the path towards the target for a new peer, or returns null (having logged why).</summary>
+    protected abstract TFlow? OpenFlow(in UdpAddress peer, int number);
+
+    /// <summary>Sends one datagram from the peer on its way; false when it was dropped (and counted).</summary>
+    protected abstract bool Forward(TFlow flow, ReadOnlySpan<byte> payload);
+
+    /// <summary>Called once after each batch, e.g. to wake TCP writers once per batch rather than per datagram.</summary>
+    protected virtual void EndBatch()
+    {
+    }
+
+    /// <summary>Releases a flow's path towards the target (loop thread, or after the loop stopped).</summary>
+    protected abstract void CloseFlow(TFlow flow);
+
+    /// <summary>Per-tick bookkeeping for a live flow (e.g. collecting its ICMP errors).</summary>
+    protected virtual void OnFlowTick(TFlow flow)
+    {
+    }
+
+    /// <summary>Waits for flow resources that close asynchronously (TCP connections); bounded by the subclass.</summary>
+    protected virtual Task WhenFlowsClosedAsync() => Task.CompletedTask;
+
+    /// <summary>Removes a flow that failed on its own (e.g. its connection gave up). Loop thread.</summary>
+    protected void Remove(TFlow flow, string why)
+    {
+        if (_flows.TryGetValue(flow.Peer, out var current) && ReferenceEquals(current, flow))
+        {
+            _flows.Remove(flow.Peer);
+            Close(flow, why);
+        }
+    }
+
+    private TFlow? Admit(in UdpAddress source, ref long denied, ref long refused)
+    {
+        if (!Settings.Allow.Allows(source))
+        {
+            denied++;
+            if (_deniedLogged.Count >= DeniedPeersRemembered)
+            {
+                _deniedLogged.Clear();
+            }
+
+            if (_deniedLogged.Add(source))
+            {
+                _admissionLog.Write(LogLevel.Warning, Component, (Peer: source, Allow: Settings.Allow), static s =>
+                    $"denied UDP peer {s.Peer}: not in --allow ({s.Allow.Description}); its datagrams are dropped");
+            }
+
+            return null;
+        }
+
+        if (_flows.Count >= Settings.MaxFlows)
+        {
+            refused++;
+            _admissionLog.Write(LogLevel.Warning, Component, (Peer: source, Max: Settings.MaxFlows), static s =>
+                $"refused UDP peer {s.Peer}: all {s.Max} flows in use (--max-flows); its datagrams are dropped");
+            return null;
+        }
+
+        var flow = OpenFlow(source, ++_flowNumber);
+        if (flow is null)
+        {
+            refused++;
+            return null;
+        }
+
+        _flows.Add(source, flow);
+        Counters.FlowOpened();
+        if (Log.IsEnabled(LogLevel.Info))
+        {
+            Log.Info(Component, $"new UDP peer {source} (flow #{flow.Number}, {_flows.Count}/{Settings.MaxFlows} in use) -> {Settings.TargetLabel}");
+        }
+
+        return flow;
+    }
+
+    private void Close(TFlow flow, string why)
+    {
+        CloseFlow(flow);
+        Counters.FlowClosed();
+        if (Log.IsEnabled(LogLevel.Info))
+        {
+            Log.Info(Component, $"closed flow #{flow.Number} of UDP peer {flow.Peer}: {why} " +
+                $"(up {flow.PacketsUp} pkts, down {flow.PacketsDown} pkts; {_flows.Count} in use)");
+        }
+    }
+
+    private void LogTruncated(in UdpAddress source, int slotSize) =>
+        _malformedLog.Write(LogLevel.Warning, Component, (Peer: source, Slot: slotSize), static s =>
+            $"dropped a datagram from {s.Peer}: longer than {s.Slot} bytes (no SpiNNaker packet is)");
+}

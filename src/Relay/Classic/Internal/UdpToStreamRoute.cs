@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel.Legacy;
+
+namespace FastSpinnRelay.Relay.Classic.Internal;
+
+/// <summary>
+/// The client's TCP mode (<c>-T</c> for SCP, <c>-t</c> for boot): local applications send UDP to the listening
+/// socket, and each application gets its own TCP connection to the server, so the server's replies on that
+/// connection belong to that application alone. Connections come back with back-off after any failure.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Threading: the UDP side runs on the loop, which only appends frames to a flow's outbox and wakes its writer once
+/// per batch; it never waits for TCP. Each flow's connection runs on the thread pool and sends the server's
+/// datagrams straight to the application through the listening socket (one sendto each, no hand-off).
+/// </para>
+/// <para>
+/// At start-up it connects once (as the original does) so an unreachable server is one clear error; that
+/// connection is kept for the first application. With a Python server (backlog 1, a new connection closes the
+/// previous one) only one application at a time can work, as with the original client.
+/// </para>
+/// </remarks>
+internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
+{
+    private readonly LegacyStreamOptions _streamOptions;
+    private readonly List<Flow> _touched = [];
+    private readonly Lock _gate = new();
+    private readonly HashSet<Task> _running = [];
+    private readonly LogLimiter _connectionLog = new(10, TimeSpan.FromSeconds(10));
+    private Socket? _spare;
+
+    public UdpToStreamRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, LegacyStreamOptions streamOptions)
+        : base(settings, loop, listenOptions)
+    {
+        _streamOptions = streamOptions;
+    }
+
+    public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
+
+    /// <summary>Connects to the server once; failure is one clear line and <see cref="ExitCode.Network"/>.</summary>
+    public override async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _spare = await LegacyStreamSockets.ConnectAsync(Settings.Target, _streamOptions.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw new RelayToolException(ExitCode.Network,
+                $"cannot connect to the {Settings.TargetLabel} for {Name} over TCP: {e.Message} (is the server running with -{(Name == "boot" ? "t" : "T")}?)");
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync().ConfigureAwait(false);
+        Interlocked.Exchange(ref _spare, null)?.Dispose();
+    }
+
+    protected override Flow? OpenFlow(in UdpAddress peer, int number)
+    {
+        var flow = new Flow(this, peer, number);
+        var client = new LegacyStreamClient(
+            Settings.Target, new FrameOutbox(Settings.OutboxBytes), flow, _streamOptions, flow, Interlocked.Exchange(ref _spare, null));
+        flow.Client = client;
+        var task = Task.Run(client.RunAsync);
+        lock (_gate)
+        {
+            _running.Add(task);
+        }
+
+        task.ContinueWith(Forget, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return flow;
+    }
+
+    protected override bool Forward(Flow flow, ReadOnlySpan<byte> payload)
+    {
+        if (!flow.Client.Outbox.TryEnqueue(payload))
+        {
+            return false; // counted by the outbox, collected on the next tick
+        }
+
+        if (!flow.Touched)
+        {
+            flow.Touched = true;
+            _touched.Add(flow);
+        }
+
+        return true;
+    }
+
+    /// <summary>One wake-up per flow per batch, however many datagrams it got.</summary>
+    protected override void EndBatch()
+    {
+        foreach (var flow in _touched)
+        {
+            flow.Touched = false;
+            flow.Client.Outbox.Wake();
+        }
+
+        _touched.Clear();
+    }
+
+    protected override void OnFlowTick(Flow flow)
+    {
+        flow.Watch.Collect(flow.Client.Outbox, Counters);
+        flow.Client.CloseIfStalled(Stopwatch.GetTimestamp());
+    }
+
+    protected override void CloseFlow(Flow flow)
+    {
+        flow.Client.Close();
+        flow.Watch.Collect(flow.Client.Outbox, Counters);
+    }
+
+    protected override async Task WhenFlowsClosedAsync()
+    {
+        Task[] running;
+        lock (_gate)
+        {
+            running = [.. _running];
+        }
+
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(ClassicProxyHost.ShutdownWait).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.Warn(Component, $"{running.Count(t => !t.IsCompleted)} TCP connection(s) did not finish within {ClassicProxyHost.ShutdownWait.TotalSeconds:0} s of shutdown");
+        }
+    }
+
+    private static void Forget(Task task, object? state)
+    {
+        var route = (UdpToStreamRoute)state!;
+        lock (route._gate)
+        {
+            route._running.Remove(task);
+        }
+    }
+
+    /// <summary>One application and its own reconnecting TCP connection to the server.</summary>
+    internal sealed class Flow(UdpToStreamRoute route, UdpAddress peer, int number)
+        : PeerFlow(peer, number), ILegacyFrameHandler, ILegacyStreamClientObserver
+    {
+        /// <summary>What the outbox counted that the route has already taken in.</summary>
+        public LossWatch Watch;
+
+        public LegacyStreamClient Client { get; set; } = null!;
+
+        /// <summary>Loop thread: already in this batch's wake list.</summary>
+        public bool Touched { get; set; }
+
+        /// <summary>Server → application, on the connection's receive task: one sendto through the listener.</summary>
+        public void OnFrame(ReadOnlySpan<byte> datagram)
+        {
+            if (route.Listener.SendTo(datagram, Peer) == UdpStatus.Ok)
+            {
+                AddDown(1);
+                route.Counters.AddDown(1, datagram.Length);
+            }
+
+            LastActive = Stopwatch.GetTimestamp();
+        }
+
+        public void OnConnected(LegacyStreamClient client, bool isReconnect)
+        {
+            if (isReconnect)
+            {
+                route.Counters.Reconnected();
+            }
+
+            if (Log.IsEnabled(LogLevel.Info))
+            {
+                Log.Info(route.Component, $"{(isReconnect ? "reconnected" : "connected")} to {route.Settings.TargetLabel} over TCP " +
+                    $"for application {Peer} (flow #{Number})");
+            }
+        }
+
+        public void OnDisconnected(LegacyStreamClient client, StreamClose close, TimeSpan retryIn)
+        {
+            if (close.Reason is StreamCloseReason.FrameTooLarge or StreamCloseReason.PeerClosedMidFrame)
+            {
+                route.Counters.AddMalformed(1);
+            }
+
+            route._connectionLog.Write(LogLevel.Warning, route.Component, (Flow: this, Close: close, Retry: retryIn), static s =>
+                $"lost the TCP connection to {s.Flow.Route.Settings.TargetLabel} for application {s.Flow.Peer} (flow #{s.Flow.Number}): " +
+                $"{s.Close.Description}; reconnecting in {FormatDuration(s.Retry)}");
+        }
+
+        public void OnConnectFailed(LegacyStreamClient client, SocketError error, TimeSpan retryIn) =>
+            route._connectionLog.Write(LogLevel.Warning, route.Component, (Flow: this, Error: error, Retry: retryIn), static s =>
+                $"cannot connect to {s.Flow.Route.Settings.TargetLabel} for application {s.Flow.Peer} (flow #{s.Flow.Number}): " +
+                $"{s.Error}; retrying in {FormatDuration(s.Retry)}");
+
+        private UdpToStreamRoute Route => route;
+    }
+}

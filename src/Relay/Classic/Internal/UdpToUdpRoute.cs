@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Udp;
+
+namespace FastSpinnRelay.Relay.Classic.Internal;
+
+/// <summary>
+/// UDP in, UDP out, one upstream socket per peer (both ends in UDP mode). A datagram from peer P leaves on P's
+/// own socket, connected to the target; whatever the target sends back to that socket goes to P through the
+/// listening socket. So the board's replies (sent to the requester's address and port) reach the right peer,
+/// however many there are.
+/// </summary>
+/// <remarks>Everything runs on the loop thread: receive, forward, reply, expiry. No allocation per datagram.</remarks>
+internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
+{
+    private readonly UdpSocketOptions _flowOptions;
+    private readonly IPEndPoint _flowBind;
+    private readonly LogLimiter _flowLog = new(5, TimeSpan.FromSeconds(10));
+
+    public UdpToUdpRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, UdpSocketOptions flowOptions)
+        : base(settings, loop, listenOptions)
+    {
+        _flowOptions = flowOptions with { RemoteEndPoint = settings.Target };
+        _flowBind = FlowBindEndPoint(settings.Target);
+    }
+
+    public override ClassicTransport TargetTransport => ClassicTransport.Udp;
+
+    /// <summary>Where a flow socket binds: loopback for a loopback target, else any address; always an ephemeral port.</summary>
+    internal static IPEndPoint FlowBindEndPoint(IPEndPoint target) => target.AddressFamily == AddressFamily.InterNetworkV6
+        ? new IPEndPoint(IPAddress.IsLoopback(target.Address) ? IPAddress.IPv6Loopback : IPAddress.IPv6Any, 0)
+        : new IPEndPoint(IPAddress.IsLoopback(target.Address) ? IPAddress.Loopback : IPAddress.Any, 0);
+
+    protected override Flow? OpenFlow(in UdpAddress peer, int number)
+    {
+        UdpSocket socket;
+        try
+        {
+            socket = new UdpSocket(_flowBind, _flowOptions with { Name = $"{Component} flow #{number}" });
+        }
+        catch (SocketException e)
+        {
+            _flowLog.Write(LogLevel.Warning, Component, (Peer: peer, Error: e.SocketErrorCode, Target: Settings.TargetLabel), static s =>
+                $"cannot open a socket towards {s.Target} for UDP peer {s.Peer}: {s.Error}; its datagrams are dropped");
+            return null;
+        }
+
+        var flow = new Flow(this, peer, number, socket);
+        if (!Loop.Register(socket, flow))
+        {
+            socket.Dispose();
+            return null;
+        }
+
+        return flow;
+    }
+
+    protected override bool Forward(Flow flow, ReadOnlySpan<byte> payload) =>
+        flow.Upstream.QueueSend(payload) == UdpStatus.Ok; // a refusal is counted by the socket (SendDrops)
+
+    protected override void OnFlowTick(Flow flow) => Collect(flow);
+
+    protected override void CloseFlow(Flow flow)
+    {
+        Collect(flow);
+        if (!Loop.Unregister(flow.Upstream, dispose: true))
+        {
+            flow.Upstream.Dispose();
+        }
+    }
+
+    private void Collect(Flow flow) => flow.Watch.Collect(flow.Upstream, Counters, _flowLog, Settings, flow);
+
+    /// <summary>One peer's socket towards the target; what arrives on it goes back to the peer through the listener.</summary>
+    internal sealed class Flow(UdpToUdpRoute route, UdpAddress peer, int number, UdpSocket upstream)
+        : PeerFlow(peer, number), IUdpReceiver, IPeerReturn
+    {
+        /// <summary>What the socket counted that the route has already taken in.</summary>
+        public LossWatch Watch;
+
+        public UdpSocket Upstream { get; } = upstream;
+
+        public void OnDatagrams(UdpSocket socket, DatagramBatch batch) => ReturnPath.Forward(this, batch, route.Counters);
+
+        public bool TryReturn(ReadOnlySpan<byte> datagram) => route.Listener.QueueSendTo(datagram, Peer) == UdpStatus.Ok;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using FastSpinnRelay.Protocol.Framing;
+using FastSpinnRelay.Tunnel.Legacy.Internal;
+
+namespace FastSpinnRelay.Tunnel.Legacy;
+
+public sealed partial class LegacyStreamConnection
+{
+    private long _framesIn;
+    private long _bytesIn;
+
+    /// <summary>Frames received and handed to the handler.</summary>
+    public long FramesIn => Volatile.Read(ref _framesIn);
+
+    /// <summary>Bytes read from the stream (length prefixes included).</summary>
+    public long BytesIn => Volatile.Read(ref _bytesIn);
+
+    private async Task<StreamClose> ReceiveLoopAsync()
+    {
+        var buffer = new FrameReceiveBuffer(_reader, _options.ReceiveBufferBytes);
+        var gap = (long)(_options.MinFrameGap.TotalSeconds * Stopwatch.Frequency);
+        long lastFrame = 0;
+        try
+        {
+            while (true)
+            {
+                var read = await _socket.ReceiveAsync(buffer.FreeSpace, SocketFlags.None).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return buffer.Pending == 0
+                        ? Closed(StreamCloseReason.PeerClosed, 0, "the peer closed the connection")
+                        : Closed(StreamCloseReason.PeerClosedMidFrame, buffer.Pending, string.Create(CultureInfo.InvariantCulture,
+                            $"the peer closed the connection inside a frame ({buffer.Pending} byte(s) of it lost)"));
+                }
+
+                buffer.Advance(read);
+                Volatile.Write(ref _bytesIn, _bytesIn + read);
+                while (true)
+                {
+                    var status = buffer.TryTakeFrame(out var frame, out var announced);
+                    if (status == FrameStatus.TooLarge)
+                    {
+                        return Closed(StreamCloseReason.FrameTooLarge, announced, string.Create(CultureInfo.InvariantCulture,
+                            $"the peer announced a {announced}-byte frame, over the {_reader.MaxFrameLength}-byte maximum"));
+                    }
+
+                    if (status == FrameStatus.NeedMoreData)
+                    {
+                        buffer.Compact(announced);
+                        break;
+                    }
+
+                    if (gap > 0)
+                    {
+                        lastFrame = await PaceAsync(lastFrame, gap).ConfigureAwait(false);
+                    }
+
+                    if (IsClosing)
+                    {
+                        return Closed(StreamCloseReason.ClosedLocally, 0, "closed by this side");
+                    }
+
+                    _handler.OnFrame(buffer.Payload(frame));
+                    Volatile.Write(ref _framesIn, _framesIn + 1);
+                }
+            }
+        }
+        catch (SocketException e)
+        {
+            return FromSocketError(e, writing: false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return Closed(StreamCloseReason.ClosedLocally, 0, "closed by this side");
+        }
+        catch (Exception e)
+        {
+            Fault = e;
+            return Closed(StreamCloseReason.Fault, 0, $"internal error handling a frame: {e.GetType().Name}");
+        }
+    }
+
+    /// <summary>Waits until <paramref name="gap"/> ticks after <paramref name="last"/>; returns the time the frame may go.</summary>
+    private static async ValueTask<long> PaceAsync(long last, long gap)
+    {
+        var due = last + gap;
+        long now;
+        while ((now = Stopwatch.GetTimestamp()) < due)
+        {
+            // Task.Delay counts whole milliseconds and may wake a little early: round up and check again.
+            var milliseconds = (int)Math.Ceiling((due - now) * 1000.0 / Stopwatch.Frequency);
+            await Task.Delay(Math.Max(1, milliseconds)).ConfigureAwait(false);
+        }
+
+        return now;
+    }
+}

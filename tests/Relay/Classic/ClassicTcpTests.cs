@@ -1,0 +1,373 @@
+using System.Diagnostics;
+using System.Net;
+using FastSpinnRelay.Relay.Cli;
+using static FastSpinnRelay.Relay.Tests.Classic.ClassicTestSupport;
+
+namespace FastSpinnRelay.Relay.Tests.Classic;
+
+/// <summary>TCP modes (-T for SCP, -t for boot): exact bytes on the wire, a flow per connection, faults, pacing, restarts.</summary>
+public class ClassicTcpTests
+{
+    [Fact]
+    public async Task Server_turns_a_frame_into_exactly_its_datagram_and_a_board_datagram_into_exactly_one_frame()
+    {
+        using var board = new EchoBoard();
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true });
+        using var client = RawTcp.Connect(server.Scp.ListenEndPoint);
+
+        client.Send(0x00, 0x00, 0x00, 0x05, 0xDE, 0xAD, 0xBE, 0xEF, 0x42);
+
+        Assert.Equal(new byte[] { 0x00, 0x00, 0x00, 0x05, 0xDE, 0xAD, 0xBE, 0xEF, 0x42 }, client.Read(9));
+        Assert.Equal(new byte[] { 0xDE, 0xAD, 0xBE, 0xEF, 0x42 }, Assert.Single(board.Payloads));
+        var counters = server.Scp.GetCounters();
+        Assert.Equal((1, 5, 1, 5, 1), (counters.PacketsUp, counters.BytesUp, counters.PacketsDown, counters.BytesDown, counters.FlowsActive));
+        Assert.True(LogCapture.WaitFor("server/scp", "new TCP connection from", client.Socket.LocalEndPoint!.ToString()!));
+    }
+
+    [Fact]
+    public async Task Server_reassembles_frames_split_anywhere_and_several_in_one_write()
+    {
+        using var board = new EchoBoard { Echo = false };
+        await using var server = await StartAsync(ServerOptions(board) with { BootViaTcp = true, BootMinGap = TimeSpan.Zero });
+        using var client = RawTcp.Connect(server.Boot.ListenEndPoint);
+        byte[] stream = [0, 0, 0, 3, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 2, 9, 9];
+
+        client.Send(stream[..2]);
+        Thread.Sleep(20);
+        client.Send(stream[2..5]);
+        Thread.Sleep(20);
+        client.Send(stream[5..]);
+
+        Assert.True(WaitUntil(() => board.Received.Count == 3));
+        Assert.Equal([[1, 2, 3], [], [9, 9]], board.Payloads);
+    }
+
+    [Fact]
+    public async Task Client_frames_each_datagram_exactly_and_returns_each_frame_as_exactly_its_datagram()
+    {
+        using var fakeServer = RawTcp.Listen();
+        var port = ((IPEndPoint)fakeServer.LocalEndPoint!).Port;
+        await using var client = await StartAsync(ClientOptions(port, port, scpViaTcp: true, bootViaTcp: false));
+        using var connection = RawTcp.Accept(fakeServer); // made at start-up, as the original does
+        using var app = new TestPeer();
+
+        app.Send([0xCA, 0xFE, 0x01], client.Scp.ListenEndPoint);
+        Assert.Equal(new byte[] { 0, 0, 0, 3, 0xCA, 0xFE, 0x01 }, connection.Read(7));
+
+        connection.Send(0, 0, 0, 4, 0x80, 0x00, 0x2A, 0x00);
+        Assert.Equal(new byte[] { 0x80, 0x00, 0x2A, 0x00 }, app.Receive());
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task Boot_and_SCP_pass_through_client_and_server_byte_identical_and_in_order(bool scpViaTcp, bool bootViaTcp)
+    {
+        using var scpBoard = new EchoBoard();
+        using var bootBoard = new EchoBoard { Echo = false };
+        var serverOptions = ServerOptions(scpBoard, bootBoard) with { ScpViaTcp = scpViaTcp, BootViaTcp = bootViaTcp, BootMinGap = TimeSpan.FromMilliseconds(1) };
+        await using var server = await StartAsync(serverOptions);
+        await using var client = await StartAsync(ClientOptions(server));
+        using var app = new TestPeer();
+        var boot = Enumerable.Range(0, 29).Select(n => Payload("boot", n, n == 28 ? 18 : 1042)).ToList();
+
+        foreach (var packet in boot)
+        {
+            app.Send(packet, client.Boot.ListenEndPoint);
+        }
+
+        for (var n = 0; n < 20; n++)
+        {
+            app.Send(Payload("scp", n, 282), client.Scp.ListenEndPoint);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 20).Select(n => Payload("scp", n, 282)), app.ReceiveMany(20));
+        Assert.True(WaitUntil(() => bootBoard.Received.Count == boot.Count));
+        Assert.Equal(boot, bootBoard.Payloads);
+        Assert.Equal(20, scpBoard.Received.Count);
+    }
+
+    [Fact]
+    public async Task Several_clients_on_one_TCP_server_each_get_only_their_own_replies()
+    {
+        using var board = new EchoBoard();
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true });
+        var clients = Enumerable.Range(0, 4).Select(_ => RawTcp.Connect(server.Scp.ListenEndPoint)).ToArray();
+        try
+        {
+            for (var round = 0; round < 25; round++)
+            {
+                for (var c = 0; c < clients.Length; c++)
+                {
+                    clients[c].SendFrame(Payload($"client{c}", round));
+                }
+            }
+
+            for (var c = 0; c < clients.Length; c++)
+            {
+                var replies = Enumerable.Range(0, 25).Select(_ => clients[c].ReadFrame()).ToList();
+                Assert.Equal(Enumerable.Range(0, 25).Select(n => Payload($"client{c}", n)), replies);
+            }
+
+            Assert.Equal(4, server.Scp.GetCounters().FlowsActive);
+            Assert.Equal(4, board.Received.Select(r => r.From).Distinct().Count());
+        }
+        finally
+        {
+            Array.ForEach(clients, c => c.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Several_applications_on_a_TCP_client_each_get_their_own_connection_and_replies()
+    {
+        using var board = new EchoBoard();
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true });
+        await using var client = await StartAsync(ClientOptions(server));
+        var apps = Enumerable.Range(0, 3).Select(_ => new TestPeer()).ToArray();
+        try
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                for (var a = 0; a < apps.Length; a++)
+                {
+                    apps[a].Send(Payload($"app{a}", round), client.Scp.ListenEndPoint);
+                }
+            }
+
+            for (var a = 0; a < apps.Length; a++)
+            {
+                Assert.Equal(Enumerable.Range(0, 20).Select(n => Payload($"app{a}", n)), apps[a].ReceiveMany(20));
+            }
+
+            Assert.Equal(3, client.Scp.GetCounters().FlowsActive);
+            Assert.Equal(3, server.Scp.GetCounters().FlowsOpened); // the start-up connection served the first application
+        }
+        finally
+        {
+            Array.ForEach(apps, a => a.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_TCP_client_reconnects_after_a_server_restart_and_traffic_resumes()
+    {
+        using var board = new EchoBoard();
+        var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true, BootViaTcp = true });
+        var (scpPort, bootPort) = (server.Scp.ListenEndPoint.Port, server.Boot.ListenEndPoint.Port);
+        await using var client = await StartAsync(ClientOptions(server));
+        using var app = new TestPeer();
+        app.Send("first"u8, client.Scp.ListenEndPoint);
+        Assert.Equal("first"u8.ToArray(), app.Receive());
+
+        await server.DisposeAsync();
+        await using var restarted = await StartAsync(ServerOptions(board) with
+        {
+            ScpViaTcp = true, BootViaTcp = true, ScpTunnelPort = scpPort, BootTunnelPort = bootPort,
+        });
+
+        Assert.True(WaitUntil(() =>
+        {
+            app.Send("again"u8, client.Scp.ListenEndPoint);
+            return app.Receive(TimeSpan.FromMilliseconds(50)) is { } reply && reply.AsSpan().SequenceEqual("again"u8);
+        }));
+        Assert.True(client.Scp.GetCounters().Reconnects >= 1);
+        Assert.True(LogCapture.WaitFor("client/scp", "lost the TCP connection", app.Address.ToString()));
+        Assert.True(LogCapture.WaitFor("client/scp", "reconnected", app.Address.ToString()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Restarting_the_client_mid_run_recovers_and_the_server_serves_the_new_one(bool viaTcp)
+    {
+        using var board = new EchoBoard();
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = viaTcp });
+        var client = await StartAsync(ClientOptions(server));
+        var scpPort = client.Scp.ListenEndPoint.Port;
+        using var app = new TestPeer();
+        app.Send("one"u8, client.Scp.ListenEndPoint);
+        Assert.Equal("one"u8.ToArray(), app.Receive());
+
+        await client.DisposeAsync();
+        await using var restarted = await StartAsync(ClientOptions(server) with { ScpPort = scpPort });
+        app.Send("two"u8, restarted.Scp.ListenEndPoint);
+
+        Assert.Equal("two"u8.ToArray(), app.Receive());
+        Assert.Equal(2, server.Scp.GetCounters().FlowsOpened);
+    }
+
+    [Fact]
+    public async Task A_client_that_closes_frees_its_flow_and_the_server_carries_on()
+    {
+        using var board = new EchoBoard();
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true });
+        string leavingFrom;
+        using (var leaving = RawTcp.Connect(server.Scp.ListenEndPoint))
+        {
+            leavingFrom = leaving.Socket.LocalEndPoint!.ToString()!;
+            leaving.SendFrame("bye"u8);
+            Assert.Equal("bye"u8.ToArray(), leaving.ReadFrame());
+            leaving.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        }
+
+        Assert.True(WaitUntil(() => server.Scp.GetCounters() is { FlowsActive: 0, FlowsClosed: 1 }));
+        Assert.True(LogCapture.WaitFor("server/scp", "closed TCP connection from", leavingFrom, "the peer closed the connection"));
+
+        using var next = RawTcp.Connect(server.Scp.ListenEndPoint);
+        next.SendFrame("hello"u8);
+        Assert.Equal("hello"u8.ToArray(), next.ReadFrame());
+    }
+
+    [Fact]
+    public async Task A_length_over_the_maximum_drops_only_that_connection_and_is_logged_with_peer_and_length()
+    {
+        using var board = new EchoBoard();
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true, MaxFrameLength = 1024 });
+        using var good = RawTcp.Connect(server.Scp.ListenEndPoint);
+        using var bad = RawTcp.Connect(server.Scp.ListenEndPoint);
+        good.SendFrame("before"u8);
+        Assert.Equal("before"u8.ToArray(), good.ReadFrame());
+
+        bad.Send(0x00, 0x00, 0x04, 0x01, 0xAA); // announces 1025 bytes
+
+        Assert.True(bad.SeesEnd());
+        Assert.True(WaitUntil(() => server.Scp.GetCounters() is { Malformed: 1, FlowsActive: 1 }));
+        Assert.True(LogCapture.WaitFor("dropped TCP connection from", bad.Socket.LocalEndPoint!.ToString()!, "1025-byte frame", "--max-frame"));
+        Assert.DoesNotContain(board.Received, r => r.Payload.Contains((byte)0xAA));
+        good.SendFrame("after"u8);
+        Assert.Equal("after"u8.ToArray(), good.ReadFrame());
+    }
+
+    [Fact]
+    public async Task Random_garbage_on_the_TCP_port_does_not_disturb_the_relay_or_other_clients()
+    {
+        using var board = new EchoBoard { Echo = false };
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true });
+        using var good = RawTcp.Connect(server.Scp.ListenEndPoint);
+        var rng = new Random(7);
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var noisy = RawTcp.Connect(server.Scp.ListenEndPoint);
+            var garbage = new byte[rng.Next(1, 4000)];
+            rng.NextBytes(garbage);
+            noisy.Send(garbage);
+            try
+            {
+                noisy.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // The relay may already have reset it.
+            }
+
+            Assert.True(noisy.SeesEnd());
+        }
+
+        Assert.True(WaitUntil(() => server.Scp.GetCounters() is { FlowsActive: 1, FlowsClosed: 20 }));
+        Assert.True(server.Scp.GetCounters().Malformed > 0);
+        board.Echo = true;
+        good.SendFrame("still here"u8);
+        Assert.Equal("still here"u8.ToArray(), good.ReadFrame());
+    }
+
+    [Fact]
+    public async Task A_closed_board_port_behind_a_TCP_server_is_counted_and_traffic_resumes_when_it_returns()
+    {
+        var board = new EchoBoard();
+        var port = board.Port;
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true });
+        using var client = RawTcp.Connect(server.Scp.ListenEndPoint);
+        board.Dispose();
+
+        for (var i = 0; i < 5; i++)
+        {
+            client.SendFrame("void"u8);
+            Thread.Sleep(10);
+        }
+
+        Assert.True(WaitUntil(() => server.Scp.GetCounters().Unreachable > 0));
+        using var back = new EchoBoard(port);
+        client.SendFrame("back"u8);
+        Assert.Equal("back"u8.ToArray(), client.ReadFrame());
+        Assert.Equal(1, server.Scp.GetCounters().FlowsActive);
+    }
+
+    [Fact]
+    public async Task Boot_packets_written_in_one_TCP_send_leave_for_the_board_at_least_the_minimum_gap_apart()
+    {
+        using var board = new EchoBoard { Echo = false };
+        await using var server = await StartAsync(ServerOptions(board) with { BootViaTcp = true, BootMinGap = TimeSpan.FromMilliseconds(20) });
+        using var client = RawTcp.Connect(server.Boot.ListenEndPoint);
+        var burst = new List<byte>();
+        for (var n = 0; n < 10; n++)
+        {
+            var packet = Payload("boot", n, 1042);
+            burst.AddRange([0, 0, 0x04, 0x12]);
+            burst.AddRange(packet);
+        }
+
+        client.Send([.. burst]);
+
+        Assert.True(WaitUntil(() => board.Received.Count == 10));
+        var arrivals = board.Received.ToArray();
+        Assert.Equal(Enumerable.Range(0, 10).Select(n => Payload("boot", n, 1042)), arrivals.Select(a => a.Payload));
+        for (var i = 1; i < arrivals.Length; i++)
+        {
+            var gap = (arrivals[i].Timestamp - arrivals[i - 1].Timestamp) * 1000.0 / Stopwatch.Frequency;
+            Assert.True(gap >= 15, $"packet {i} arrived {gap:0.0} ms after the previous one");
+        }
+    }
+
+    [Fact]
+    public async Task The_TCP_server_applies_allow_and_max_flows_to_connections()
+    {
+        using var board = new EchoBoard();
+        await using (var strict = await StartAsync(ServerOptions(board) with { ScpViaTcp = true, Allow = [IPNetwork.Parse("10.0.0.0/8")] }))
+        {
+            using var denied = RawTcp.Connect(strict.Scp.ListenEndPoint);
+            Assert.True(denied.SeesEnd());
+            Assert.True(WaitUntil(() => strict.Scp.GetCounters().Denied == 1));
+            Assert.True(LogCapture.WaitFor("denied TCP connection from", denied.Socket.LocalEndPoint!.ToString()!));
+        }
+
+        await using var small = await StartAsync(ServerOptions(board) with { ScpViaTcp = true, MaxFlows = 1 });
+        using var first = RawTcp.Connect(small.Scp.ListenEndPoint);
+        first.SendFrame("1"u8);
+        Assert.Equal("1"u8.ToArray(), first.ReadFrame());
+        using var second = RawTcp.Connect(small.Scp.ListenEndPoint);
+        Assert.True(second.SeesEnd());
+        Assert.True(WaitUntil(() => small.Scp.GetCounters().Refused == 1));
+    }
+
+    [Fact]
+    public async Task Idle_client_connections_are_closed_and_the_server_sees_an_orderly_end()
+    {
+        using var board = new EchoBoard();
+        await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true });
+        await using var client = await StartAsync(ClientOptions(server) with { FlowIdleTimeout = TimeSpan.FromMilliseconds(300) });
+        using var app = new TestPeer();
+        app.Send("x"u8, client.Scp.ListenEndPoint);
+        Assert.NotNull(app.Receive());
+
+        Assert.True(WaitUntil(() => client.Scp.GetCounters().FlowsClosed == 1));
+        Assert.True(WaitUntil(() => server.Scp.GetCounters() is { FlowsActive: 0, FlowsClosed: 1 }));
+    }
+
+    [Fact]
+    public async Task A_TCP_client_with_no_server_fails_at_start_up_with_one_network_error()
+    {
+        using var probe = RawTcp.Listen();
+        var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        probe.Dispose();
+
+        var error = await Assert.ThrowsAsync<RelayToolException>(() => StartAsync(ClientOptions(port, port, scpViaTcp: true, bootViaTcp: false)));
+
+        Assert.Equal(ExitCode.Network, error.Code);
+        Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-T", error.Message, StringComparison.Ordinal);
+    }
+}
