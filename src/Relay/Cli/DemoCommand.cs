@@ -8,6 +8,15 @@ public sealed class DemoCommand
 {
     private static readonly DemoOptions Defaults = new();
 
+    private readonly Option<DemoVia> via = new("--via")
+    {
+        Description = "How the host tools reach the board: direct, classic (an in-process relay client -> relay server pair over UDP) " +
+                      "or classic-tcp (the same with -t -T: TCP between them, boot packets re-paced). Live output always comes straight from the board. [default: direct]",
+        HelpName = "PATH",
+        CustomParser = ParseVia,
+        DefaultValueFactory = _ => DemoVia.Direct,
+    };
+
     private readonly Option<TimeSpan> bootGap = new("--boot-gap")
     {
         Description = $"Pause between boot packets (default {Defaults.BootGap.TotalMilliseconds:0}ms; rig uses 50ms on real boards).",
@@ -44,12 +53,30 @@ public sealed class DemoCommand
         DefaultValueFactory = _ => Defaults.SpikePackets,
     };
 
+    private static DemoVia ParseVia(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        switch (token.Trim().ToLowerInvariant())
+        {
+            case "direct":
+                return DemoVia.Direct;
+            case "classic":
+                return DemoVia.Classic;
+            case "classic-tcp":
+                return DemoVia.ClassicTcp;
+            default:
+                result.AddError($"'{token}' is not a demo path for --via (direct, classic, classic-tcp)");
+                return DemoVia.Direct;
+        }
+    }
+
     public Command Create()
     {
         var command = new Command("demo",
             "Start an emulated SpiNNaker board in this process and drive it as a host tool would: version probe, " +
             "boot of a 27 KiB image, memory write and read-back, timed SCP round trips, and a live spike stream " +
             "checked for loss. Prints one line per step with what it measured; exit code 1 if any step fails.");
+        command.Options.Add(via);
         command.Options.Add(bootGap);
         command.Options.Add(memoryBytes);
         command.Options.Add(scpRequests);
@@ -63,6 +90,7 @@ public sealed class DemoCommand
     {
         var options = new DemoOptions
         {
+            Via = parse.GetValue(via),
             BootGap = parse.GetValue(bootGap),
             MemoryBytes = parse.GetValue(memoryBytes),
             ScpRequests = parse.GetValue(scpRequests),
@@ -73,6 +101,12 @@ public sealed class DemoCommand
         if (problems.Count > 0)
         {
             throw new RelayToolException(ExitCode.Usage, string.Join("; ", problems));
+        }
+
+        if (options.Via != DemoVia.Direct)
+        {
+            // The relays' connection log would interleave with the demo's table; warnings still show.
+            Diagnostics.Log.Level = Diagnostics.LogLevel.Warning;
         }
 
         var ok = await new DemoRunner(options, Console.Out).RunAsync(cancellationToken).ConfigureAwait(false);

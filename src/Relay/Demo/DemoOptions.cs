@@ -3,6 +3,9 @@ namespace FastSpinnRelay.Relay.Demo;
 /// <summary>What `relay demo` does. Defaults finish in a few seconds on a laptop.</summary>
 public sealed record DemoOptions
 {
+    /// <summary>Which way the host tools reach the board (default: straight to it).</summary>
+    public DemoVia Via { get; init; } = DemoVia.Direct;
+
     /// <summary>Pause between boot packets (rig uses 50 ms; the emulator needs none).</summary>
     public TimeSpan BootGap { get; init; } = TimeSpan.FromMilliseconds(5);
 

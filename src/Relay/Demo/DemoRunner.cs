@@ -35,12 +35,13 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             SpikeLimit = options.SpikePackets,
             SpikePacketSize = SpikePacketSize,
         });
-        output.WriteLine($"relay demo: an emulated SpiNNaker board on {board.ScpEndPoint} (SCP) and {board.BootEndPoint} (boot), driven directly");
+        await using var path = await DemoPath.StartAsync(options.Via, board, cancellationToken).ConfigureAwait(false);
+        output.WriteLine($"relay demo: an emulated SpiNNaker board on {board.ScpEndPoint} (SCP) and {board.BootEndPoint} (boot), {path.Description}");
         output.WriteLine();
 
-        using var scp = new ScpClient(board.ScpEndPoint);
+        using var scp = new ScpClient(path.ScpEndPoint);
         await StepAsync("version before boot", () => Describe(scp.Version())).ConfigureAwait(false);
-        await StepAsync("boot", () => BootAsync(board, scp, cancellationToken)).ConfigureAwait(false);
+        await StepAsync("boot", () => BootAsync(board, path.BootEndPoint, scp, cancellationToken)).ConfigureAwait(false);
         await StepAsync("memory write + read", () => WriteAndRead(scp)).ConfigureAwait(false);
         await StepAsync("SCP round trips", () => RoundTrips(scp)).ConfigureAwait(false);
         await StepAsync("live spike stream", () => Spikes(board, scp, cancellationToken)).ConfigureAwait(false);
@@ -56,26 +57,29 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     private static string Describe(BoardVersion v) =>
         $"{v.Name} {v.Version} at ({v.X},{v.Y}): {(v.IsBooted ? "booted" : "not booted")}";
 
-    private async Task<string> BootAsync(BoardEmulator board, ScpClient scp, CancellationToken ct)
+    private async Task<string> BootAsync(BoardEmulator board, IPEndPoint bootPort, ScpClient scp, CancellationToken ct)
     {
         var image = BootSender.CreateSyntheticImage(seed: 2026);
-        using var sender = new BootSender(board.BootEndPoint) { Gap = options.BootGap };
+        using var sender = new BootSender(bootPort) { Gap = options.BootGap };
         var clock = Stopwatch.StartNew();
         var packets = await sender.SendAsync(image, ct).ConfigureAwait(false);
         var sent = clock.Elapsed;
 
-        // Like rig and spinnman, probe with VER until the board says it is up (bounded).
+        // Like rig and spinnman, probe with VER until the board says it is up (bounded). A relay may still be
+        // pacing the last boot packets towards the board.
         BoardVersion version;
         var deadline = Stopwatch.StartNew();
         while (!(version = scp.Version()).IsBooted)
         {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(5))
+            if (deadline.Elapsed > TimeSpan.FromSeconds(10))
             {
-                throw new DemoStepException("the board did not report booted within 5 s of the END packet");
+                throw new DemoStepException("the board did not report booted within 10 s of the END packet");
             }
 
             await Task.Delay(10, ct).ConfigureAwait(false);
         }
+
+        var booted = clock.Elapsed;
 
         var expected = Convert.ToHexString(SHA256.HashData(image));
         if (!string.Equals(board.BootImageSha256, expected, StringComparison.OrdinalIgnoreCase))
@@ -83,8 +87,8 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             throw new DemoStepException($"the board assembled a different image (SHA-256 {board.BootImageSha256}, sent {expected})");
         }
 
-        return $"{image.Length:N0}-byte image as {packets} packets in {Ms(sent)} (gap {Ms(options.BootGap)}); " +
-               $"image SHA-256 matches; board now at ({version.X},{version.Y})";
+        return $"{image.Length:N0}-byte image as {packets} packets sent in {Ms(sent)} (gap {Ms(options.BootGap)}), " +
+               $"board booted after {Ms(booted)}; image SHA-256 matches; board now at ({version.X},{version.Y})";
     }
 
     private string WriteAndRead(ScpClient scp)

@@ -4,11 +4,14 @@ namespace FastSpinnRelay.Relay.Tests.Demo;
 
 public class DemoRunnerTests
 {
-    [Fact]
-    public async Task Small_demo_passes_every_step_and_says_so()
+    [Theory]
+    [InlineData(DemoVia.Direct)]
+    [InlineData(DemoVia.Classic)]
+    [InlineData(DemoVia.ClassicTcp)]
+    public async Task Small_demo_passes_every_step_and_says_so(DemoVia via)
     {
         var output = new StringWriter();
-        var options = new DemoOptions { BootGap = TimeSpan.Zero, MemoryBytes = 4096, ScpRequests = 50, SpikeRate = 10_000, SpikePackets = 300 };
+        var options = new DemoOptions { Via = via, BootGap = TimeSpan.Zero, MemoryBytes = 4096, ScpRequests = 50, SpikeRate = 10_000, SpikePackets = 300 };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         var ok = await new DemoRunner(options, output).RunAsync(timeout.Token);
