@@ -10,9 +10,10 @@ namespace FastSpinnRelay.Relay.Cli;
 
 /// <summary>
 /// <c>relay spalloc</c>: <c>serve</c> runs the Spalloc service and proxy for a configured machine until Ctrl+C;
-/// <c>hash-token</c> prints the stored form of a user's bearer token for the configuration file.
+/// <c>hash-token</c> prints the stored form of a user's bearer token for the configuration file; the client verbs
+/// (<c>machines</c>, <c>jobs</c>, <c>create</c>, <c>wait</c>, <c>destroy</c>, <c>connect</c>) are in SpallocCommand.Client.cs.
 /// </summary>
-public static class SpallocCommand
+public static partial class SpallocCommand
 {
     private const string Component = "spalloc";
 
@@ -21,9 +22,10 @@ public static class SpallocCommand
     /// <summary>Builds the <c>spalloc</c> verb with its two sub-verbs (new options per call, so options never have two parents).</summary>
     public static Command Create()
     {
-        var command = new Command("spalloc", "The Spalloc proxy protocol: serve a machine's boards to spinnman (and `relay spalloc connect`, later) over websockets.");
+        var command = new Command("spalloc", "The Spalloc service: serve a machine's boards to spinnman over websockets (serve), or use a Spalloc service as a client: list, create, wait for and destroy jobs, and connect a job's boards to local UDP ports (connect).");
         command.Subcommands.Add(new Serve().Command);
         command.Subcommands.Add(HashToken());
+        AddClientVerbs(command);
         return command;
     }
 

@@ -61,6 +61,9 @@ public sealed class SpallocServer : IAsyncDisposable
 
     internal JobBoard Jobs { get; }
 
+    /// <summary>Closes every websocket of job <paramref name="jobId"/> without destroying the job (tests: a dropped connection).</summary>
+    internal void DropWebSockets(int jobId, string reason) => _hub.CloseJob(jobId, reason);
+
     internal SessionStore Sessions { get; }
 
     /// <summary>Validates the options, binds and starts serving.</summary>
