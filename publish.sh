@@ -36,6 +36,20 @@ echo "publish: $lz4"
 check grep -q "linked into the binary" <<<"$lz4"
 check sh -c "! ldd '$bin' | grep -q liblz4"
 
+# A short `relay bench` through the AOT binary: the bench code itself (Process, /proc, JSON writer) under AOT,
+# and a relay child (`relay server`, one UDP hop) started by the binary, stopped with SIGTERM, reporting at exit.
+bench_json="$(mktemp)"
+if "$bin" bench --paths direct,udp-hop --workloads stream,rr1 --sizes 282 --duration 1s --warmup 200ms \
+        --json "$bench_json" >/dev/null 2>&1 \
+    && grep -q '"succeeded": true' "$bench_json"; then
+    echo "publish: relay bench (direct, udp-hop; 1 s) ok"
+else
+    echo "publish: FAILED: relay bench --paths direct,udp-hop" >&2
+    "$bin" bench --paths direct,udp-hop --workloads stream,rr1 --sizes 282 --duration 1s --warmup 200ms >&2 || true
+    fail=1
+fi
+rm -f "$bench_json"
+
 if [ "$fail" -ne 0 ]; then
     exit 1
 fi

@@ -23,6 +23,7 @@ namespace FastSpinnRelay.Bench.Classic;
 /// relay's loop thread and its thread-pool TCP loops are included.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class ClassicRelayBenchmarks
 {
     private const int Batch = 64;

@@ -14,6 +14,7 @@ namespace FastSpinnRelay.Bench.Classic;
 /// loop does with one read holding 64 frames (copy in, slice each frame, hand it on, compact). Allocated must be 0 B.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class LegacyFramingPathBenchmarks
 {
     private const int Batch = 64;

@@ -13,6 +13,7 @@ namespace FastSpinnRelay.Bench.Emulator;
 /// reply, free the tag; and one live-output packet. Every method must allocate 0 bytes.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class EmulatorScpBenchmarks
 {
     private static readonly SocketAddress Sender = new IPEndPoint(IPAddress.Loopback, 40000).Serialize();

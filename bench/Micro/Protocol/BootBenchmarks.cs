@@ -8,6 +8,7 @@ namespace FastSpinnRelay.Bench.Protocol;
 /// buffers with no sockets. Every method must allocate 0 bytes (the assembler's 32 KiB buffer is made in setup).
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class BootBenchmarks
 {
     private const int ImageLength = 27_168;

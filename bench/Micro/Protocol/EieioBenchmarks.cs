@@ -8,6 +8,7 @@ namespace FastSpinnRelay.Bench.Protocol;
 /// 258-byte common case), a prefixed type-3 packet, and a buffering command. Allocated must be 0 B.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class EieioBenchmarks
 {
     private const int SpikesPerPacket = 64;

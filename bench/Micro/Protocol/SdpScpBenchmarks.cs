@@ -8,6 +8,7 @@ namespace FastSpinnRelay.Bench.Protocol;
 /// rewrite, a consumer's full read, and the emulator's reply writes. Every method must allocate 0 bytes.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class SdpScpBenchmarks
 {
     private readonly byte[] _verRequest = new byte[SdpConstants.MaxDatagramLength];

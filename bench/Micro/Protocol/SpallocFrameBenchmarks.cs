@@ -8,6 +8,7 @@ namespace FastSpinnRelay.Bench.Protocol;
 /// from the board, a MSG_TO from a client) and a control frame. Allocated must be 0 B.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class SpallocFrameBenchmarks
 {
     private const int ScpReplyLength = 270;

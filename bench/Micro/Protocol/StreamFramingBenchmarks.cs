@@ -10,6 +10,7 @@ namespace FastSpinnRelay.Bench.Protocol;
 /// size) so most frames straddle nothing but some straddle a segment edge. Times are per frame. Allocated must be 0 B.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class StreamFramingBenchmarks
 {
     private const int FrameCount = 1000;

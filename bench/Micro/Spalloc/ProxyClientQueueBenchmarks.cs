@@ -11,6 +11,7 @@ namespace FastSpinnRelay.Bench.Spalloc;
 /// invocation, as one UDP batch). Allocated must be 0 B.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class ProxyClientQueueBenchmarks
 {
     private const int Batch = 64;

@@ -12,6 +12,7 @@ namespace FastSpinnRelay.Bench.Spalloc;
 /// Allocated must be 0 B: nothing is allocated per forwarded datagram once the batches have grown.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class ProxySendQueueBenchmarks
 {
     private const int Batch = 64;

@@ -15,6 +15,7 @@ namespace FastSpinnRelay.Bench.Tunnel;
 /// nothing per datagram (MemoryDiagnoser counts every thread, the tunnel's loops included).
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class TunnelPathBenchmarks
 {
     private const int Datagrams = 1000;

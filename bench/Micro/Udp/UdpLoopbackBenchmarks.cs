@@ -18,6 +18,7 @@ namespace FastSpinnRelay.Bench.Udp;
 /// Allocated must be 0 B: MemoryDiagnoser counts every thread, so the loop thread is included.
 /// </summary>
 [MemoryDiagnoser]
+[HotPath]
 public class UdpLoopbackBenchmarks
 {
     private const int Batch = 64;

@@ -27,6 +27,7 @@ public static class RelayCommandLine
         root.Subcommands.Add(classic.CreateServer());
         root.Subcommands.Add(classic.CreateClient());
         classic.AddRootSpellings(root);
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 
@@ -61,6 +62,8 @@ public static class RelayCommandLine
                 return (int)ExitCode.Usage;
             }
 
+            // Our own handlers below turn RelayToolException into one line and its exit code; System.CommandLine's
+            // default handler would print a stack trace instead.
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token).ConfigureAwait(false);
         }
         catch (RelayToolException ex)
@@ -75,6 +78,7 @@ public static class RelayCommandLine
         finally
         {
             Console.CancelKeyPress -= onCancel;
+            ExitReport.WriteIfRequested();
             Log.Output.Flush();
         }
     }

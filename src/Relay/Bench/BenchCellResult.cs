@@ -1,0 +1,104 @@
+using FastSpinnRelay.Relay.Diagnostics;
+
+namespace FastSpinnRelay.Relay.Bench;
+
+/// <summary>Latency percentiles of one cell, in nanoseconds.</summary>
+public readonly record struct LatencySummary(long Count, long P50, long P99, long P999, long Max, double Mean)
+{
+    public static LatencySummary From(LatencyHistogram histogram)
+    {
+        ArgumentNullException.ThrowIfNull(histogram);
+        return new(histogram.Count, histogram.Percentile(50), histogram.Percentile(99), histogram.Percentile(99.9), histogram.Max, histogram.Mean);
+    }
+}
+
+/// <summary>
+/// What one path did with one workload. Counts cover the measured phase only, except the exit report (the
+/// child's whole life) and <see cref="LifetimeDatagrams"/> (every datagram it relayed, probes and warm-up
+/// included), which together give bytes allocated per datagram as an upper bound.
+/// </summary>
+public sealed record BenchCellResult
+{
+    public required string Path { get; init; }
+
+    public required BenchWorkload Workload { get; init; }
+
+    /// <summary>Why the cell has no figures (the path failed to start or delivered nothing), or null.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The child's command line, or null for paths without one.</summary>
+    public string? Command { get; init; }
+
+    /// <summary>What answered requests: "echo" (the bench's stand-in), "emulator", or the live target.</summary>
+    public string? Responder { get; init; }
+
+    /// <summary>Measured seconds (the generator's or client's own clock).</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Datagrams sent in the measured phase (streams: accepted by the kernel; request/response: requests, resends included).</summary>
+    public long Offered { get; init; }
+
+    /// <summary>Stream: unique measured datagrams received; request/response: replies matched.</summary>
+    public long Delivered { get; init; }
+
+    /// <summary>Bytes per datagram: the stream size, or the request size for request/response.</summary>
+    public int DatagramBytes { get; init; }
+
+    public long Duplicates { get; init; }
+
+    public long Reordered { get; init; }
+
+    /// <summary>Request/response: requests resent after a timeout.</summary>
+    public long Timeouts { get; init; }
+
+    public LatencySummary Latency { get; init; }
+
+    /// <summary>Datagrams the path relayed in the measured phase (a request and its reply count two).</summary>
+    public long RelayedDatagrams { get; init; }
+
+    /// <summary>Child CPU (user, kernel) over the measured phase and its drain; null without a child.</summary>
+    public double? CpuUserSeconds { get; init; }
+
+    public double? CpuSystemSeconds { get; init; }
+
+    /// <summary>The child's own report at exit (GC, allocations over its life); null when it wrote none.</summary>
+    public ExitReport? Exit { get; init; }
+
+    /// <summary>
+    /// Bytes the same child allocates when it only starts and passes one probe (measured once per path and run),
+    /// subtracted from <see cref="ExitReport.AllocatedBytes"/> for <see cref="AllocatedBytesPerDatagram"/>; null when unknown.
+    /// </summary>
+    public long? StartupAllocatedBytes { get; init; }
+
+    /// <summary>Datagrams the child relayed over its life (for allocated bytes per datagram).</summary>
+    public long LifetimeDatagrams { get; init; }
+
+    /// <summary>With --repeat: the ranking figure of every run of this cell (delivered/s, or CPU µs per datagram at a fixed rate).</summary>
+    public IReadOnlyList<double> Runs { get; init; } = [];
+
+    public bool Ok => Error is null;
+
+    public double OfferedPerSecond => Seconds > 0 ? Offered / Seconds : 0;
+
+    public double DeliveredPerSecond => Seconds > 0 ? Delivered / Seconds : 0;
+
+    public double MegabytesPerSecond => DeliveredPerSecond * DatagramBytes / 1e6;
+
+    /// <summary>Stream: offered but never delivered; request/response: timed-out requests over requests sent.</summary>
+    public double LossPercent => Offered <= 0 ? 0
+        : Workload.Kind == BenchWorkloadKind.Stream ? Math.Max(0, Offered - Delivered) * 100.0 / Offered
+        : Timeouts * 100.0 / Offered;
+
+    /// <summary>Child CPU µs per relayed datagram (numerically equal to CPU seconds per million datagrams).</summary>
+    public double? CpuMicrosecondsPerDatagram =>
+        CpuUserSeconds is { } user && CpuSystemSeconds is { } system && RelayedDatagrams > 0 ? (user + system) * 1e6 / RelayedDatagrams : null;
+
+    /// <summary>
+    /// The child's managed bytes allocated per datagram it relayed: its whole-life allocation less its start-up
+    /// allocation (<see cref="StartupAllocatedBytes"/>, or nothing when unknown, which makes this an upper bound).
+    /// </summary>
+    public double? AllocatedBytesPerDatagram =>
+        Exit is { } exit && LifetimeDatagrams > 0
+            ? Math.Max(0, exit.AllocatedBytes - (StartupAllocatedBytes ?? 0)) / (double)LifetimeDatagrams
+            : null;
+}

@@ -1,0 +1,207 @@
+using System.Net;
+using System.Text.Json;
+using FastSpinnRelay.Relay.Bench;
+using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Udp;
+
+namespace FastSpinnRelay.Relay.Tests.Bench;
+
+/// <summary>Tiny real runs on loopback. They check that packets flow and the report is well formed, never rates or timings.</summary>
+public class BenchEndToEndTests
+{
+    [Fact]
+    public async Task A_direct_run_delivers_and_reports_tables_and_json()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-test-{Guid.NewGuid():N}.json");
+        try
+        {
+            var settings = new BenchSettings
+            {
+                Paths = ["direct"],
+                Workloads = ["stream", "rr1", "rr8"],
+                Sizes = [24],
+                Duration = TimeSpan.FromMilliseconds(300),
+                Warmup = TimeSpan.Zero,
+                Rate = 20_000,
+                Repeat = 2,
+                JsonOutput = json,
+            };
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            var code = await BenchCommand.RunAsync(settings, output, error, CancellationToken.None);
+
+            var text = output.ToString();
+            Assert.True(code == 0, $"exit {code}: {error}\n{text}");
+            Assert.Contains("relay bench", text, StringComparison.Ordinal);
+            Assert.Contains("one-way stream of 24-byte datagrams", text, StringComparison.Ordinal);
+            Assert.Contains("request/response (SCP VER), 8 outstanding", text, StringComparison.Ordinal);
+            Assert.Contains("delivered/s", text, StringComparison.Ordinal);
+            Assert.True(text.IndexOf("machine", StringComparison.Ordinal) < text.IndexOf("one-way stream", StringComparison.Ordinal), "settings come first");
+
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
+            var results = doc.RootElement.GetProperty("results");
+            Assert.Equal(3, results.GetArrayLength());
+            foreach (var result in results.EnumerateArray())
+            {
+                Assert.True(result.GetProperty("ok").GetBoolean(), result.ToString());
+                Assert.Equal("direct", result.GetProperty("path").GetString());
+                Assert.True(result.GetProperty("delivered").GetInt64() > 0);
+                Assert.True(result.GetProperty("latencyNanoseconds").GetProperty("count").GetInt64() > 0);
+                Assert.Equal(2, result.GetProperty("runs").GetArrayLength());
+                if (result.GetProperty("kind").GetString() == "request-response")
+                {
+                    Assert.Equal("emulator", result.GetProperty("responder").GetString());
+                }
+
+            }
+
+            Assert.True(doc.RootElement.GetProperty("succeeded").GetBoolean());
+            Assert.True(doc.RootElement.GetProperty("machine").GetProperty("cores").GetInt32() > 0);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task A_child_relay_is_stopped_with_sigterm_and_reports_gc_and_allocations_at_exit()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-test-{Guid.NewGuid():N}.json");
+        try
+        {
+            var settings = new BenchSettings
+            {
+                Paths = ["engine-hop"],
+                Workloads = ["stream", "rr1"],
+                Sizes = [282],
+                Responder = "echo",
+                Duration = TimeSpan.FromMilliseconds(200),
+                Warmup = TimeSpan.Zero,
+                Rate = 10_000,
+                JsonOutput = json,
+            };
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            var code = await BenchCommand.RunAsync(settings, output, error, CancellationToken.None);
+
+            Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
+            foreach (var result in doc.RootElement.GetProperty("results").EnumerateArray())
+            {
+                Assert.Contains("bench forwarder", result.GetProperty("command").GetString(), StringComparison.Ordinal);
+                if (result.GetProperty("kind").GetString() == "request-response")
+                {
+                    Assert.Equal("echo", result.GetProperty("responder").GetString());
+                }
+
+                var child = result.GetProperty("child");
+                Assert.True(child.GetProperty("allocatedBytes").GetInt64() > 0);
+                Assert.True(child.GetProperty("gc0").GetInt32() >= 0);
+                Assert.True(child.GetProperty("lifetimeDatagrams").GetInt64() > 0);
+                Assert.True(result.GetProperty("cpu").GetProperty("userSeconds").GetDouble() >= 0);
+            }
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task Classic_chains_run_a_server_and_a_client_and_sum_their_exit_reports()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-test-{Guid.NewGuid():N}.json");
+        try
+        {
+            var settings = new BenchSettings
+            {
+                Paths = ["udp-hop", "classic-udp", "classic-tcp"],
+                Workloads = ["rr1"],
+                Duration = TimeSpan.FromMilliseconds(200),
+                Warmup = TimeSpan.Zero,
+                JsonOutput = json,
+            };
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            var code = await BenchCommand.RunAsync(settings, output, error, CancellationToken.None);
+
+            Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
+            var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(3, results.Count);
+            foreach (var result in results)
+            {
+                var command = result.GetProperty("command").GetString()!;
+                Assert.Contains(" server 127.0.0.1 ", command, StringComparison.Ordinal);
+                Assert.Equal(result.GetProperty("path").GetString() != "udp-hop", command.Contains(" client 127.0.0.1 ", StringComparison.Ordinal));
+                Assert.Equal(result.GetProperty("path").GetString() == "classic-tcp", command.Contains(" -T", StringComparison.Ordinal));
+                Assert.Equal("emulator", result.GetProperty("responder").GetString());
+                Assert.True(result.GetProperty("child").GetProperty("allocatedBytes").GetInt64() > 0);
+            }
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task A_path_that_passes_nothing_fails_with_exit_code_1_and_a_clear_line()
+    {
+        var settings = new BenchSettings
+        {
+            Paths = ["peer"],
+            PeerCommand = "sleep 30",
+            Workloads = ["stream"],
+            Sizes = [24],
+            Duration = TimeSpan.FromMilliseconds(50),
+            Warmup = TimeSpan.Zero,
+            StartTimeout = TimeSpan.FromMilliseconds(300),
+        };
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await BenchCommand.RunAsync(settings, output, error, CancellationToken.None);
+
+        Assert.Equal((int)ExitCode.Failed, code);
+        Assert.Contains("relay bench: 1 of 1 cell(s) failed; first: peer stream-24: nothing passed through", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("FAILED peer stream-24", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_engine_forwarder_forwards_and_returns_replies_to_the_last_sender()
+    {
+        using var target = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        using var client = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        using var forwarder = new EngineForwarder(new IPEndPoint(IPAddress.Loopback, 0), target.LocalEndPoint);
+        var entry = new UdpAddress(IPAddress.Loopback, forwarder.ListenPort);
+        using var batch = new DatagramBatch();
+
+        Assert.Equal(UdpStatus.Ok, client.SendTo("ping"u8, entry));
+        var request = ReceiveOne(target, batch);
+        Assert.Equal("ping"u8.ToArray(), request.Payload);
+
+        Assert.Equal(UdpStatus.Ok, target.SendTo("pong"u8, request.Source));
+        Assert.Equal("pong"u8.ToArray(), ReceiveOne(client, batch).Payload);
+    }
+
+    private static (byte[] Payload, UdpAddress Source) ReceiveOne(UdpSocket socket, DatagramBatch batch)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (socket.Receive(batch) == UdpStatus.Ok)
+            {
+                return (batch.GetPayload(0).ToArray(), batch.GetSource(0));
+            }
+
+            Thread.Sleep(1);
+        }
+
+        throw new TimeoutException("nothing arrived within 15 s");
+    }
+}
