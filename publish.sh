@@ -36,6 +36,26 @@ echo "publish: $lz4"
 check grep -q "linked into the binary" <<<"$lz4"
 check sh -c "! ldd '$bin' | grep -q liblz4"
 
+# The demo through the AOT binary: emulator, tunnel (TLS-free, fresh key), LZ4, boot, SCP and spikes.
+if "$bin" demo --spike-packets 5000 >/tmp/relay-publish-demo.$$ 2>&1; then
+    echo "publish: relay demo ok ($(grep -c '^  ok ' /tmp/relay-publish-demo.$$) steps passed)"
+else
+    echo "publish: FAILED: relay demo" >&2
+    cat /tmp/relay-publish-demo.$$ >&2
+    fail=1
+fi
+rm -f /tmp/relay-publish-demo.$$
+
+# Idle memory: an emulator that has started and is waiting.
+"$bin" emulate --scp-port 0 --boot-port 0 --stats-every 0 >/dev/null 2>&1 &
+emu=$!
+sleep 1
+rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$emu/status" 2>/dev/null || echo 0)
+kill "$emu" 2>/dev/null || true
+wait "$emu" 2>/dev/null || true
+echo "publish: idle RSS of relay emulate: $((rss_kb / 1024)) MB"
+check test "$rss_kb" -lt $((40 * 1024))
+
 # A short `relay bench` through the AOT binary: the bench code itself (Process, /proc, JSON writer) under AOT,
 # and a relay child (`relay server`, one UDP hop) started by the binary, stopped with SIGTERM, reporting at exit.
 bench_json="$(mktemp)"
