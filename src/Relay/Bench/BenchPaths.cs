@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using FastSpinnRelay.Relay.Bench.Internal;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Udp;
 
 namespace FastSpinnRelay.Relay.Bench;
@@ -51,39 +51,16 @@ public static class BenchPaths
     /// <summary>Parses HOST:PORT (a name is resolved, IPv4 preferred).</summary>
     public static bool TryParseTarget(string text, out IPEndPoint? endPoint, out string? error)
     {
-        endPoint = null;
-        error = null;
-        if (IPEndPoint.TryParse(text, out var parsed) && parsed.Port != 0 && text.Contains(':', StringComparison.Ordinal))
+        if (EndPointText.TryResolveHostPort(text, out endPoint, out var hostProblem))
         {
-            endPoint = parsed;
+            error = null;
             return true;
         }
 
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-        {
-            error = $"--target '{text}' is not HOST:PORT (e.g. 192.168.240.253:17893 or gateway.lab:17893)";
-            return false;
-        }
-
-        try
-        {
-            var addresses = Dns.GetHostAddresses(text[..colon]);
-            var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
-            if (address is null)
-            {
-                error = $"--target host '{text[..colon]}' has no address";
-                return false;
-            }
-
-            endPoint = new IPEndPoint(address, port);
-            return true;
-        }
-        catch (SocketException ex)
-        {
-            error = $"--target host '{text[..colon]}' cannot be resolved: {ex.Message}";
-            return false;
-        }
+        error = hostProblem is null
+            ? $"--target '{text}' is not HOST:PORT (e.g. 192.168.240.253:17893 or gateway.lab:17893)"
+            : $"--target {hostProblem}";
+        return false;
     }
 
     internal static BenchPath Find(string name) => All.First(p => p.Name == name);

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Emulator;
+using FastSpinnRelay.Relay.Internal;
 
 namespace FastSpinnRelay.Relay.Cli;
 
@@ -260,28 +260,9 @@ public sealed class EmulateCommand
     private static IPEndPoint? ParseEndPoint(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
-        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0 && text.Contains(':', StringComparison.Ordinal))
+        if (EndPointText.TryResolveHostPort(text, out var endPoint, out _))
         {
             return endPoint;
-        }
-
-        var colon = text.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            && port is > 0 and <= 65535)
-        {
-            try
-            {
-                var addresses = Dns.GetHostAddresses(text[..colon]);
-                var chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
-                if (chosen is not null)
-                {
-                    return new IPEndPoint(chosen, port);
-                }
-            }
-            catch (SocketException)
-            {
-                // Reported below.
-            }
         }
 
         result.AddError($"'{Log.Escape(text, 80)}' is not HOST:PORT for --spike-to (examples: 127.0.0.1:17895, localhost:9000, [::1]:9000)");

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Client;
 
 namespace FastSpinnRelay.Relay.Cli;
@@ -177,7 +178,7 @@ public static partial class SpallocCommand
             var list = new List<IPEndPoint>();
             foreach (var token in result.Tokens)
             {
-                if (IPEndPoint.TryParse(token.Value, out var endPoint) && endPoint.Port > 0 && token.Value.Contains(':', StringComparison.Ordinal))
+                if (EndPointText.TryParseAddressPort(token.Value, minPort: 1, out var endPoint))
                 {
                     list.Add(endPoint);
                 }

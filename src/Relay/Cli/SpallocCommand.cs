@@ -3,8 +3,9 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 using FastSpinnRelay.Relay.Diagnostics;
-using FastSpinnRelay.Relay.Spalloc;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Server;
+using FastSpinnRelay.Relay.Spalloc;
 
 namespace FastSpinnRelay.Relay.Cli;
 
@@ -204,7 +205,7 @@ public static partial class SpallocCommand
         private static IPEndPoint ParseListen(ArgumentResult result)
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
-            if (IPEndPoint.TryParse(text, out var endPoint) && text.Contains(':', StringComparison.Ordinal) && !text.EndsWith(']'))
+            if (EndPointText.TryParseAddressPort(text, minPort: 0, out var endPoint))
             {
                 return endPoint;
             }

@@ -7,10 +7,11 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Diagnostics;
-using FastSpinnRelay.Relay.Tunneling;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Tunneling.Internal;
-using FastSpinnRelay.Tunnel;
+using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Tunnel.Transport;
+using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Cli;
 
@@ -371,7 +372,7 @@ public static class TunnelWireCommands
     private static IPEndPoint ParseEndPoint(ArgumentResult result, string name)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : "";
-        if (IPEndPoint.TryParse(text, out var endPoint) && text.Contains(':', StringComparison.Ordinal) && !text.EndsWith(']'))
+        if (EndPointText.TryParseAddressPort(text, minPort: 0, out var endPoint))
         {
             return endPoint;
         }
