@@ -46,7 +46,7 @@ public static class BenchPaths
     public static IReadOnlyList<string> DefaultNames { get; } = ["direct", "c-baseline", "udp-hop", "classic-udp", "classic-tcp"];
 
     /// <summary>Name and one-line description of every path, for --help.</summary>
-    public static IEnumerable<(string Name, string Description)> Describe() => All.Select(p => (p.Name, p.Description));
+    public static IEnumerable<(string Name, string Description)> Describe() => All.Map(p => (p.Name, p.Description));
 
     /// <summary>Parses HOST:PORT (a name is resolved, IPv4 preferred).</summary>
     public static bool TryParseTarget(string text, out IPEndPoint? endPoint, out string? error)

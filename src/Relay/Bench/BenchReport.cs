@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FastSpinnRelay.Relay.Internal;
 
 namespace FastSpinnRelay.Relay.Bench;
 
@@ -24,7 +25,7 @@ public static class BenchReport
         var m = run.Machine;
         output.WriteLine($"relay bench, {run.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", Invariant)} UTC");
         Line(output, "paths", string.Join(", ", run.Paths));
-        Line(output, "workloads", string.Join(", ", run.Workloads.Select(w => w.Name)));
+        Line(output, "workloads", string.Join(", ", run.Workloads.Map(w => w.Name)));
         Line(output, "duration", $"{BenchSettings.Format(s.Duration)} per cell, after {BenchSettings.Format(s.Warmup)} warm-up; a fresh child per cell");
         if (s.Repeat > 1)
         {
@@ -105,7 +106,7 @@ public static class BenchReport
         json.WriteString("started", run.Started);
         json.WriteStartObject("settings");
         WriteStrings(json, "paths", run.Paths);
-        WriteStrings(json, "workloads", run.Workloads.Select(w => w.Name));
+        WriteStrings(json, "workloads", run.Workloads.Map(w => w.Name));
         json.WriteNumber("durationSeconds", s.Duration.TotalSeconds);
         json.WriteNumber("warmupSeconds", s.Warmup.TotalSeconds);
         json.WriteNumber("rate", s.Rate);

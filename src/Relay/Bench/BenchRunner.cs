@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using FastSpinnRelay.Relay.Bench.Internal;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Udp;
 
 namespace FastSpinnRelay.Relay.Bench;
@@ -110,11 +111,10 @@ public sealed class BenchRunner
         }
 
         var byCpu = _settings.Rate > 0 && runs[0].Workload.Kind == BenchWorkloadKind.Stream && runs[0].CpuMicrosecondsPerDatagram is not null;
-        var ranked = runs.OrderBy(r => byCpu ? r.CpuMicrosecondsPerDatagram!.Value : r.DeliveredPerSecond).ToList();
-        return ranked[ranked.Count / 2] with
-        {
-            Runs = [.. runs.Select(r => byCpu ? r.CpuMicrosecondsPerDatagram!.Value : r.DeliveredPerSecond)],
-        };
+        double Figure(BenchCellResult r) => byCpu ? r.CpuMicrosecondsPerDatagram!.Value : r.DeliveredPerSecond;
+        var ranked = new List<BenchCellResult>(runs);
+        ranked.Sort((a, b) => Figure(a).CompareTo(Figure(b)));
+        return ranked[ranked.Count / 2] with { Runs = runs.Map(Figure) };
     }
 
     private BenchCellResult RunCell(BenchEnvironment environment, string pathName, BenchWorkload workload, CancellationToken cancel)

@@ -110,9 +110,12 @@ public sealed record BenchSettings
             problems.Add("--sizes needs at least one size");
         }
 
-        foreach (var size in Sizes.Where(s => s is < MinSize or > MaxSize))
+        foreach (var size in Sizes)
         {
-            problems.Add($"--sizes {size} is out of range ({MinSize} to {MaxSize} bytes)");
+            if (size is < MinSize or > MaxSize)
+            {
+                problems.Add($"--sizes {size} is out of range ({MinSize} to {MaxSize} bytes)");
+            }
         }
 
         foreach (var name in Workloads ?? [])
@@ -186,7 +189,15 @@ public sealed record BenchSettings
             switch (name)
             {
                 case "stream":
-                    list.AddRange(Sizes.Distinct().Select(BenchWorkload.Stream));
+                    var seen = new HashSet<int>();
+                    foreach (var size in Sizes)
+                    {
+                        if (seen.Add(size))
+                        {
+                            list.Add(BenchWorkload.Stream(size));
+                        }
+                    }
+
                     break;
                 case "rr1":
                     list.Add(BenchWorkload.RequestResponse(1));

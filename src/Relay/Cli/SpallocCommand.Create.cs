@@ -92,7 +92,13 @@ public static partial class SpallocCommand
             var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
             var parts = text.Split(count == 2 ? ['x', 'X', ','] : [','], StringSplitOptions.TrimEntries);
             var values = new int[count];
-            if (parts.Length == count && parts.Select((p, i) => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+            var ok = parts.Length == count;
+            for (var i = 0; ok && i < count; i++)
+            {
+                ok = int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i]);
+            }
+
+            if (ok)
             {
                 return values;
             }

@@ -3,6 +3,7 @@ using FastSpinnRelay.Protocol.Tunnel;
 using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Tunneling.Internal;
 using FastSpinnRelay.Relay.Udp;
 using FastSpinnRelay.Tunnel;
@@ -149,7 +150,7 @@ public sealed class TunnelPortal : IAsyncDisposable
         for (var i = 0; i < live.Length; i++)
         {
             var route = options.LiveOutputs[i];
-            live[i] = new LiveOutputFanOut(sender, [.. route.Visualisers.Select(UdpAddress.FromIPEndPoint)], route.Tag, Component);
+            live[i] = new LiveOutputFanOut(sender, route.Visualisers.Map(UdpAddress.FromIPEndPoint), route.Tag, Component);
             session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, (ushort)route.Tag), live[i]);
             if (Log.IsEnabled(LogLevel.Info))
             {

@@ -35,7 +35,17 @@ internal static class ProcessCpu
     }
 
     /// <summary>The process ids of <paramref name="pid"/> and its descendants, as of now (empty without /proc).</summary>
-    public static IReadOnlyList<int> TreeIds(int pid) => [.. Tree(pid).Select(t => t.Pid)];
+    public static IReadOnlyList<int> TreeIds(int pid)
+    {
+        var tree = Tree(pid);
+        var ids = new int[tree.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = tree[i].Pid;
+        }
+
+        return ids;
+    }
 
     private static List<(int Pid, long User, long System)> Tree(int pid)
     {
@@ -68,7 +78,18 @@ internal static class ProcessCpu
             }
         }
 
-        return [.. parents.Where(p => tree.Contains(p.Pid)).Select(p => (p.Pid, p.User, p.System))];
+        // Plain loops, not LINQ, over value tuples: each LINQ iterator over a struct is compiled anew for every
+        // other struct type it might meet, which costs native AOT about a megabyte across the binary.
+        var members = new List<(int Pid, long User, long System)>(tree.Count);
+        foreach (var (p, _, user, system) in parents)
+        {
+            if (tree.Contains(p))
+            {
+                members.Add((p, user, system));
+            }
+        }
+
+        return members;
     }
 
     /// <summary>Parses ppid, utime and stime from one /proc/PID/stat; false when it cannot be read.</summary>

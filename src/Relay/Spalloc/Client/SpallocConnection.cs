@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Client.Internal;
 using FastSpinnRelay.Relay.Udp;
 
@@ -52,7 +53,7 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
         _client = client;
         Job = job;
         _options = options;
-        _visualisers = options.LiveOutputs.Select(UdpAddress.FromIPEndPoint).ToArray();
+        _visualisers = options.LiveOutputs.Map(UdpAddress.FromIPEndPoint);
     }
 
     /// <summary>The job's URL.</summary>
@@ -65,7 +66,7 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
     public IPEndPoint BootEndPoint { get; private set; } = new(IPAddress.None, 0);
 
     /// <summary>The local ports of live input, with where they go.</summary>
-    public IReadOnlyList<(IPEndPoint Local, SpallocLiveInput Input)> LiveInputs => _inputs.Select(i => (i.Socket.LocalEndPoint, i.Input)).ToList();
+    public IReadOnlyList<(IPEndPoint Local, SpallocLiveInput Input)> LiveInputs => _inputs.Map(i => (i.Socket.LocalEndPoint, i.Input));
 
     /// <summary>Times the websocket was reconnected.</summary>
     public int Reconnects => Volatile.Read(ref _reconnects);

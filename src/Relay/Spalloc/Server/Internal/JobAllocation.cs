@@ -50,7 +50,20 @@ internal sealed class JobAllocation
     public bool IsBoardHost(in UdpAddress source) => _hosts.Contains(source.WithPort(0));
 
     /// <summary>The Ethernet chips (job-relative) and board addresses, root first.</summary>
-    public IEnumerable<(int X, int Y, string Address)> Connections =>
-        Boards.Select(b => (b.ChipX - RootChipX, b.ChipY - RootChipY, b.Address.ToString()))
-            .OrderBy(c => (c.Item1, c.Item2));
+    public IReadOnlyList<(int X, int Y, string Address)> Connections
+    {
+        get
+        {
+            // A loop and a sort, not LINQ over value tuples (see ProcessCpu.Tree for why: native AOT size).
+            var connections = new (int X, int Y, string Address)[Boards.Count];
+            for (var i = 0; i < connections.Length; i++)
+            {
+                var board = Boards[i];
+                connections[i] = (board.ChipX - RootChipX, board.ChipY - RootChipY, board.Address.ToString());
+            }
+
+            Array.Sort(connections, static (a, b) => a.X != b.X ? a.X.CompareTo(b.X) : a.Y.CompareTo(b.Y));
+            return connections;
+        }
+    }
 }

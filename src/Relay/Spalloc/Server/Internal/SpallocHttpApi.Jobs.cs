@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
@@ -131,7 +132,7 @@ internal sealed partial class SpallocHttpApi
             allocation.HeightChips,
             allocation.Depth,
             _machine.Name,
-            allocation.Connections.Select(c => new ConnectionJson(c.X, c.Y, c.Address)).ToList(),
+            allocation.Connections.Map(c => new ConnectionJson(c.X, c.Y, c.Address)),
             allocation.Boards.Select(b => new BoardJson(b.X, b.Y, b.Z, b.Address.ToString())).ToList(),
             BaseUrl(context) + "/srv/spalloc/machines/" + Uri.EscapeDataString(_machine.Name));
         await Json(context, StatusCodes.Status200OK, json, ApiJsonContext.Default.SubMachineJson).ConfigureAwait(false);
