@@ -56,7 +56,7 @@ internal sealed class JobStateFile(string path)
         }
         catch (JsonException ex)
         {
-            throw Problem($"it is not valid state JSON (line {(ex.LineNumber ?? 0) + 1}, {ex.Path ?? "$"}): {Diagnostics.Log.Escape(ex.Message, 160)}", ex);
+            throw Problem($"it is not valid state JSON: {Diagnostics.Log.Escape(ex.Message, 200)}", ex);
         }
 
         if (document is null)
