@@ -216,6 +216,13 @@ public sealed class JobStateFileTests : IDisposable
     }
 
     [Fact]
+    public void The_directory_is_flushed_after_the_rename_on_linux()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), DirectorySync.TryFlush(_directory));
+        Assert.False(DirectorySync.TryFlush(Path.Combine(_directory, "missing")));
+    }
+
+    [Fact]
     public void A_file_that_cannot_be_written_at_start_is_a_clear_error()
     {
         var nowhere = Path.Combine(_directory, "missing-directory", "jobs.json");

@@ -4,8 +4,9 @@ namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 
 /// <summary>
 /// The file jobs are kept in across restarts. <see cref="Save"/> replaces it atomically: the new text goes to
-/// <c>FILE.tmp</c> beside it, is flushed to disk, then renamed over the file, so a crash leaves the old file or the new
-/// one, never half of one (and the temporary file is removed when writing fails). Not thread-safe: one caller at a time.
+/// <c>FILE.tmp</c> beside it, is flushed to disk, then renamed over the file (and the directory flushed, so the rename
+/// is on disk too), so a crash leaves the old file or the new one, never half of one (and the temporary file is
+/// removed when writing fails). Not thread-safe: one caller at a time.
 /// </summary>
 internal sealed class JobStateFile(string path)
 {
@@ -91,6 +92,7 @@ internal sealed class JobStateFile(string path)
             }
 
             File.Move(temporary, Path, overwrite: true);
+            DirectorySync.TryFlush(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path)) ?? ".");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
