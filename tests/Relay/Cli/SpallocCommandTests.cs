@@ -33,6 +33,10 @@ public sealed class SpallocCommandTests : IDisposable
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.Contains("base path 'no-slash' must start with '/'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--tls-key needs --tls-cert", StringComparison.Ordinal));
+
+        (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--state-file", Path.GetTempPath());
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains(lines, l => l.Contains("must name a file, not a directory", StringComparison.Ordinal));
     }
 
     [Fact]

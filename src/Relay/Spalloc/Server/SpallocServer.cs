@@ -94,6 +94,7 @@ public sealed class SpallocServer : IAsyncDisposable
             {
                 Log.Info(ProxyHub.Component, jobs.Restore());
             }
+
             var sessions = new SessionStore(time, options.SessionIdleTimeout);
             var api = new SpallocHttpApi(config, jobs, sessions, new UserDirectory(config.Users), hub);
             jobs.JobDestroyed += hub.CloseJob;

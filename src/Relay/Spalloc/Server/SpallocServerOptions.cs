@@ -4,8 +4,8 @@ namespace FastSpinnRelay.Relay.Spalloc.Server;
 
 /// <summary>
 /// How a <see cref="SpallocServer"/> listens and how hard its proxy lets clients push it. Immutable;
-/// <see cref="GetProblems"/> reports every problem at once. The listen address, base path and TLS files come from
-/// the command line, the rest from the configuration file's <c>server</c> section.
+/// <see cref="GetProblems"/> reports every problem at once. The listen address, base path, TLS files and state file
+/// come from the command line, the rest from the configuration file's <c>server</c> section.
 /// </summary>
 public sealed record SpallocServerOptions
 {
