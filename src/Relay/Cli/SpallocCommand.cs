@@ -46,6 +46,7 @@ public static partial class SpallocCommand
                 BasePath = overrides.BasePath,
                 TlsCertificatePath = overrides.TlsCertificatePath,
                 TlsKeyPath = overrides.TlsKeyPath,
+                StateFilePath = overrides.StateFilePath,
             },
         };
         var optionProblems = config.Server.GetProblems();
@@ -63,14 +64,19 @@ public static partial class SpallocCommand
         {
             throw new RelayToolException(ExitCode.Network, $"cannot serve on {config.Server.Listen}: {ex.Message}");
         }
+        catch (SpallocStateFileException ex)
+        {
+            throw new RelayToolException(ExitCode.Failed, ex.Message);
+        }
 
         await using (server.ConfigureAwait(false))
         {
             var machine = config.Machine;
+            var kept = config.Server.StateFilePath is { } state ? $"jobs kept in {state}" : "jobs in memory only (--state-file keeps them across restarts)";
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"relay spalloc serve: {machine.Name} ({machine.Boards.Count} board(s)) for {config.Users.Count} user(s) at {server.BaseUri} " +
-                $"(websockets at {config.Server.NormalizedBasePath}/proxy/JOB)")).ConfigureAwait(false);
+                $"(websockets at {config.Server.NormalizedBasePath}/proxy/JOB); {kept}")).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -176,6 +182,14 @@ public static partial class SpallocCommand
             HelpName = "FILE",
         };
 
+        private readonly Option<string?> stateFile = new("--state-file")
+        {
+            Description = "Keep jobs in this file, so they survive a restart: rewritten atomically (temporary file, fsync, rename) at every change, " +
+                "loaded at start (jobs whose keepalive lapsed meanwhile are expired; an unreadable file stops the start with the reason). " +
+                "Default: none, jobs live in memory and stopping the server destroys them. Users log in again after a restart either way.",
+            HelpName = "FILE",
+        };
+
         public Serve()
         {
             Command = new Command(
@@ -187,6 +201,7 @@ public static partial class SpallocCommand
             Command.Options.Add(basePath);
             Command.Options.Add(tlsCert);
             Command.Options.Add(tlsKey);
+            Command.Options.Add(stateFile);
             Command.SetAction((parse, ct) => ServeAsync(
                 parse.GetValue(config)!,
                 new SpallocServerOptions
@@ -195,6 +210,7 @@ public static partial class SpallocCommand
                     BasePath = parse.GetValue(basePath)!,
                     TlsCertificatePath = parse.GetValue(tlsCert),
                     TlsKeyPath = parse.GetValue(tlsKey),
+                    StateFilePath = parse.GetValue(stateFile),
                 },
                 Console.Out,
                 ct));

@@ -33,6 +33,10 @@ public sealed class SpallocCommandTests : IDisposable
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.Contains("base path 'no-slash' must start with '/'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--tls-key needs --tls-cert", StringComparison.Ordinal));
+
+        (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--state-file", Path.GetTempPath());
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains(lines, l => l.Contains("must name a file, not a directory", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -51,6 +55,52 @@ public sealed class SpallocCommandTests : IDisposable
         Assert.True(TestSupport.Loopback.WaitUntil(() => output.ToString().Contains("relay spalloc serve: m (1 board(s)) for 1 user(s) at http://127.0.0.1:", StringComparison.Ordinal)));
         await cancel.CancelAsync();
         Assert.Equal((int)ExitCode.Ok, await run.WaitAsync(TestSupport.Loopback.Limit));
+    }
+
+    [Fact]
+    public async Task A_corrupt_state_file_stops_the_start_with_one_line_naming_it_and_exits_1()
+    {
+        WriteValid();
+        var state = _config + ".state";
+        File.WriteAllText(state, """{"format": 1, "last-job-id": 3, "jobs": [""");
+        try
+        {
+            var (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0", "--state-file", state);
+            Assert.Equal((int)ExitCode.Failed, code);
+            var line = Assert.Single(lines);
+            Assert.StartsWith($"relay: job state file {state}: it is not valid state JSON", line, StringComparison.Ordinal);
+            Assert.EndsWith("(fix it, or move it aside to start with no jobs)", line, StringComparison.Ordinal);
+            Assert.Equal("""{"format": 1, "last-job-id": 3, "jobs": [""", File.ReadAllText(state));
+        }
+        finally
+        {
+            File.Delete(state);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_with_a_state_file_says_so_and_creates_it()
+    {
+        WriteValid();
+        var state = _config + ".state";
+        using var cancel = new CancellationTokenSource();
+        using var output = new StringWriter();
+        try
+        {
+            var run = SpallocCommand.ServeAsync(
+                _config,
+                new FastSpinnRelay.Relay.Spalloc.Server.SpallocServerOptions { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), StateFilePath = state },
+                output,
+                cancel.Token);
+            Assert.True(TestSupport.Loopback.WaitUntil(() => output.ToString().Contains($"jobs kept in {state}", StringComparison.Ordinal) || run.IsCompleted));
+            Assert.True(File.Exists(state));
+            await cancel.CancelAsync();
+            Assert.Equal((int)ExitCode.Ok, await run.WaitAsync(TestSupport.Loopback.Limit));
+        }
+        finally
+        {
+            File.Delete(state);
+        }
     }
 
     [Fact]
@@ -82,6 +132,8 @@ public sealed class SpallocCommandTests : IDisposable
         Assert.Contains("default 127.0.0.1:8080", text, StringComparison.Ordinal);
         Assert.Contains("default /spalloc", text, StringComparison.Ordinal);
         Assert.Contains("--tls-cert", text, StringComparison.Ordinal);
+        Assert.Contains("--state-file", text, StringComparison.Ordinal);
+        Assert.Contains("survive a restart", text, StringComparison.Ordinal);
     }
 
     public void Dispose() => File.Delete(_config);

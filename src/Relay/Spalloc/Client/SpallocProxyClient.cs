@@ -75,13 +75,34 @@ public sealed class SpallocProxyClient : IAsyncDisposable
     public long FramesDropped => _outgoing.Dropped;
 
     /// <summary>
-    /// Opens the websocket with the session cookie and the CSRF header, as spinnman does. Fails with a
+    /// Opens the websocket with the session cookie and the CSRF header, as spinnman does. A handshake refused with 401
+    /// (the session is gone, e.g. the service restarted) logs in again once and retries. Fails with a
     /// <see cref="SpallocClientException"/> naming the URL and the refused handshake's status.
     /// </summary>
     public static async Task<SpallocProxyClient> ConnectAsync(
         Uri proxy, SpallocClient session, ISpallocProxyHandler handler, SpallocProxyOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SpallocProxyOptions();
+        ClientWebSocket ws;
+        try
+        {
+            ws = await HandshakeAsync(proxy, session, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SpallocClientException ex) when (ex.Status == (int)HttpStatusCode.Unauthorized)
+        {
+            Log.Info("spalloc", $"websocket {proxy}: session expired, logging in again");
+            await session.LoginAsync(cancellationToken).ConfigureAwait(false);
+            ws = await HandshakeAsync(proxy, session, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var client = new SpallocProxyClient(proxy, ws, handler, options);
+        client._receiver = Task.Run(client.ReceiveLoopAsync, CancellationToken.None);
+        client._sender = Task.Run(client.SendLoopAsync, CancellationToken.None);
+        return client;
+    }
+
+    private static async Task<ClientWebSocket> HandshakeAsync(Uri proxy, SpallocClient session, SpallocProxyOptions options, CancellationToken cancellationToken)
+    {
         var ws = new ClientWebSocket();
         ws.Options.Cookies = session.Cookies;
         ws.Options.CollectHttpResponseDetails = true;
@@ -102,6 +123,7 @@ public sealed class SpallocProxyClient : IAsyncDisposable
         try
         {
             await ws.ConnectAsync(proxy, limit.Token).ConfigureAwait(false);
+            return ws;
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException)
         {
@@ -114,14 +136,9 @@ public sealed class SpallocProxyClient : IAsyncDisposable
             }
 
             throw status != 0
-                ? new SpallocClientException(SpallocFailure.Service, $"websocket {proxy}: the handshake was refused: {(int)status} {status}")
+                ? new SpallocClientException(SpallocFailure.Service, $"websocket {proxy}: the handshake was refused: {(int)status} {status}", null, (int)status)
                 : new SpallocClientException(SpallocFailure.Network, $"websocket {proxy}: cannot connect: {Log.Escape((ex.InnerException ?? ex).Message, 160)}", ex);
         }
-
-        var client = new SpallocProxyClient(proxy, ws, handler, options);
-        client._receiver = Task.Run(client.ReceiveLoopAsync, CancellationToken.None);
-        client._sender = Task.Run(client.SendLoopAsync, CancellationToken.None);
-        return client;
     }
 
     /// <summary>OPEN: a channel to <paramref name="port"/> on the board whose Ethernet chip is (x, y); returns the channel ID.</summary>

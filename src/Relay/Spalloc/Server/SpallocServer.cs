@@ -17,7 +17,8 @@ namespace FastSpinnRelay.Relay.Spalloc.Server;
 /// <summary>
 /// <c>relay spalloc serve</c>: the Spalloc service as spinnman uses it (login, jobs over the configured machine's
 /// boards, the proxy websocket) on Kestrel, plain HTTP or TLS. Start with <see cref="StartAsync(SpallocConfig, CancellationToken)"/>,
-/// stop with <see cref="DisposeAsync"/> (every websocket is closed and every channel socket freed).
+/// stop with <see cref="DisposeAsync"/> (every websocket is closed and every channel socket freed). Jobs live in memory,
+/// or with <see cref="SpallocServerOptions.StateFilePath"/> in a file that outlives the server.
 /// </summary>
 /// <remarks>
 /// One <see cref="Udp.UdpEventLoop"/> serves every channel socket; a housekeeping timer (every second) expires jobs whose
@@ -69,6 +70,7 @@ public sealed class SpallocServer : IAsyncDisposable
     /// <summary>Validates the options, binds and starts serving.</summary>
     /// <exception cref="ArgumentException">The server options have problems (all are listed).</exception>
     /// <exception cref="IOException">The address cannot be bound, or a TLS file cannot be read.</exception>
+    /// <exception cref="SpallocStateFileException">The job state file cannot be read, is not one, or cannot be written.</exception>
     public static Task<SpallocServer> StartAsync(SpallocConfig config, CancellationToken cancellationToken = default) =>
         StartAsync(config, TimeProvider.System, cancellationToken);
 
@@ -87,7 +89,12 @@ public sealed class SpallocServer : IAsyncDisposable
         var hub = new ProxyHub(options);
         try
         {
-            var jobs = new JobBoard(config.Machine, time, options.MaxJobsPerUser);
+            var jobs = new JobBoard(config.Machine, time, options.MaxJobsPerUser, options.StateFilePath is { } state ? new JobStateFile(state) : null);
+            if (jobs.IsPersistent)
+            {
+                Log.Info(ProxyHub.Component, jobs.Restore());
+            }
+
             var sessions = new SessionStore(time, options.SessionIdleTimeout);
             var api = new SpallocHttpApi(config, jobs, sessions, new UserDirectory(config.Users), hub);
             jobs.JobDestroyed += hub.CloseJob;
@@ -127,7 +134,10 @@ public sealed class SpallocServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes every websocket (bounded), destroys every job, stops Kestrel and the UDP loop. Idempotent.</summary>
+    /// <summary>
+    /// Closes every websocket (bounded), stops Kestrel and the UDP loop, and destroys every job unless jobs are kept
+    /// in a state file (then they stay as they are, for the next start). Idempotent.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -150,7 +160,15 @@ public sealed class SpallocServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
-        Jobs.DestroyAll("server stopped");
+        if (Jobs.IsPersistent)
+        {
+            Jobs.SaveIfChanged();
+        }
+        else
+        {
+            Jobs.DestroyAll("server stopped");
+        }
+
         _hub.Dispose();
     }
 

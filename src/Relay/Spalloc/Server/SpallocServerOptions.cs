@@ -4,8 +4,8 @@ namespace FastSpinnRelay.Relay.Spalloc.Server;
 
 /// <summary>
 /// How a <see cref="SpallocServer"/> listens and how hard its proxy lets clients push it. Immutable;
-/// <see cref="GetProblems"/> reports every problem at once. The listen address, base path and TLS files come from
-/// the command line, the rest from the configuration file's <c>server</c> section.
+/// <see cref="GetProblems"/> reports every problem at once. The listen address, base path, TLS files and state file
+/// come from the command line, the rest from the configuration file's <c>server</c> section.
 /// </summary>
 public sealed record SpallocServerOptions
 {
@@ -20,6 +20,14 @@ public sealed record SpallocServerOptions
 
     /// <summary>Private key (PEM) for a PEM certificate without its key inside. Default none.</summary>
     public string? TlsKeyPath { get; init; }
+
+    /// <summary>
+    /// Where jobs are kept across restarts (JSON, rewritten atomically at every change: create, allocation, keepalive,
+    /// destroy). Default none: jobs live in memory and stopping the server destroys them. With a file, stopping leaves
+    /// every job as it is; the next start loads them, expiring those whose keepalive lapsed meanwhile. Login sessions
+    /// are not kept: clients log in again.
+    /// </summary>
+    public string? StateFilePath { get; init; }
 
     /// <summary>
     /// The IPv4 address OPEN_UNBOUND reports as where boards can send to this server. Default none: the address the
@@ -84,6 +92,11 @@ public sealed record SpallocServerOptions
         if (TlsKeyPath is not null && TlsCertificatePath is null)
         {
             problems.Add("--tls-key needs --tls-cert");
+        }
+
+        if (StateFilePath is { } state && (state.Trim().Length == 0 || state.EndsWith('/') || Directory.Exists(state)))
+        {
+            problems.Add($"--state-file '{Diagnostics.Log.Escape(state, 120)}' must name a file, not a directory");
         }
 
         if (UnboundAddress is { } unbound && unbound.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)

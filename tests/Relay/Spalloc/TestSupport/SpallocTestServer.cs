@@ -36,9 +36,22 @@ internal sealed class SpallocTestServer : IAsyncDisposable
     /// <summary>Users and tokens every test server knows (hashed with the fewest iterations allowed, to keep tests quick).</summary>
     public static IReadOnlyList<SpallocUser> KnownUsers => Users.Value;
 
-    /// <summary>Starts a server whose machine has <paramref name="triads"/> boards (all at 127.0.0.1), in the given order.</summary>
+    /// <summary>
+    /// Starts a server whose machine has <paramref name="triads"/> boards (all at 127.0.0.1), in the given order, on
+    /// <paramref name="time"/> (default a new clock at 2026-01-01).
+    /// </summary>
     public static async Task<SpallocTestServer> StartAsync(
-        (int X, int Y, int Z)[]? triads = null, Func<SpallocServerOptions, SpallocServerOptions>? options = null)
+        (int X, int Y, int Z)[]? triads = null, Func<SpallocServerOptions, SpallocServerOptions>? options = null, ManualTime? time = null)
+    {
+        var serverOptions = new SpallocServerOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) };
+        serverOptions = options?.Invoke(serverOptions) ?? serverOptions;
+        time ??= new ManualTime();
+        var server = await SpallocServer.StartAsync(Config(triads, serverOptions), time, CancellationToken.None);
+        return new SpallocTestServer(server, time);
+    }
+
+    /// <summary>The configuration <see cref="StartAsync"/> uses: the test machine and users with <paramref name="options"/>.</summary>
+    public static SpallocConfig Config((int X, int Y, int Z)[]? triads, SpallocServerOptions options)
     {
         triads ??= [(0, 0, 0)];
         var boards = triads.Select(t =>
@@ -46,12 +59,7 @@ internal sealed class SpallocTestServer : IAsyncDisposable
             var (chipX, chipY) = SpallocBoard.EthernetChipOf(t.X, t.Y, t.Z);
             return new SpallocBoard(t.X, t.Y, t.Z, chipX, chipY, IPAddress.Loopback, null);
         }).ToArray();
-        var serverOptions = new SpallocServerOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) };
-        serverOptions = options?.Invoke(serverOptions) ?? serverOptions;
-        var config = new SpallocConfig(new SpallocMachine("testbed", ["default"], boards), Users.Value, serverOptions);
-        var time = new ManualTime();
-        var server = await SpallocServer.StartAsync(config, time, CancellationToken.None);
-        return new SpallocTestServer(server, time);
+        return new SpallocConfig(new SpallocMachine("testbed", ["default"], boards), Users.Value, options);
     }
 
     /// <summary>A client logged in with <paramref name="token"/> that has read the service root (so it has the CSRF token).</summary>

@@ -3,9 +3,10 @@ namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 /// <summary>
 /// The jobs and the machine's boards: creates jobs, allocates boards first fit (queued jobs in arrival order, each
 /// taking the first free boards that satisfy it), keeps jobs alive, expires those whose keepalive lapsed, and frees
-/// boards on destruction. One lock guards everything; the work under it is small and never blocks.
+/// boards on destruction. One lock guards everything; the work under it is small and never blocks. With a state file,
+/// every change is saved after the lock is released (JobBoard.State.cs).
 /// </summary>
-internal sealed class JobBoard
+internal sealed partial class JobBoard
 {
     private readonly Lock _gate = new();
     private readonly SpallocMachine _machine;
@@ -16,12 +17,15 @@ internal sealed class JobBoard
     private readonly List<Job> _queue = [];               // queued, arrival order
     private readonly LinkedList<Job> _destroyed = new();  // most recent first, capped
     private int _nextId;
+    private long _version;                                // changes so far (saved when it moves)
 
-    public JobBoard(SpallocMachine machine, TimeProvider time, int maxJobsPerUser)
+    /// <summary>A board of <paramref name="machine"/>'s jobs; with <paramref name="store"/>, jobs are saved there (call <see cref="Restore"/> first).</summary>
+    public JobBoard(SpallocMachine machine, TimeProvider time, int maxJobsPerUser, JobStateFile? store = null)
     {
         _machine = machine;
         _time = time;
         _maxJobsPerUser = maxJobsPerUser;
+        _store = store;
         _holder = new int[machine.Boards.Count];
     }
 
@@ -44,6 +48,7 @@ internal sealed class JobBoard
             return null;
         }
 
+        Job job;
         lock (_gate)
         {
             if (_live.Values.Count(j => j.Owner == owner) >= _maxJobsPerUser)
@@ -53,13 +58,16 @@ internal sealed class JobBoard
                 return null;
             }
 
-            var job = new Job(++_nextId, owner, request, keepalive, _time.GetUtcNow(), originalRequest);
+            job = new Job(++_nextId, owner, request, keepalive, _time.GetUtcNow(), originalRequest);
             _live.Add(job.Id, job);
             _queue.Add(job);
             AllocateQueuedLocked();
+            _version++;
             problem = null;
-            return job;
         }
+
+        SaveIfChanged();
+        return job;
     }
 
     public Job? Find(int id)
@@ -117,8 +125,11 @@ internal sealed class JobBoard
 
             job.LastKeepalive = _time.GetUtcNow();
             job.KeepaliveHost = host;
-            return true;
+            _version++;
         }
+
+        SaveIfChanged();
+        return true;
     }
 
     /// <summary>Destroys a job (idempotent), frees its boards and hands them to queued jobs.</summary>
@@ -134,6 +145,7 @@ internal sealed class JobBoard
             AllocateQueuedLocked();
         }
 
+        SaveIfChanged();
         JobDestroyed?.Invoke(job.Id, reason);
     }
 
@@ -165,6 +177,7 @@ internal sealed class JobBoard
             AllocateQueuedLocked();
         }
 
+        SaveIfChanged();
         foreach (var job in lapsed)
         {
             JobDestroyed?.Invoke(job.Id, "keepalive expired");
@@ -188,7 +201,7 @@ internal sealed class JobBoard
         }
     }
 
-    private bool DestroyLocked(Job job, string reason)
+    private bool DestroyLocked(Job job, string reason, DateTimeOffset? at = null)
     {
         if (job.State == JobState.Destroyed)
         {
@@ -205,7 +218,8 @@ internal sealed class JobBoard
 
         _queue.Remove(job);
         _live.Remove(job.Id);
-        job.Destroy(_time.GetUtcNow(), reason);
+        job.Destroy(at ?? _time.GetUtcNow(), reason);
+        _version++;
         _destroyed.AddFirst(job);
         if (_destroyed.Count > SpallocServerOptions.MaxDestroyedJobsKept)
         {
@@ -228,6 +242,7 @@ internal sealed class JobBoard
                 }
 
                 job.Allocate(allocation);
+                _version++;
                 _queue.RemoveAt(i);
             }
             else
