@@ -36,6 +36,7 @@ public static class BenchPaths
             "`relay client -t -T` -> `relay server -t -T`: SCP and boot over length-prefixed TCP (server --boot-min-gap 0)",
             withClient: true,
             tcp: true),
+        new SpallocPath(),
         new PeerPath(),
     ];
 
@@ -98,6 +99,9 @@ internal sealed class RunningPath(UdpAddress entry, IReadOnlyList<ChildProcess> 
 
     public IReadOnlyList<ChildProcess> Children { get; } = children;
 
+    /// <summary>Something the path made for its run (e.g. a temporary directory of keys and configuration), disposed after the children.</summary>
+    public IDisposable? Scratch { get; init; }
+
     public bool HasChildren => Children.Count > 0;
 
     /// <summary>The children's command lines, joined with " + ", or null without children.</summary>
@@ -127,6 +131,8 @@ internal sealed class RunningPath(UdpAddress entry, IReadOnlyList<ChildProcess> 
         {
             child.Dispose();
         }
+
+        Scratch?.Dispose();
     }
 }
 

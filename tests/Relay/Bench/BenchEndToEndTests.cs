@@ -113,40 +113,52 @@ public class BenchEndToEndTests
     [Fact]
     public async Task Classic_chains_run_a_server_and_a_client_and_sum_their_exit_reports()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"bench-test-{Guid.NewGuid():N}.json");
-        try
+        using var doc = await RunToJsonAsync(new BenchSettings
         {
-            var settings = new BenchSettings
-            {
-                Paths = ["udp-hop", "classic-udp", "classic-tcp"],
-                Workloads = ["rr1"],
-                Duration = TimeSpan.FromMilliseconds(200),
-                Warmup = TimeSpan.Zero,
-                JsonOutput = json,
-            };
-            using var output = new StringWriter();
-            using var error = new StringWriter();
+            Paths = ["udp-hop", "classic-udp", "classic-tcp"],
+            Workloads = ["rr1"],
+            Duration = TimeSpan.FromMilliseconds(200),
+            Warmup = TimeSpan.Zero,
+        });
 
-            var code = await BenchCommand.RunAsync(settings, output, error, CancellationToken.None);
-
-            Assert.True(code == 0, $"exit {code}: {error}\n{output}");
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
-            var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
-            Assert.Equal(3, results.Count);
-            foreach (var result in results)
-            {
-                var command = result.GetProperty("command").GetString()!;
-                Assert.Contains(" server 127.0.0.1 ", command, StringComparison.Ordinal);
-                Assert.Equal(result.GetProperty("path").GetString() != "udp-hop", command.Contains(" client 127.0.0.1 ", StringComparison.Ordinal));
-                Assert.Equal(result.GetProperty("path").GetString() == "classic-tcp", command.Contains(" -T", StringComparison.Ordinal));
-                Assert.Equal("emulator", result.GetProperty("responder").GetString());
-                Assert.True(result.GetProperty("child").GetProperty("allocatedBytes").GetInt64() > 0);
-            }
-        }
-        finally
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(3, results.Count);
+        foreach (var result in results)
         {
-            File.Delete(json);
+            var command = result.GetProperty("command").GetString()!;
+            Assert.Contains(" server 127.0.0.1 ", command, StringComparison.Ordinal);
+            Assert.Equal(result.GetProperty("path").GetString() != "udp-hop", command.Contains(" client 127.0.0.1 ", StringComparison.Ordinal));
+            Assert.Equal(result.GetProperty("path").GetString() == "classic-tcp", command.Contains(" -T", StringComparison.Ordinal));
+            Assert.Equal("emulator", result.GetProperty("responder").GetString());
+            Assert.True(result.GetProperty("child").GetProperty("allocatedBytes").GetInt64() > 0);
         }
+    }
+
+    [Fact]
+    public async Task The_spalloc_path_serves_a_job_connects_to_it_and_cleans_up_its_scratch_directory()
+    {
+        var scratchBefore = Directory.GetDirectories(Path.GetTempPath(), "relay-bench-spalloc-*").Length;
+        using var doc = await RunToJsonAsync(new BenchSettings
+        {
+            Paths = ["spalloc"],
+            Workloads = ["stream", "rr1"],
+            Sizes = [24, 1042],
+            Duration = TimeSpan.FromMilliseconds(200),
+            Warmup = TimeSpan.Zero,
+            Rate = 5_000,
+        });
+
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(3, results.Count);
+        foreach (var result in results)
+        {
+            var command = result.GetProperty("command").GetString()!;
+            Assert.Contains(" spalloc serve ", command, StringComparison.Ordinal);
+            Assert.Contains(" spalloc connect ", command, StringComparison.Ordinal);
+            Assert.True(result.GetProperty("delivered").GetInt64() > 0, result.ToString());
+        }
+
+        Assert.Equal(scratchBefore, Directory.GetDirectories(Path.GetTempPath(), "relay-bench-spalloc-*").Length);
     }
 
     [Fact]
@@ -203,5 +215,23 @@ public class BenchEndToEndTests
         }
 
         throw new TimeoutException("nothing arrived within 15 s");
+    }
+
+    /// <summary>Runs the bench with a JSON report, checks it exited 0, and returns the report.</summary>
+    private static async Task<JsonDocument> RunToJsonAsync(BenchSettings settings)
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-test-{Guid.NewGuid():N}.json");
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var code = await BenchCommand.RunAsync(settings with { JsonOutput = json }, output, error, CancellationToken.None);
+            Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+            return JsonDocument.Parse(File.ReadAllBytes(json));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using FastSpinnRelay.Protocol.Sdp;
@@ -35,7 +34,7 @@ internal sealed class ClassicPath(string name, string description, bool withClie
         try
         {
             // The client connects at once over TCP: wait until the server listens (bounded).
-            if (tcp && !WaitForTcpListener([ports[0], ports[1]], environment.StartTimeout, server))
+            if (tcp && !ListeningTcpPorts.WaitFor([ports[0], ports[1]], environment.StartTimeout, server))
             {
                 throw new InvalidOperationException($"{server.CommandLine} did not listen on TCP {ports[0]} and {ports[1]}; its output: {server.RecentOutput()}");
             }
@@ -52,50 +51,5 @@ internal sealed class ClassicPath(string name, string description, bool withClie
             server.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Polls /proc/net/tcp (and tcp6) until every port has a listening socket.</summary>
-    private static bool WaitForTcpListener(int[] ports, TimeSpan timeout, ChildProcess server)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline && !server.HasExited)
-        {
-            var listening = ListeningPorts();
-            if (ports.All(listening.Contains))
-            {
-                return true;
-            }
-
-            Thread.Sleep(10);
-        }
-
-        return false;
-    }
-
-    private static HashSet<int> ListeningPorts()
-    {
-        var ports = new HashSet<int>();
-        foreach (var file in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
-        {
-            try
-            {
-                foreach (var line in File.ReadLines(file).Skip(1))
-                {
-                    // "  sl  local_address rem_address   st ...": local "0100007F:1F90", state 0A = LISTEN.
-                    var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    if (fields.Length > 3 && fields[3] == "0A" && fields[1].LastIndexOf(':') is var colon and > 0
-                        && int.TryParse(fields[1].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var port))
-                    {
-                        ports.Add(port);
-                    }
-                }
-            }
-            catch (IOException)
-            {
-                // Not Linux, or no IPv6: nothing listening there as far as we can tell.
-            }
-        }
-
-        return ports;
     }
 }

@@ -26,8 +26,12 @@ public sealed record SpallocProxyOptions
     /// <summary>Websocket ping interval (default 30 s, as spinnman: idle-closing proxies such as nginx cut at 60 s).</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Bytes of outgoing frames held while the websocket is slower than the local senders (default 4 MiB); more are dropped and counted.</summary>
-    public int SendQueueBytes { get; init; } = 4 << 20;
+    /// <summary>
+    /// Bytes of outgoing frames held while the websocket is slower than the local senders (default 1 MiB: about
+    /// 37,000 spike datagrams, a third of a second at 100k/s); more are dropped and counted. Two buffers of this
+    /// size are reserved per websocket (memory is used only as a backlog first reaches it).
+    /// </summary>
+    public int SendQueueBytes { get; init; } = 1 << 20;
 
     /// <summary>Accept any TLS certificate (self-signed test gateways only).</summary>
     public bool Insecure { get; init; }
@@ -328,7 +332,9 @@ public sealed class SpallocProxyClient : IAsyncDisposable
                 for (var offset = 0; offset < length;)
                 {
                     offset = OutgoingFrames.Next(buffer, offset, out var frame);
-                    await _ws.SendAsync(frame, WebSocketMessageType.Binary, true, _stop.Token).ConfigureAwait(false);
+                    // No cancellation token: with one, ManagedWebSocket takes its slower path that allocates per frame
+                    // when the send completes asynchronously. End() aborts the websocket, which ends a pending send.
+                    await _ws.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 _outgoing.Return(buffer);

@@ -5,14 +5,16 @@ namespace FastSpinnRelay.Relay.Spalloc.Client.Internal;
 /// <summary>
 /// Client → server frames waiting for the websocket sender: appended from any thread (the UDP loop appends a whole
 /// batch, then wakes the sender once), taken all at once by the sender by swapping two buffers. Bounded in bytes:
-/// when full a frame is refused and counted, so the loop never blocks on a slow websocket.
+/// when full a frame is refused and counted, so the loop never blocks on a slow websocket. Both buffers have the full
+/// limit from the start, uninitialised (the kernel maps pages only as they are first written), so a burst never
+/// makes them grow: growing meant fresh large-object-heap arrays, and gen-2 collections, under full load.
 /// </summary>
 internal sealed class OutgoingFrames(int limitBytes)
 {
     private const int LengthPrefix = 4;
     private readonly Lock _lock = new();
-    private byte[] _filling = new byte[Math.Min(limitBytes, 256 << 10)];
-    private byte[] _spare = new byte[Math.Min(limitBytes, 256 << 10)];
+    private byte[] _filling = GC.AllocateUninitializedArray<byte>(limitBytes);
+    private byte[]? _spare = GC.AllocateUninitializedArray<byte>(limitBytes);
     private int _used;
     private long _dropped;
 
@@ -32,11 +34,6 @@ internal sealed class OutgoingFrames(int limitBytes)
                 return false;
             }
 
-            if (needed > _filling.Length)
-            {
-                Array.Resize(ref _filling, Math.Min(limitBytes, Math.Max(needed, _filling.Length * 2)));
-            }
-
             BinaryPrimitives.WriteInt32LittleEndian(_filling.AsSpan(_used), length);
             source.Write(_filling.AsSpan(_used + LengthPrefix, length));
             _used = needed;
@@ -44,14 +41,22 @@ internal sealed class OutgoingFrames(int limitBytes)
         }
     }
 
-    /// <summary>Takes every queued frame (a buffer of length-prefixed frames, and its used length); give it back with <see cref="Return"/>.</summary>
+    /// <summary>
+    /// Takes every queued frame (a buffer of length-prefixed frames, and its used length); give it back with
+    /// <see cref="Return"/>. Nothing (length 0) while the previous buffer is still out.
+    /// </summary>
     public (byte[] Buffer, int Length) Take()
     {
         lock (_lock)
         {
+            if (_spare is null)
+            {
+                return ([], 0);
+            }
+
             var taken = (_filling, _used);
             _filling = _spare;
-            _spare = [];
+            _spare = null;
             _used = 0;
             return taken;
         }
@@ -62,9 +67,9 @@ internal sealed class OutgoingFrames(int limitBytes)
     {
         lock (_lock)
         {
-            if (_spare.Length < buffer.Length)
+            if (buffer.Length > 0)
             {
-                _spare = buffer;
+                _spare ??= buffer;
             }
         }
     }
