@@ -73,7 +73,7 @@ public sealed partial class UdpSocket : IDisposable
             }
 
             DatagramIo io = !options.UsePortableIo && LinuxInterop.IsAvailable
-                ? new LinuxDatagramIo(_socket.SafeHandle)
+                ? new LinuxDatagramIo(_socket.SafeHandle, options.SendSegmentation)
                 : new PortableDatagramIo(_socket);
             _io = wrapIo is null ? io : wrapIo(io);
         }
@@ -85,6 +85,9 @@ public sealed partial class UdpSocket : IDisposable
 
         _name = options.Name ?? LocalAddress.ToString();
     }
+
+    /// <summary>True while queued sends go out as UDP GSO groups (Linux, <see cref="UdpSocketOptions.SendSegmentation"/>, not refused).</summary>
+    internal bool SendsSegmented => _io is LinuxDatagramIo { Segmentation: true };
 
     /// <summary>The bound address (with the port the kernel picked for port 0).</summary>
     public UdpAddress LocalAddress { get; }

@@ -42,6 +42,14 @@ public sealed record UdpSocketOptions
     /// </summary>
     public int SendSlotBytes { get; init; } = DatagramBatch.DefaultSlotSize;
 
+    /// <summary>
+    /// Send queued runs of same-sized datagrams (up to 1452 bytes, to one destination) as UDP GSO groups on Linux:
+    /// the wire carries the same datagrams, the kernel's send path runs once per group instead of per datagram.
+    /// Default true; turns itself off if the kernel refuses it. Immediate sends (<see cref="UdpSocket.SendTo"/>)
+    /// are never grouped.
+    /// </summary>
+    public bool SendSegmentation { get; init; } = true;
+
     /// <summary>For an IPv6 socket: also accept and send IPv4 (as IPv4-mapped addresses). Default false.</summary>
     public bool DualMode { get; init; }
 

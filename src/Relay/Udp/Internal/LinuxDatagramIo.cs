@@ -8,12 +8,19 @@ namespace FastSpinnRelay.Relay.Udp.Internal;
 /// recvmmsg/sendmmsg/sendto on the socket's descriptor, MSG_DONTWAIT. Each call holds a reference on the
 /// <see cref="SafeSocketHandle"/>, so a concurrent Dispose cannot close (and the kernel cannot reuse) the
 /// descriptor in the middle of a call; once it is closed, calls return <see cref="IoError.Closed"/>.
+/// With <paramref name="segmentation"/>, batches of same-sized datagrams to one destination go out as UDP GSO
+/// groups (<see cref="SegmentedSendPlan"/>); any error on a grouped send repeats it as plain sendmmsg, so errors
+/// are still met and counted per datagram, and a kernel that refuses UDP_SEGMENT turns segmentation off.
 /// </summary>
-internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle) : DatagramIo
+internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segmentation = false) : DatagramIo
 {
     private const int SendFlags = MSG_DONTWAIT | MSG_NOSIGNAL;
 
     private readonly int _fd = (int)handle.DangerousGetHandle();
+    private SegmentedSendPlan? _plan;
+
+    /// <summary>True while grouped (GSO) sends are on: asked for, and not refused by the kernel.</summary>
+    public bool Segmentation { get; private set; } = segmentation;
 
     public override bool IsNative => true;
 
@@ -53,6 +60,11 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle) : Datagram
 
         try
         {
+            if (Segmentation && count > 1 && TrySendSegmented(buffer, start, count, out var grouped))
+            {
+                return grouped;
+            }
+
             int sent;
             do
             {
@@ -67,6 +79,53 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle) : Datagram
             handle.DangerousRelease();
             buffer.KeepAlive();
         }
+    }
+
+    /// <summary>
+    /// Sends the datagrams as GSO groups. False (nothing sent) when grouping gains nothing or a grouped send failed
+    /// for a reason that may be one datagram's (too large, no buffers, unexpected): the caller then sends them
+    /// plainly, which meets the error per datagram as before.
+    /// </summary>
+    private bool TrySendSegmented(MessageBuffer buffer, int start, int count, out IoResult result)
+    {
+        var plan = _plan is { } existing && existing.Capacity >= buffer.Capacity ? existing : _plan = new SegmentedSendPlan(buffer.Capacity);
+        plan.Build(buffer, start, count);
+        result = default;
+        if (plan.Segmented == 0)
+        {
+            return false;
+        }
+
+        int sent;
+        do
+        {
+            sent = SendMMsg(_fd, plan.Headers, (uint)plan.Count, SendFlags);
+        }
+        while (Interrupted(sent));
+
+        plan.KeepAlive();
+        if (sent >= 0)
+        {
+            result = IoResult.Done(plan.Datagrams(sent));
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        var error = Classify(errno);
+        if (error is IoError.WouldBlock or IoError.PeerUnreachable or IoError.Closed)
+        {
+            // Nothing was sent; the caller handles these per batch (waits, counts the ICMP error and retries, stops).
+            result = new IoResult(0, error, errno);
+            return true;
+        }
+
+        if (plan.Size(0) > 1 && errno is EINVAL or EIO or EOPNOTSUPP or ENOPROTOOPT)
+        {
+            // The kernel (or the route: a segment over the path MTU) refuses UDP_SEGMENT: plain sends from now on.
+            Segmentation = false;
+        }
+
+        return false;
     }
 
     public override IoResult SendOne(ReadOnlySpan<byte> payload, in UdpAddress destination)

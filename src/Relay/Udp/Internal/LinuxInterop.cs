@@ -14,11 +14,14 @@ internal static unsafe partial class LinuxInterop
     // errno values (asm-generic, shared by every architecture .NET runs Linux on).
     public const int EPERM = 1;
     public const int EINTR = 4;
+    public const int EIO = 5;
     public const int EBADF = 9;
     public const int EAGAIN = 11;
     public const int EINVAL = 22;
     public const int ENOTSOCK = 88;
     public const int EMSGSIZE = 90;
+    public const int ENOPROTOOPT = 92;
+    public const int EOPNOTSUPP = 95;
     public const int ENETDOWN = 100;
     public const int ENETUNREACH = 101;
     public const int ECONNRESET = 104;

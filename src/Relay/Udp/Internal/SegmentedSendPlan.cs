@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static FastSpinnRelay.Relay.Udp.Internal.LinuxInterop;
+
+namespace FastSpinnRelay.Relay.Udp.Internal;
+
+/// <summary>
+/// Groups a send queue's datagrams for UDP generic segmentation offload (Linux UDP_SEGMENT): consecutive
+/// datagrams of the same length to the same destination become one <c>mmsghdr</c> whose iovecs are their slots
+/// and whose control message gives the segment size. The kernel builds one large packet and cuts it back into
+/// exactly those datagrams (in software on loopback and on NICs without UDP segmentation offload), so the wire
+/// carries the same datagrams while the stack is traversed once per group instead of once per datagram.
+/// </summary>
+/// <remarks>
+/// Holds its own pinned headers and control messages (allocated once, sized for the queue); the queue's headers
+/// are never modified, so a fallback to plain sendmmsg can use them as they are. A group's iovecs are the queue's
+/// contiguous iovecs <c>i .. i+n-1</c>: header <c>i</c> of a <see cref="MessageBuffer"/> always points at iovec
+/// <c>i</c>, and each iovec holds exactly one datagram, so segment boundaries fall on datagram boundaries.
+/// Loop thread only, like the send queue.
+/// </remarks>
+internal sealed unsafe class SegmentedSendPlan
+{
+    /// <summary>Most datagrams per group (the kernel's UDP_MAX_SEGMENTS is 64 on older kernels, 128 on newer).</summary>
+    public const int MaxSegments = 64;
+
+    /// <summary>
+    /// Largest datagram grouped: a segment must fit the route's MTU without fragmenting, and 1452 bytes fit a
+    /// 1500-byte Ethernet MTU over IPv4 and IPv6. SpiNNaker datagrams are at most 1042 bytes (boot); larger ones
+    /// are sent one by one, as before.
+    /// </summary>
+    public const int MaxSegmentBytes = 1452;
+
+    /// <summary>Most payload bytes per group (under the 64 KiB limit of one UDP packet, with room for headers).</summary>
+    public const int MaxGroupBytes = 60_000;
+
+    private const int SolUdp = 17;
+    private const int UdpSegment = 103;
+
+    // cmsghdr: cmsg_len (size_t), cmsg_level (int), cmsg_type (int), then the data (a u16 segment size), padded.
+    private static readonly int ControlHeaderBytes = IntPtr.Size + 8;
+    private static readonly int ControlSpace = AlignUp(ControlHeaderBytes + sizeof(ushort), IntPtr.Size);
+
+    private readonly byte[] _block;
+    private readonly MMsgHdr* _headers;
+    private readonly byte* _controls;
+    private readonly int[] _sizes;
+
+    public SegmentedSendPlan(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+        var headerBytes = AlignUp(capacity * sizeof(MMsgHdr), 64);
+        _block = GC.AllocateArray<byte>(64 + headerBytes + (capacity * ControlSpace), pinned: true);
+        var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
+        var aligned = (byte*)(((nint)start + 63) & ~(nint)63);
+        _headers = (MMsgHdr*)aligned;
+        _controls = aligned + headerBytes;
+        _sizes = new int[capacity];
+        for (var g = 0; g < capacity; g++)
+        {
+            var control = _controls + (g * ControlSpace);
+            *(nuint*)control = (nuint)(ControlHeaderBytes + sizeof(ushort));
+            *(int*)(control + IntPtr.Size) = SolUdp;
+            *(int*)(control + IntPtr.Size + 4) = UdpSegment;
+        }
+    }
+
+    /// <summary>Most groups one plan holds (the queue's slot count: every datagram its own group at worst).</summary>
+    public int Capacity { get; }
+
+    /// <summary>Groups built by the last <see cref="Build"/>.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Datagrams in the last plan that form a group of two or more (0: segmentation would gain nothing).</summary>
+    public int Segmented { get; private set; }
+
+    public MMsgHdr* Headers => _headers;
+
+    /// <summary>Datagrams in group <paramref name="group"/>.</summary>
+    public int Size(int group) => _sizes[group];
+
+    /// <summary>Datagrams in groups <c>0 .. groups-1</c>.</summary>
+    public int Datagrams(int groups)
+    {
+        var total = 0;
+        for (var g = 0; g < groups; g++)
+        {
+            total += _sizes[g];
+        }
+
+        return total;
+    }
+
+    /// <summary>Groups the queue's datagrams <c>start .. start+count-1</c>, in order.</summary>
+    public void Build(MessageBuffer queue, int start, int count)
+    {
+        var groups = 0;
+        var segmented = 0;
+        var end = start + count;
+        for (var i = start; i < end && groups < Capacity;)
+        {
+            var length = queue.OutgoingLength(i);
+            var n = 1;
+            if (length is > 0 and <= MaxSegmentBytes)
+            {
+                var bytes = length;
+                while (i + n < end && n < MaxSegments && bytes + length <= MaxGroupBytes
+                    && queue.OutgoingLength(i + n) == length && SameDestination(queue, i, i + n))
+                {
+                    bytes += length;
+                    n++;
+                }
+            }
+
+            ref var source = ref queue.Header(i).Header;
+            ref var header = ref _headers[groups].Header;
+            header.Name = source.Name;
+            header.NameLength = source.NameLength;
+            header.Iov = source.Iov;
+            header.IovLength = (nuint)n;
+            header.Flags = 0;
+            if (n > 1)
+            {
+                var control = _controls + (groups * ControlSpace);
+                *(ushort*)(control + ControlHeaderBytes) = (ushort)length;
+                header.Control = control;
+                header.ControlLength = (nuint)ControlSpace;
+                segmented += n;
+            }
+            else
+            {
+                header.Control = null;
+                header.ControlLength = 0;
+            }
+
+            _sizes[groups++] = n;
+            i += n;
+        }
+
+        Count = groups;
+        Segmented = segmented;
+    }
+
+    /// <summary>Keeps the pinned block reachable until a native call that uses its pointers has returned.</summary>
+    public void KeepAlive() => GC.KeepAlive(_block);
+
+    private static bool SameDestination(MessageBuffer queue, int a, int b)
+    {
+        ref var ha = ref queue.Header(a).Header;
+        ref var hb = ref queue.Header(b).Header;
+        return ha.NameLength == hb.NameLength
+            && (ha.NameLength == 0 || new ReadOnlySpan<byte>(ha.Name, (int)ha.NameLength).SequenceEqual(new ReadOnlySpan<byte>(hb.Name, (int)hb.NameLength)));
+    }
+
+    private static int AlignUp(int value, int alignment) => (value + alignment - 1) & ~(alignment - 1);
+}
