@@ -10,13 +10,8 @@ public class LatestTests
     [Fact]
     public async Task Spikes_arrive_in_order_batched_and_compressed()
     {
-        // A queue that holds the whole burst, so nothing is dropped and every batch can be checked.
-        var log = new TestLog();
-        var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, Log = log, LatestQueueBytes = 4 * 1024 * 1024 };
-        await using TunnelPair pair = await TunnelPair.StartAsync(serverOptions: serverOptions, log: log);
-        TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), new RecordingHandler());
-        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
-        TunnelChannel board = pair.ServerAcceptor.Opened[0].Channel;
+        var (pair, output, board) = await OpenLiveOutputAsync(clientCompresses: true);
+        await using var _ = pair;
         byte[][] spikes = [.. Enumerable.Range(0, 2000).Select(i => SpikeStream.Packet(i, keysPerPacket: 64, population: 1000))];
 
         foreach (byte[] spike in spikes)
@@ -35,6 +30,33 @@ public class LatestTests
             Assert.True(counters.BatchesCompressed > 0);
             Assert.True(counters.BatchWireBytes < counters.BatchRawBytes);
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bytes_received_cover_every_batch_and_a_client_without_compression_gets_none(bool clientCompresses)
+    {
+        var (pair, output, board) = await OpenLiveOutputAsync(clientCompresses);
+        await using var _ = pair;
+        byte[][] spikes = [.. Enumerable.Range(0, 1000).Select(i => SpikeStream.Packet(i, keysPerPacket: 5, population: 1024))];
+
+        foreach (byte[] spike in spikes)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, board.TrySend(spike));
+        }
+
+        RecordingHandler visualiser = HandlerOf(output);
+        await Bounded.Until(() => visualiser.Count == spikes.Length, "every spike packet");
+        // Bytes are counted once the read's frames are handled: wait for that, then check there is little else.
+        await Bounded.Until(
+            () => pair.Client.Session.GetCounters().BytesReceived >= pair.ServerSession.GetCounters().BatchWireBytes, "the client to count the batches' bytes");
+        TunnelSessionCounters server = pair.ServerSession.GetCounters();
+        TunnelSessionCounters client = pair.Client.Session.GetCounters();
+        Assert.InRange(client.BytesReceived, server.BatchWireBytes, server.BatchWireBytes + 1024);
+        Assert.True(server.BytesReceived > 0, "the OPEN and acknowledgements reached the server");
+        Assert.Equal(spikes.Length, client.LatestDatagramsReceived);
+        Assert.Equal(clientCompresses && Lz4.IsAvailable, server.BatchesCompressed > 0);
     }
 
     [Fact]
@@ -85,6 +107,21 @@ public class LatestTests
         Assert.Equal(TunnelSendStatus.TooLarge, output.TrySend(new byte[20_000]));
         output.Close();
         Assert.Equal(TunnelSendStatus.Closed, output.TrySend([1]));
+    }
+
+    /// <summary>
+    /// A pair whose server queue holds a whole burst (so nothing is dropped and every batch can be checked), with one
+    /// live-output channel open: the client's end (to the visualiser) and the server's (from the board).
+    /// </summary>
+    private static async Task<(TunnelPair Pair, TunnelChannel Output, TunnelChannel Board)> OpenLiveOutputAsync(bool clientCompresses)
+    {
+        var log = new TestLog();
+        var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, Log = log, LatestQueueBytes = 4 * 1024 * 1024 };
+        var clientOptions = new TunnelClientOptions { Key = TunnelPair.Key, Log = log, EnableCompression = clientCompresses };
+        TunnelPair pair = await TunnelPair.StartAsync(serverOptions: serverOptions, clientOptions: clientOptions, log: log);
+        TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), new RecordingHandler());
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        return (pair, output, pair.ServerAcceptor.Opened[0].Channel);
     }
 
     private static RecordingHandler HandlerOf(TunnelChannel channel) => (RecordingHandler)channel.Handler!;
