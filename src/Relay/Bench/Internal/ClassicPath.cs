@@ -55,7 +55,7 @@ internal sealed class ClassicPath(string name, string description, bool withClie
     }
 
     /// <summary>Polls /proc/net/tcp (and tcp6) until every port has a listening socket.</summary>
-    private static bool WaitForTcpListener(int[] ports, TimeSpan timeout, ChildProcess server)
+    internal static bool WaitForTcpListener(int[] ports, TimeSpan timeout, ChildProcess server)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline && !server.HasExited)
