@@ -60,6 +60,28 @@ public class LatestTests
     }
 
     [Fact]
+    public async Task A_batch_handler_hears_the_end_of_every_batch_after_its_datagrams()
+    {
+        var log = new TestLog();
+        var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, Log = log, LatestQueueBytes = 4 * 1024 * 1024 };
+        await using TunnelPair pair = await TunnelPair.StartAsync(serverOptions: serverOptions, log: log);
+        var visualiser = new BatchCountingHandler();
+        pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 2), visualiser);
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        TunnelChannel board = pair.ServerAcceptor.Opened[0].Channel;
+
+        for (int i = 0; i < 3000; i++)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, board.TrySend(SpikeStream.Packet(i, keysPerPacket: 5, population: 1024)));
+        }
+
+        await Bounded.Until(() => visualiser.EndedAfter == 3000, "the last batch to end after the last datagram");
+        long batches = pair.ServerSession.GetCounters().BatchesSent;
+        Assert.InRange(visualiser.Ends, 1, batches); // at most one end per batch (one channel), none without a datagram
+        Assert.Equal(0, visualiser.EmptyEnds);
+    }
+
+    [Fact]
     public async Task A_slow_receiver_loses_counted_spikes_while_every_SCP_reply_arrives()
     {
         await using TunnelPair pair = await TunnelPair.StartAsync(echo: true);
@@ -125,4 +147,45 @@ public class LatestTests
     }
 
     private static RecordingHandler HandlerOf(TunnelChannel channel) => (RecordingHandler)channel.Handler!;
+}
+
+/// <summary>Counts datagrams and batch ends (the receive loop is its only caller; read with Volatile).</summary>
+internal sealed class BatchCountingHandler : ITunnelBatchHandler
+{
+    private int _sinceEnd;
+    private int _received;
+    private int _ends;
+    private int _emptyEnds;
+    private int _endedAfter;
+
+    /// <summary>OnBatchEnd calls.</summary>
+    public int Ends => Volatile.Read(ref _ends);
+
+    /// <summary>OnBatchEnd calls with no datagram since the previous one (there should be none).</summary>
+    public int EmptyEnds => Volatile.Read(ref _emptyEnds);
+
+    /// <summary>Datagrams received before the latest OnBatchEnd.</summary>
+    public int EndedAfter => Volatile.Read(ref _endedAfter);
+
+    public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
+    {
+        _sinceEnd++;
+        _received++;
+    }
+
+    public void OnBatchEnd(TunnelChannel channel)
+    {
+        if (_sinceEnd == 0)
+        {
+            Volatile.Write(ref _emptyEnds, _emptyEnds + 1);
+        }
+
+        _sinceEnd = 0;
+        Volatile.Write(ref _ends, _ends + 1);
+        Volatile.Write(ref _endedAfter, _received);
+    }
+
+    public void OnClosed(TunnelChannel channel, TunnelErrorCode code)
+    {
+    }
 }
