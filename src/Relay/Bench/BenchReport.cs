@@ -77,9 +77,11 @@ public static class BenchReport
             // Tunnel columns only where a tunnel path ran.
             var tunnel = cells.Any(c => c.TunnelBytes is not null);
             var rows = new List<string[]> { tunnel ? [.. Header, .. TunnelHeader] : Header };
-            rows.AddRange(cells.Select(c => Row(c, Reference(cells, "direct"), Reference(cells, "c-baseline")) is var row && tunnel
-                ? [.. row, .. TunnelColumns(c)]
-                : row));
+            rows.AddRange(cells.Select(c =>
+            {
+                var row = Row(c, Reference(cells, "direct"), Reference(cells, "c-baseline"));
+                return tunnel ? [.. row, .. TunnelColumns(c)] : row;
+            }));
             WriteAligned(output, rows);
             foreach (var cell in cells.Where(c => c.Ok && (c.Duplicates > 0 || c.Reordered > 0 || c.Timeouts > 0)))
             {
