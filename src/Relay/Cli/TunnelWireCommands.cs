@@ -35,7 +35,7 @@ public static class TunnelWireCommands
 
     private static readonly Option<bool> NoCompression = new("--no-compression")
     {
-        Description = "Don't offer LZ4: the other end then sends its live-output batches uncompressed (to compare, or to save CPU on a fast link).",
+        Description = "Don't offer LZ4: then no batch is compressed in either direction (to compare, or to save CPU on a fast link).",
     };
 
     /// <summary>The <c>serve</c> verb.</summary>
