@@ -24,6 +24,19 @@ public interface ITunnelChannelHandler
 }
 
 /// <summary>
+/// A handler that also wants to know when a BATCH frame's datagrams for its channel have all been delivered: called
+/// after the last of them (when the batch moves on to another channel, and at the batch's end), on the same loop and
+/// under the same rules as <see cref="ITunnelChannelHandler.OnDatagram"/>. A handler that queues what it forwards
+/// (e.g. for one sendmmsg) flushes here, so a batch of hundreds of spike packets costs a few syscalls, not hundreds.
+/// Latest-class channels only; reliable datagrams arrive one frame each.
+/// </summary>
+public interface ITunnelBatchHandler : ITunnelChannelHandler
+{
+    /// <summary>The datagrams of the current batch for <paramref name="channel"/> have all been delivered.</summary>
+    void OnBatchEnd(TunnelChannel channel);
+}
+
+/// <summary>
 /// Decides on channels the peer opens. Called on the receive loop; the channel's kind and target are set. Return the
 /// handler for its traffic to accept it, or null to refuse it (the peer gets CLOSE with ChannelRejected). This is where
 /// a server enforces which boards and ports a client may reach.

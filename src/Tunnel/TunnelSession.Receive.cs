@@ -86,13 +86,38 @@ public sealed partial class TunnelSession
             records = raw;
         }
 
+        // A batch handler hears when its run of datagrams ends: at a change of channel and at the batch's end.
         TunnelBatchRecordEnumerator walk = TunnelBatchRecords.Enumerate(records);
+        TunnelChannel? run = null;
         while (walk.MoveNext())
         {
-            Deliver(walk.Channel, walk.Datagram, 0, TunnelDeliveryClass.Latest);
+            TunnelChannel? to = Deliver(walk.Channel, walk.Datagram, 0, TunnelDeliveryClass.Latest);
+            if (to != run)
+            {
+                EndBatch(run);
+                run = to;
+            }
         }
 
+        EndBatch(run);
         return FrameOutcome.Continue;
+    }
+
+    private void EndBatch(TunnelChannel? channel)
+    {
+        if (channel?.Handler is not ITunnelBatchHandler handler)
+        {
+            return;
+        }
+
+        try
+        {
+            handler.OnBatchEnd(channel);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            HandlerFault(channel, ex);
+        }
     }
 
     private FrameOutcome HandleValue(ReadOnlySpan<byte> frame, TunnelFrameType type)
@@ -257,7 +282,8 @@ public sealed partial class TunnelSession
         return false;
     }
 
-    private void Deliver(ushort id, ReadOnlySpan<byte> datagram, uint gapMicroseconds, TunnelDeliveryClass delivery)
+    /// <summary>Hands a datagram to its channel's handler; returns that channel, or null when it was not delivered.</summary>
+    private TunnelChannel? Deliver(ushort id, ReadOnlySpan<byte> datagram, uint gapMicroseconds, TunnelDeliveryClass delivery)
     {
         TunnelChannel? channel = _lastLookup;
         if (channel is null || channel.Id != id || !channel.IsOpen)
@@ -274,7 +300,7 @@ public sealed partial class TunnelSession
         if (channel is null || handler is null || !channel.IsOpen || channel.Delivery != delivery)
         {
             Interlocked.Increment(ref _counters.DatagramsForClosedChannels);
-            return;
+            return null;
         }
 
         channel.CountReceived();
@@ -291,6 +317,8 @@ public sealed partial class TunnelSession
         {
             HandlerFault(channel, ex);
         }
+
+        return channel;
     }
 
     private void NotifyClosed(TunnelChannel channel, TunnelErrorCode code)

@@ -97,6 +97,9 @@ public sealed partial class TunnelSession
     /// <summary>A snapshot of the counters.</summary>
     public TunnelSessionCounters GetCounters() => _counters.Snapshot();
 
+    /// <summary>Adds bytes of whole frames read from the connection (the receive loop, once per read).</summary>
+    internal void CountBytesReceived(long bytes) => Interlocked.Add(ref _counters.BytesReceived, bytes);
+
     /// <summary>
     /// Opens a channel of <paramref name="kind"/> towards <paramref name="target"/> on the peer's side; its traffic from
     /// the peer goes to <paramref name="handler"/>. The OPEN is a reliable frame: datagrams may be sent at once.

@@ -53,4 +53,10 @@ public readonly record struct TunnelSessionCounters
 
     /// <summary>Connections this session was carried by.</summary>
     public long Connections { get; init; }
+
+    /// <summary>
+    /// Bytes of whole frames read from the connection (headers included; after the handshake; inside TLS when the
+    /// transport is TLS). The two ends' figures together are the tunnel's traffic in both directions.
+    /// </summary>
+    public long BytesReceived { get; init; }
 }

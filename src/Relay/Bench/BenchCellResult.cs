@@ -1,4 +1,5 @@
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Tunneling;
 
 namespace FastSpinnRelay.Relay.Bench;
 
@@ -101,4 +102,33 @@ public sealed record BenchCellResult
         Exit is { } exit && LifetimeDatagrams > 0
             ? Math.Max(0, exit.AllocatedBytes - (StartupAllocatedBytes ?? 0)) / (double)LifetimeDatagrams
             : null;
+
+    /// <summary>
+    /// Tunnel paths: bytes of tunnel frames in both directions over the children's life (each end's
+    /// <see cref="TunnelExitCounters.BytesReceived"/>, added), or null for other paths.
+    /// </summary>
+    public long? TunnelBytes => Exit?.Counter(TunnelExitCounters.BytesReceived);
+
+    /// <summary>Tunnel paths: datagrams the tunnel carried, both directions, over the children's life (<see cref="TunnelExitCounters.DatagramsReceived"/>).</summary>
+    public long? TunnelDatagrams => Exit?.Counter(TunnelExitCounters.DatagramsReceived);
+
+    /// <summary>
+    /// The tunnel's bytes on the wire per datagram it carried: <see cref="TunnelBytes"/> over <see cref="TunnelDatagrams"/>
+    /// (frame headers, acknowledgements and keepalive included, the handshake not; measured inside TLS when TLS is on);
+    /// null when unknown.
+    /// </summary>
+    public double? TunnelBytesPerDatagram => BytesPer(TunnelBytes, TunnelDatagrams ?? 0);
+
+    /// <summary>
+    /// Percent of live-output batch bytes LZ4 saved (1 − wire ÷ raw over every BATCH frame), or null when no batch was
+    /// sent compressed (compression off, or no batched traffic).
+    /// </summary>
+    public double? Lz4SavingPercent =>
+        Exit is { } exit && exit.Counter(TunnelExitCounters.BatchesCompressed) > 0
+        && exit.Counter(TunnelExitCounters.BatchRawBytes) is { } raw and > 0 && exit.Counter(TunnelExitCounters.BatchWireBytes) is { } wire
+            ? (1 - (wire / (double)raw)) * 100
+            : null;
+
+    /// <summary><paramref name="bytes"/> ÷ <paramref name="datagrams"/>, or null when either is unknown or there were no datagrams.</summary>
+    internal static double? BytesPer(long? bytes, long datagrams) => bytes is { } b && datagrams > 0 ? b / (double)datagrams : null;
 }

@@ -37,6 +37,14 @@ public static class BenchPaths
             withClient: true,
             tcp: true),
         new SpallocPath(),
+        new TunnelPath(
+            "tunnel",
+            "`relay tunnel connect` <-> TCP <-> `relay tunnel serve` (a `relay tunnel keygen` key), --no-compression: streams up to 272 bytes " +
+            "flow as the board's live output (the bench plays the board: IP tag 1 set by serve on an in-process emulator -> serve -> " +
+            "connect -> sink), rr and SCP-sized streams through the SCP channel, boot-sized through boot; reports the tunnel's bytes per datagram",
+            TunnelPathMode.Plain),
+        new TunnelPath("tunnel-lz4", "the same tunnel with LZ4 batch compression (the default); reports the LZ4 saving", TunnelPathMode.Lz4),
+        new TunnelPath("tunnel-tls", "the same tunnel with LZ4, over TLS (a self-signed certificate the client pins)", TunnelPathMode.Tls),
         new PeerPath(),
     ];
 
@@ -99,10 +107,16 @@ internal sealed class RunningPath(UdpAddress entry, IReadOnlyList<ChildProcess> 
 
     public IReadOnlyList<ChildProcess> Children { get; } = children;
 
-    /// <summary>Something the path made for its run (e.g. a temporary directory of keys and configuration), disposed after the children.</summary>
-    public IDisposable? Scratch { get; init; }
-
     public bool HasChildren => Children.Count > 0;
+
+    /// <summary>
+    /// True when <see cref="Entry"/> is where a board's live output arrives: the generator then plays the board and
+    /// writes spike keys after its stamp (<see cref="BenchPayload.WriteSpikeKeys"/>).
+    /// </summary>
+    public bool LiveOutput { get; init; }
+
+    /// <summary>What else the path owns (an in-process board, a scratch directory), disposed after the children.</summary>
+    public IDisposable? Resources { get; init; }
 
     /// <summary>The children's command lines, joined with " + ", or null without children.</summary>
     public string? CommandLine => HasChildren ? string.Join(" + ", Children.Select(c => c.CommandLine)) : null;
@@ -121,8 +135,7 @@ internal sealed class RunningPath(UdpAddress entry, IReadOnlyList<ChildProcess> 
     public Diagnostics.ExitReport? Stop()
     {
         var reports = Children.Select(c => c.Stop(TimeSpan.FromSeconds(5))).ToList();
-        return reports.Count == 0 || reports.Any(r => r is null) ? null : reports.Aggregate((a, b) => new Diagnostics.ExitReport(
-            a!.Gen0 + b!.Gen0, a.Gen1 + b.Gen1, a.Gen2 + b.Gen2, a.AllocatedBytes + b.AllocatedBytes, a.CpuSeconds + b.CpuSeconds));
+        return reports.Count == 0 || reports.Any(r => r is null) ? null : reports.Aggregate((a, b) => Diagnostics.ExitReport.Sum(a!, b!));
     }
 
     public void Dispose()
@@ -132,7 +145,7 @@ internal sealed class RunningPath(UdpAddress entry, IReadOnlyList<ChildProcess> 
             child.Dispose();
         }
 
-        Scratch?.Dispose();
+        Resources?.Dispose();
     }
 }
 

@@ -16,6 +16,8 @@ public static class BenchReport
         "CPU µs/dg", "GC", "B/dg", "×direct", "×C", "CPU ×C", "p50 ×C", "p99 ×C",
     ];
 
+    private static readonly string[] TunnelHeader = ["tun B/dg", "LZ4 %"];
+
     /// <summary>The settings block printed before the first cell runs.</summary>
     public static void WriteSettings(TextWriter output, BenchRun run)
     {
@@ -73,8 +75,14 @@ public static class BenchReport
             }
 
             output.WriteLine(workload.Title);
-            var rows = new List<string[]> { Header };
-            rows.AddRange(cells.Select(c => Row(c, Reference(cells, "direct"), Reference(cells, "c-baseline"))));
+            // Tunnel columns only where a tunnel path ran.
+            var tunnel = cells.Any(c => c.TunnelBytes is not null);
+            var rows = new List<string[]> { tunnel ? [.. Header, .. TunnelHeader] : Header };
+            rows.AddRange(cells.Select(c =>
+            {
+                var row = Row(c, Reference(cells, "direct"), Reference(cells, "c-baseline"));
+                return tunnel ? [.. row, .. TunnelColumns(c)] : row;
+            }));
             WriteAligned(output, rows);
             foreach (var cell in cells.Where(c => c.Ok && (c.Duplicates > 0 || c.Reordered > 0 || c.Timeouts > 0)))
             {
@@ -88,6 +96,11 @@ public static class BenchReport
 
         output.WriteLine("CPU µs/dg: the child's user+kernel CPU per datagram it relayed (= CPU seconds per million; a request and its reply count two).");
         output.WriteLine("GC, B/dg: the child's collections over its whole life, and the managed bytes it allocated per datagram beyond its own start-up (its exit report).");
+        if (run.Cells.Any(c => c.TunnelBytes is not null))
+        {
+            output.WriteLine("tun B/dg: the tunnel's bytes (frames, both directions, both ends' exit reports) per datagram it carried; LZ4 %: live-output batch bytes LZ4 saved.");
+        }
+
         output.WriteLine("×direct, ×C: delivered/s relative to the direct path and the C baseline in this run; CPU, p50, p99 ×C likewise.");
         foreach (var failed in run.Cells.Where(c => !c.Ok))
         {
@@ -208,6 +221,16 @@ public static class BenchReport
                 json.WriteEndObject();
             }
 
+            if (c.TunnelBytes is { } tunnelBytes)
+            {
+                json.WriteStartObject("tunnel");
+                json.WriteNumber("bytes", tunnelBytes);
+                WriteOptional(json, "datagrams", c.TunnelDatagrams);
+                WriteOptional(json, "bytesPerDatagram", Round(c.TunnelBytesPerDatagram, 3));
+                WriteOptional(json, "lz4SavingPercent", Round(c.Lz4SavingPercent, 2));
+                json.WriteEndObject();
+            }
+
             json.WriteStartObject("ratios");
             WriteOptional(json, "deliveredVsDirect", Round(Ratio(c.DeliveredPerSecond, direct?.DeliveredPerSecond), 4));
             WriteOptional(json, "deliveredVsBaseline", Round(Ratio(c.DeliveredPerSecond, baseline?.DeliveredPerSecond), 4));
@@ -247,6 +270,12 @@ public static class BenchReport
             Times(Ratio(c.Latency.P99, baseline?.Latency.P99)),
         ];
     }
+
+    private static string[] TunnelColumns(BenchCellResult c) =>
+    [
+        c.Ok ? c.TunnelBytesPerDatagram?.ToString("0.0", Invariant) ?? "-" : "",
+        c.Ok ? c.Lz4SavingPercent?.ToString("0.0", Invariant) ?? "-" : "",
+    ];
 
     private static BenchCellResult? Reference(IEnumerable<BenchCellResult> cells, string path) =>
         cells.FirstOrDefault(c => c.Path == path && c.Ok);

@@ -140,7 +140,7 @@ public sealed class BenchRunner
     {
         using var sink = new StreamSink();
         using var path = BenchPaths.Find(pathName).Start(environment, sink.Address, workload);
-        using var generator = new StreamGenerator(path.Entry, workload.Size);
+        using var generator = new StreamGenerator(path.Entry, workload.Size, path.LiveOutput);
         var cell = new BenchCellResult { Path = pathName, Workload = workload, Command = path.CommandLine, DatagramBytes = workload.Size };
 
         // Ready when a probe gets through (a child may bind its sockets after it starts).
@@ -292,7 +292,7 @@ public sealed class BenchRunner
     {
         using var sink = new StreamSink();
         using var path = BenchPaths.Find(pathName).Start(environment, sink.Address, workload);
-        using var generator = new StreamGenerator(path.Entry, workload.Size);
+        using var generator = new StreamGenerator(path.Entry, workload.Size, path.LiveOutput);
         uint probe = 0;
         return WaitUntil(() => sink.Received > 0 || Exited(path), environment.StartTimeout, TimeSpan.FromMilliseconds(20), () => generator.Probe(probe++), cancel)
             && sink.Received > 0 ? path.Stop()?.AllocatedBytes : null;

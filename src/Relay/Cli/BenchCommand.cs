@@ -82,8 +82,8 @@ public static class BenchCommand
 
         var command = new Command(
             "bench",
-            "Measure relay paths: rates, loss, latency percentiles, CPU per datagram, GC and allocations, against the direct path " +
-            "and a C baseline in the same run. Each relay runs as a child process exactly as deployed, fresh for every cell. " +
+            "Measure relay paths: rates, loss, latency percentiles, CPU per datagram, GC and allocations (and, for tunnel paths, the " +
+            "tunnel's bytes per datagram and the LZ4 saving), against the direct path and a C baseline in the same run. Each relay runs as a child process exactly as deployed, fresh for every cell. " +
             "Exit code 0, or 1 when a path failed to start or delivered nothing.")
         {
             paths, workloads, sizes, duration, warmup, rate, repeat, responder, timeout, target, peer, relayBin, baselineBin, json,

@@ -33,6 +33,11 @@ public static class TunnelWireCommands
         Description = "Don't print the connection log (warnings and errors still go to stderr).",
     };
 
+    private static readonly Option<bool> NoCompression = new("--no-compression")
+    {
+        Description = "Don't offer LZ4: then no batch is compressed in either direction (to compare, or to save CPU on a fast link).",
+    };
+
     /// <summary>The <c>serve</c> verb.</summary>
     public static Command CreateServe()
     {
@@ -69,7 +74,7 @@ public static class TunnelWireCommands
             "Run next to the board: accept tunnel clients that prove the key; each client application's SCP flow and each boot " +
             "gets its own UDP socket to the board.")
         {
-            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, bootMinGap, Quiet,
+            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, bootMinGap, NoCompression, Quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -84,7 +89,12 @@ public static class TunnelWireCommands
                 Allow = new PeerAllowList(parse.GetValue(allow) ?? []),
                 Tls = ServerTls(parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(selfSigned)),
                 BootMinGap = parse.GetValue(bootMinGap),
-                Tunnel = new TunnelServerOptions { Key = key, Log = new RelayTunnelLog("tunnel-serve") },
+                Tunnel = new TunnelServerOptions
+                {
+                    Key = key,
+                    EnableCompression = !parse.GetValue(NoCompression),
+                    Log = new RelayTunnelLog("tunnel-serve"),
+                },
             };
             TunnelGateway gateway;
             try
@@ -99,6 +109,7 @@ public static class TunnelWireCommands
             await using (gateway.ConfigureAwait(false))
             {
                 await WaitForStopAsync("tunnel-serve", ct).ConfigureAwait(false);
+                TunnelExitCounters.Record(gateway.Server.Sessions);
             }
 
             return (int)ExitCode.Cancelled;
@@ -165,7 +176,7 @@ public static class TunnelWireCommands
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
             "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops.")
         {
-            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, Quiet,
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, NoCompression, Quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -186,7 +197,12 @@ public static class TunnelWireCommands
                 LiveInputs = parse.GetValue(liveInput) ?? [],
                 FlowIdleTimeout = parse.GetResult(flowIdle) is null ? TimeSpan.FromMinutes(5) : parse.GetValue(flowIdle),
                 MaxFlows = parse.GetValue(maxFlows),
-                Tunnel = new TunnelClientOptions { Key = ReadKey(parse.GetValue(KeyFile)!), Log = new RelayTunnelLog("tunnel-connect") },
+                Tunnel = new TunnelClientOptions
+                {
+                    Key = ReadKey(parse.GetValue(KeyFile)!),
+                    EnableCompression = !parse.GetValue(NoCompression),
+                    Log = new RelayTunnelLog("tunnel-connect"),
+                },
             };
             TunnelPortal portal;
             try
@@ -201,6 +217,7 @@ public static class TunnelWireCommands
             await using (portal.ConfigureAwait(false))
             {
                 await WaitForStopAsync("tunnel-connect", ct).ConfigureAwait(false);
+                TunnelExitCounters.Record([portal.Client.Session]);
             }
 
             return (int)ExitCode.Cancelled;

@@ -20,6 +20,7 @@ internal sealed class SessionCounters
     public long PingsSent;
     public long PongsReceived;
     public long Connections;
+    public long BytesReceived;
 
     public TunnelSessionCounters Snapshot() => new()
     {
@@ -40,5 +41,6 @@ internal sealed class SessionCounters
         PingsSent = Volatile.Read(ref PingsSent),
         PongsReceived = Volatile.Read(ref PongsReceived),
         Connections = Volatile.Read(ref Connections),
+        BytesReceived = Volatile.Read(ref BytesReceived),
     };
 }

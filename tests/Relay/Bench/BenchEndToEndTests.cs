@@ -162,6 +162,64 @@ public class BenchEndToEndTests
     }
 
     [Fact]
+    public async Task Tunnel_paths_carry_live_output_and_scp_and_report_bytes_per_datagram_and_the_lz4_saving()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"bench-test-{Guid.NewGuid():N}.json");
+        try
+        {
+            var settings = new BenchSettings
+            {
+                Paths = ["tunnel", "tunnel-lz4", "tunnel-tls"],
+                Workloads = ["stream", "rr1"],
+                Sizes = [24],
+                Duration = TimeSpan.FromMilliseconds(300),
+                Warmup = TimeSpan.Zero,
+                Rate = 0, // full speed, so the live output is batched (and so compressed) as under load
+                JsonOutput = json,
+            };
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            var code = await BenchCommand.RunAsync(settings, output, error, CancellationToken.None);
+
+            Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+            Assert.Contains("tun B/dg", output.ToString(), StringComparison.Ordinal);
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
+            var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(6, results.Count);
+            foreach (var result in results)
+            {
+                var path = result.GetProperty("path").GetString()!;
+                var command = result.GetProperty("command").GetString()!;
+                var stream = result.GetProperty("kind").GetString() == "stream";
+                Assert.Contains(" tunnel serve 127.0.0.1 ", command, StringComparison.Ordinal);
+                Assert.Contains(" tunnel connect 127.0.0.1:", command, StringComparison.Ordinal);
+                Assert.Equal(stream, command.Contains(" --live-output 1=127.0.0.1:", StringComparison.Ordinal)); // 24 bytes: the live-output direction
+                Assert.Equal(path == "tunnel", command.Contains(" --no-compression", StringComparison.Ordinal));
+                Assert.Equal(path == "tunnel-tls", command.Contains(" --tls-pin ", StringComparison.Ordinal));
+                Assert.Equal(0, result.GetProperty("child").GetProperty("gc2").GetInt32());
+                var tunnel = result.GetProperty("tunnel");
+                Assert.True(tunnel.GetProperty("bytes").GetInt64() > 0);
+                Assert.True(tunnel.GetProperty("bytesPerDatagram").GetDouble() > 0);
+                var saving = tunnel.GetProperty("lz4SavingPercent");
+                if (path == "tunnel" || !stream || !FastSpinnRelay.Tunnel.Compression.Lz4.IsAvailable)
+                {
+                    Assert.Equal(JsonValueKind.Null, saving.ValueKind); // no compression, or no batches (SCP is reliable)
+                }
+                else
+                {
+                    // The generator plays the board with the emulator's neuron keys: a realistic spike stream.
+                    Assert.True(saving.GetDouble() >= 30, $"{path}: LZ4 saved {saving.GetDouble()} %");
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task A_path_that_passes_nothing_fails_with_exit_code_1_and_a_clear_line()
     {
         var settings = new BenchSettings

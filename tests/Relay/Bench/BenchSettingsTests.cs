@@ -99,6 +99,12 @@ public class BenchSettingsTests
         Assert.True(ExitReport.TryParse(report.ToJson(), out var back));
         Assert.Equal(report, back);
         Assert.Contains("\"allocatedBytes\":123456789012", System.Text.Encoding.UTF8.GetString(report.ToJson()), StringComparison.Ordinal);
+        var counted = report with { Counters = new Dictionary<string, long> { ["tunnelBytesReceived"] = 42 } };
+        Assert.True(ExitReport.TryParse(counted.ToJson(), out var countedBack));
+        Assert.Equal(counted, countedBack);
+        Assert.NotEqual(report, countedBack);
+        Assert.Equal(42, countedBack!.Counter("tunnelBytesReceived"));
+        Assert.False(ExitReport.TryParse("{\"gc0\":1,\"gc1\":0,\"gc2\":0,\"allocatedBytes\":1,\"cpuSeconds\":1,\"counters\":[]}"u8, out _));
         Assert.False(ExitReport.TryParse("{\"gc0\":1}"u8, out _));
         Assert.False(ExitReport.TryParse("not json"u8, out _));
         Assert.False(ExitReport.TryParse("[]"u8, out _));

@@ -132,3 +132,23 @@ public class TunnelWireCommandTests
         }
     }
 }
+
+public class TunnelCompressionOptionTests
+{
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("connect")]
+    public void No_compression_is_off_by_default_and_a_flag_on_both_ends(string verb)
+    {
+        var command = verb == "serve" ? TunnelWireCommands.CreateServe() : TunnelWireCommands.CreateConnect();
+
+        var plain = command.Parse(["gw", "-k", "k"]);
+        var off = command.Parse(["gw", "-k", "k", "--no-compression"]);
+
+        Assert.Empty(plain.Errors);
+        Assert.Empty(off.Errors);
+        Assert.False(plain.GetValue<bool>("--no-compression"));
+        Assert.True(off.GetValue<bool>("--no-compression"));
+        Assert.Contains(command.Options, o => o.Name == "--no-compression" && o.Description!.Contains("LZ4", StringComparison.Ordinal));
+    }
+}

@@ -10,13 +10,8 @@ public class LatestTests
     [Fact]
     public async Task Spikes_arrive_in_order_batched_and_compressed()
     {
-        // A queue that holds the whole burst, so nothing is dropped and every batch can be checked.
-        var log = new TestLog();
-        var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, Log = log, LatestQueueBytes = 4 * 1024 * 1024 };
-        await using TunnelPair pair = await TunnelPair.StartAsync(serverOptions: serverOptions, log: log);
-        TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), new RecordingHandler());
-        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
-        TunnelChannel board = pair.ServerAcceptor.Opened[0].Channel;
+        var (pair, output, board) = await OpenLiveOutputAsync(clientCompresses: true);
+        await using var _ = pair;
         byte[][] spikes = [.. Enumerable.Range(0, 2000).Select(i => SpikeStream.Packet(i, keysPerPacket: 64, population: 1000))];
 
         foreach (byte[] spike in spikes)
@@ -35,6 +30,55 @@ public class LatestTests
             Assert.True(counters.BatchesCompressed > 0);
             Assert.True(counters.BatchWireBytes < counters.BatchRawBytes);
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bytes_received_cover_every_batch_and_a_client_without_compression_gets_none(bool clientCompresses)
+    {
+        var (pair, output, board) = await OpenLiveOutputAsync(clientCompresses);
+        await using var _ = pair;
+        byte[][] spikes = [.. Enumerable.Range(0, 1000).Select(i => SpikeStream.Packet(i, keysPerPacket: 5, population: 1024))];
+
+        foreach (byte[] spike in spikes)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, board.TrySend(spike));
+        }
+
+        RecordingHandler visualiser = HandlerOf(output);
+        await Bounded.Until(() => visualiser.Count == spikes.Length, "every spike packet");
+        // Bytes are counted once the read's frames are handled: wait for that, then check there is little else.
+        await Bounded.Until(
+            () => pair.Client.Session.GetCounters().BytesReceived >= pair.ServerSession.GetCounters().BatchWireBytes, "the client to count the batches' bytes");
+        TunnelSessionCounters server = pair.ServerSession.GetCounters();
+        TunnelSessionCounters client = pair.Client.Session.GetCounters();
+        Assert.InRange(client.BytesReceived, server.BatchWireBytes, server.BatchWireBytes + 1024);
+        Assert.True(server.BytesReceived > 0, "the OPEN and acknowledgements reached the server");
+        Assert.Equal(spikes.Length, client.LatestDatagramsReceived);
+        Assert.Equal(clientCompresses && Lz4.IsAvailable, server.BatchesCompressed > 0);
+    }
+
+    [Fact]
+    public async Task A_batch_handler_hears_the_end_of_every_batch_after_its_datagrams()
+    {
+        var log = new TestLog();
+        var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, Log = log, LatestQueueBytes = 4 * 1024 * 1024 };
+        await using TunnelPair pair = await TunnelPair.StartAsync(serverOptions: serverOptions, log: log);
+        var visualiser = new BatchCountingHandler();
+        pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 2), visualiser);
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        TunnelChannel board = pair.ServerAcceptor.Opened[0].Channel;
+
+        for (int i = 0; i < 3000; i++)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, board.TrySend(SpikeStream.Packet(i, keysPerPacket: 5, population: 1024)));
+        }
+
+        await Bounded.Until(() => visualiser.EndedAfter == 3000, "the last batch to end after the last datagram");
+        long batches = pair.ServerSession.GetCounters().BatchesSent;
+        Assert.InRange(visualiser.Ends, 1, batches); // at most one end per batch (one channel), none without a datagram
+        Assert.Equal(0, visualiser.EmptyEnds);
     }
 
     [Fact]
@@ -87,5 +131,61 @@ public class LatestTests
         Assert.Equal(TunnelSendStatus.Closed, output.TrySend([1]));
     }
 
+    /// <summary>
+    /// A pair whose server queue holds a whole burst (so nothing is dropped and every batch can be checked), with one
+    /// live-output channel open: the client's end (to the visualiser) and the server's (from the board).
+    /// </summary>
+    private static async Task<(TunnelPair Pair, TunnelChannel Output, TunnelChannel Board)> OpenLiveOutputAsync(bool clientCompresses)
+    {
+        var log = new TestLog();
+        var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, Log = log, LatestQueueBytes = 4 * 1024 * 1024 };
+        var clientOptions = new TunnelClientOptions { Key = TunnelPair.Key, Log = log, EnableCompression = clientCompresses };
+        TunnelPair pair = await TunnelPair.StartAsync(serverOptions: serverOptions, clientOptions: clientOptions, log: log);
+        TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), new RecordingHandler());
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        return (pair, output, pair.ServerAcceptor.Opened[0].Channel);
+    }
+
     private static RecordingHandler HandlerOf(TunnelChannel channel) => (RecordingHandler)channel.Handler!;
+}
+
+/// <summary>Counts datagrams and batch ends (the receive loop is its only caller; read with Volatile).</summary>
+internal sealed class BatchCountingHandler : ITunnelBatchHandler
+{
+    private int _sinceEnd;
+    private int _received;
+    private int _ends;
+    private int _emptyEnds;
+    private int _endedAfter;
+
+    /// <summary>OnBatchEnd calls.</summary>
+    public int Ends => Volatile.Read(ref _ends);
+
+    /// <summary>OnBatchEnd calls with no datagram since the previous one (there should be none).</summary>
+    public int EmptyEnds => Volatile.Read(ref _emptyEnds);
+
+    /// <summary>Datagrams received before the latest OnBatchEnd.</summary>
+    public int EndedAfter => Volatile.Read(ref _endedAfter);
+
+    public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
+    {
+        _sinceEnd++;
+        _received++;
+    }
+
+    public void OnBatchEnd(TunnelChannel channel)
+    {
+        if (_sinceEnd == 0)
+        {
+            Volatile.Write(ref _emptyEnds, _emptyEnds + 1);
+        }
+
+        _sinceEnd = 0;
+        Volatile.Write(ref _ends, _ends + 1);
+        Volatile.Write(ref _endedAfter, _received);
+    }
+
+    public void OnClosed(TunnelChannel channel, TunnelErrorCode code)
+    {
+    }
 }

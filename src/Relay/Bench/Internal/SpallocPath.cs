@@ -47,7 +47,7 @@ internal sealed class SpallocPath() : BenchPath(
                 "--board-scp-port", P(target.Port), "--board-boot-port", P(target.Port), "--ports-file", portsFile);
             children.Add(connect);
             var entry = WaitForEntry(portsFile, viaBoot, timeout, connect);
-            return new RunningPath(entry, children) { Scratch = scratch };
+            return new RunningPath(entry, children) { Resources = scratch };
         }
         catch (Exception ex) when (ex is SpallocClientException or IOException or JsonException or OperationCanceledException)
         {

@@ -26,8 +26,14 @@ internal sealed class StreamGenerator : IDisposable
     private long _sent;
     private int _stop;
 
-    public StreamGenerator(UdpAddress destination, int size)
+    private readonly bool _spikeKeys;
+
+    /// <param name="destination">Where every datagram goes.</param>
+    /// <param name="size">Bytes per datagram (at least <see cref="BenchPayload.StampLength"/>).</param>
+    /// <param name="spikeKeys">Fill the bytes after the stamp with the emulator's neuron keys (<see cref="BenchPayload.WriteSpikeKeys"/>) instead of fixed filler: a board's live output.</param>
+    public StreamGenerator(UdpAddress destination, int size, bool spikeKeys = false)
     {
+        _spikeKeys = spikeKeys;
         _destination = destination;
         _datagram = new byte[size];
         BenchPayload.Fill(_datagram);
@@ -85,7 +91,7 @@ internal sealed class StreamGenerator : IDisposable
 
             for (var i = 0; i < count; i++)
             {
-                BenchPayload.TryStamp(_datagram, now, sequence++);
+                Stamp(now, sequence++);
                 _socket.QueueSendTo(_datagram, _destination);
             }
 
@@ -100,8 +106,17 @@ internal sealed class StreamGenerator : IDisposable
     /// <summary>Sends one probe datagram now (sequence below <see cref="MeasuredBase"/>).</summary>
     public void Probe(uint sequence)
     {
-        BenchPayload.TryStamp(_datagram, Stopwatch.GetTimestamp(), sequence);
+        Stamp(Stopwatch.GetTimestamp(), sequence);
         _socket.SendTo(_datagram, _destination);
+    }
+
+    private void Stamp(long timestamp, uint sequence)
+    {
+        BenchPayload.TryStamp(_datagram, timestamp, sequence);
+        if (_spikeKeys)
+        {
+            BenchPayload.WriteSpikeKeys(_datagram, sequence);
+        }
     }
 
     public void Dispose() => _socket.Dispose();

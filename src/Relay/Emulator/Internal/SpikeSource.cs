@@ -95,11 +95,9 @@ internal sealed class SpikeSource : IDisposable
             CallerBugDestinationTooSmall(destination.Length, keyCount);
         }
 
-        var first = (ulong)sequence * (ulong)(keyCount - 1);
         for (var i = 1; i < keyCount; i++)
         {
-            var neuron = (uint)((first + (ulong)(i - 1)) % (ulong)population);
-            if (!writer.TryAddKey(PopulationBaseKey | neuron))
+            if (!writer.TryAddKey(NeuronKey(sequence, keyCount - 1, i - 1, population)))
             {
                 CallerBugDestinationTooSmall(destination.Length, keyCount);
             }
@@ -107,6 +105,13 @@ internal sealed class SpikeSource : IDisposable
 
         return writer.Length;
     }
+
+    /// <summary>
+    /// Neuron key <paramref name="index"/> of packet <paramref name="sequence"/> when each packet carries
+    /// <paramref name="perPacket"/> neuron keys: <c>base | ((sequence·perPacket + index) mod population)</c>.
+    /// </summary>
+    public static uint NeuronKey(uint sequence, int perPacket, int index, int population) =>
+        PopulationBaseKey | (uint)(((ulong)sequence * (ulong)perPacket + (ulong)index) % (ulong)population);
 
     /// <summary>Type 2 (32-bit keys), no prefix, no payload, no timestamp: what a live packet gatherer emits.</summary>
     private static readonly EieioDataFormat Format = new(EieioType.Key32);

@@ -7,18 +7,19 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 
 /// <summary>
 /// The client's end of one live-output channel: every datagram (an EIEIO packet from the board's IP tag) is sent to
-/// each local visualiser address, from one shared unconnected socket. Runs on the session's receive loop: one send
-/// syscall per visualiser, no allocation.
+/// each local visualiser address, from one shared unconnected socket. Runs on the session's receive loop, which is
+/// the socket's only user: datagrams are queued (copied into the socket's send slots) and leave in one sendmmsg per
+/// batch from the tunnel (<see cref="OnBatchEnd"/>, or sooner when the slots fill). No allocation.
 /// </summary>
-internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualisers, int tag, string component) : ITunnelChannelHandler
+internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualisers, int tag, string component) : ITunnelBatchHandler
 {
     private long _forwarded;
     private long _failed;
 
-    /// <summary>Datagrams sent to visualisers (one per visualiser).</summary>
+    /// <summary>Datagrams handed to the socket for visualisers (one per visualiser; the socket counts what the kernel refused).</summary>
     public long Forwarded => Interlocked.Read(ref _forwarded);
 
-    /// <summary>Sends that failed (a visualiser not listening, a full socket buffer).</summary>
+    /// <summary>Datagrams the socket could not take (its slots full and the kernel's buffer too).</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
     public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
@@ -26,7 +27,7 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
         long ok = 0;
         foreach (ref readonly var visualiser in visualisers.AsSpan())
         {
-            if (sender.SendTo(datagram, visualiser) == UdpStatus.Ok)
+            if (sender.QueueSendTo(datagram, visualiser) == UdpStatus.Ok)
             {
                 ok++;
             }
@@ -38,6 +39,9 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
             Interlocked.Add(ref _failed, visualisers.Length - ok);
         }
     }
+
+    /// <summary>Sends what this batch queued (one sendmmsg for up to the socket's slot count).</summary>
+    public void OnBatchEnd(TunnelChannel channel) => sender.FlushSends();
 
     public void OnClosed(TunnelChannel channel, TunnelErrorCode code)
     {
