@@ -56,6 +56,7 @@ public class LegacyStreamConnectionTests
         Assert.Contains("1001-byte frame", close.Description, StringComparison.Ordinal);
         Assert.False(close.IsOrderly);
         Assert.Equal([[42]], handler.Payloads);
+        Assert.Equal(0, handler.Unflushed); // the whole frame before the bad length still left
         Assert.True(SeesEnd(peer));
     }
 
@@ -162,6 +163,29 @@ public class LegacyStreamConnectionTests
             Assert.True(gap >= 15, $"gap {i} was {gap:0.0} ms");
         }
 
+        Assert.True(WaitUntil(() => handler.FlushesWithFrames == 10)); // each paced frame leaves on its own
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.Equal(StreamCloseReason.PeerClosed, (await run.WaitAsync(Deadline)).Reason);
+    }
+
+    [Fact]
+    public async Task The_frames_of_a_read_are_handed_on_then_released_together()
+    {
+        var (ours, peer) = Pair();
+        using var _ = peer;
+        var handler = new RecordingHandler();
+        var run = new LegacyStreamConnection(ours, new FrameOutbox(), handler).RunAsync();
+        var burst = new List<byte>();
+        for (byte i = 0; i < 50; i++)
+        {
+            burst.AddRange(new byte[] { 0, 0, 0, 2, i, 0xAA });
+        }
+
+        peer.Send(burst.ToArray());
+
+        Assert.True(WaitUntil(() => handler.Frames.Count == 50 && handler.Unflushed == 0));
+        Assert.InRange(handler.FlushesWithFrames, 1, 50); // one per read: the stream decides how many reads
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => new byte[] { (byte)i, 0xAA }), handler.Payloads);
         peer.Shutdown(SocketShutdown.Send);
         Assert.Equal(StreamCloseReason.PeerClosed, (await run.WaitAsync(Deadline)).Reason);
     }

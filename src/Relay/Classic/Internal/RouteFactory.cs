@@ -23,10 +23,15 @@ internal sealed class RouteFactory(ClassicProxyOptions options, IPAddress target
         ErrorSink = sink,
     };
 
-    /// <summary>The TCP side of a route: frame limit, boot pacing (server), reconnect back-off (client).</summary>
+    /// <summary>
+    /// The TCP side of a route: frame limit, boot pacing (server), reconnect back-off (client), and a receive buffer
+    /// as large as the peer's outbox, so one full write from the other relay is one read here (8 KiB took 7 boot
+    /// frames per read: a read and a send syscall per 7 datagrams).
+    /// </summary>
     internal static LegacyStreamOptions StreamOptions(RouteSettings settings) => new()
     {
         MaxFrameLength = settings.MaxFrameLength,
+        ReceiveBufferBytes = Math.Max(LegacyStreamOptions.Default.ReceiveBufferBytes, settings.OutboxBytes),
         MinFrameGap = settings.MinFrameGap,
         ReconnectDelayMin = settings.ReconnectDelayMax < TimeSpan.FromMilliseconds(100) ? settings.ReconnectDelayMax : TimeSpan.FromMilliseconds(100),
         ReconnectDelayMax = settings.ReconnectDelayMax,
