@@ -24,6 +24,15 @@ internal static class StreamTestSupport
         return (ours, peer);
     }
 
+    /// <summary>As <see cref="Pair"/>, with 4 KiB socket buffers, so a few kilobytes fill them while the peer does not read.</summary>
+    public static (Socket Ours, Socket Peer) NarrowPair()
+    {
+        var (ours, peer) = Pair();
+        peer.ReceiveBufferSize = 4096;
+        ours.SendBufferSize = 4096;
+        return (ours, peer);
+    }
+
     /// <summary>Reads exactly <paramref name="count"/> bytes (or fewer if the stream ends or the deadline passes).</summary>
     public static byte[] ReadExactly(Socket socket, int count)
     {

@@ -321,11 +321,18 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
 
         public Task Finished { get; set; } = Task.CompletedTask;
 
-        /// <summary>Board → client, on the loop thread: frame each datagram into the outbox, wake the writer once.</summary>
+        /// <summary>Board → client, on the loop thread: frame each datagram into the outbox, then write them (or wake the writer) once.</summary>
         public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
         {
             ReturnPath.Forward(this, batch, _route.Counters);
-            Outbox.Wake();
+            if (StreamWrites.WriteNow(Outbox, drained: batch.Count < batch.Capacity))
+            {
+                Stream.FlushOrWake();
+            }
+            else
+            {
+                Outbox.Wake();
+            }
         }
 
         public bool TryReturn(ReadOnlySpan<byte> datagram) => Outbox.TryEnqueue(datagram);

@@ -93,13 +93,20 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         return true;
     }
 
-    /// <summary>One wake-up per flow per batch, however many datagrams it got.</summary>
-    protected override void EndBatch()
+    /// <summary>Once per flow per batch, however many datagrams it got: write them now, or wake the writer.</summary>
+    protected override void EndBatch(bool drained)
     {
         foreach (var flow in _touched)
         {
             flow.Touched = false;
-            flow.Client.Outbox.Wake();
+            if (StreamWrites.WriteNow(flow.Client.Outbox, drained))
+            {
+                flow.Client.FlushOrWake();
+            }
+            else
+            {
+                flow.Client.Outbox.Wake();
+            }
         }
 
         _touched.Clear();
