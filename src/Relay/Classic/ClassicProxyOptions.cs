@@ -110,11 +110,13 @@ public sealed record ClassicProxyOptions
     public TimeSpan ReconnectDelayMax { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// TCP: bytes of whole frames waiting to be written per connection (default 64 KiB, 4 KiB to 16 MiB). When full,
+    /// TCP: bytes of whole frames waiting to be written per connection (default 256 KiB, 4 KiB to 16 MiB). When full,
     /// further datagrams for that connection are dropped and counted rather than block the UDP loop. A client also
-    /// keeps them here while it reconnects.
+    /// keeps them here while it reconnects. It plays the part a UDP socket's receive buffer plays on a UDP hop: it
+    /// holds what arrives while the writer waits for a core, so it must hold a few batches of boot packets
+    /// (64 KiB held 62, less than one batch of 64, and capped a boot stream at about 60 frames per writer wake-up).
     /// </summary>
-    public int OutboxBytes { get; init; } = 64 * 1024;
+    public int OutboxBytes { get; init; } = 256 * 1024;
 
     /// <summary>The address listening sockets actually use.</summary>
     public IPAddress EffectiveBindAddress => BindAddress ?? (Role == ClassicRole.Server ? IPAddress.Any : IPAddress.Loopback);

@@ -75,23 +75,73 @@ public sealed partial class UdpSocket
             return UdpStatus.Ok;
         }
 
-        var queue = _sendQueue!;
+        var status = SendRange(_sendQueue!, ref _sendHead, _sendCount, out _, out _);
+        if (status == UdpStatus.Closed)
+        {
+            _sendHead = _sendCount;
+        }
+
+        CompactQueue();
+        return status;
+    }
+
+    /// <summary>
+    /// Sends every datagram of <paramref name="batch"/> now (sendmmsg, repeated until done) and empties it. Any thread:
+    /// the batch, not the socket, carries the state. Per-datagram failures drop that datagram (counted) and the rest
+    /// still go; when the send buffer is full the rest are dropped and counted in SendDrops, as <see cref="Send"/> does.
+    /// </summary>
+    /// <param name="batch">The datagrams, in order; empty on return.</param>
+    /// <param name="bytes">Payload bytes the kernel took.</param>
+    /// <returns>How many datagrams the kernel took.</returns>
+    public int SendBatch(UdpSendBatch batch, out long bytes)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        bytes = 0;
+        var count = batch.Count;
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        batch.Clear();
+        if (IsDisposed)
+        {
+            return 0;
+        }
+
+        var head = 0;
+        var status = SendRange(batch.Buffer, ref head, count, out var sent, out bytes);
+        if (status == UdpStatus.WouldBlock)
+        {
+            Interlocked.Add(ref _sendDrops, count - head);
+        }
+
+        return sent;
+    }
+
+    /// <summary>
+    /// Hands headers [<paramref name="head"/>, <paramref name="end"/>) of <paramref name="queue"/> to the kernel;
+    /// <paramref name="head"/> moves past every datagram sent or dropped for an error. Stops at a full send buffer
+    /// (<see cref="UdpStatus.WouldBlock"/>) or a closed socket (<see cref="UdpStatus.Closed"/>). Counts what it sent.
+    /// </summary>
+    private UdpStatus SendRange(MessageBuffer queue, ref int head, int end, out int sent, out long bytes)
+    {
         var status = UdpStatus.Ok;
         var retriedAt = -1;
-        long sent = 0;
-        long bytes = 0;
-        while (_sendHead < _sendCount)
+        sent = 0;
+        bytes = 0;
+        while (head < end)
         {
             var result = IsDisposed
                 ? new IoResult(0, IoError.Closed, 0)
-                : _io.SendBatch(queue, _sendHead, _sendCount - _sendHead);
+                : _io.SendBatch(queue, head, end - head);
             for (var i = 0; i < result.Count; i++)
             {
-                bytes += queue.OutgoingLength(_sendHead + i);
+                bytes += queue.OutgoingLength(head + i);
             }
 
             sent += result.Count;
-            _sendHead += result.Count;
+            head += result.Count;
             if (result.Error == IoError.None)
             {
                 continue;
@@ -105,25 +155,23 @@ public sealed partial class UdpSocket
 
             if (result.Error == IoError.Closed)
             {
-                _sendHead = _sendCount;
                 status = UdpStatus.Closed;
                 break;
             }
 
-            if (result.Error == IoError.PeerUnreachable && retriedAt != _sendHead)
+            if (result.Error == IoError.PeerUnreachable && retriedAt != head)
             {
                 // The kernel reported a pending ICMP error instead of sending this datagram: count it, retry once.
                 Interlocked.Increment(ref _icmpErrors);
-                retriedAt = _sendHead;
+                retriedAt = head;
                 continue;
             }
 
             AccountSendFailure(result);
-            _sendHead++;
+            head++;
         }
 
         AccountSent(sent, bytes);
-        CompactQueue();
         return status;
     }
 

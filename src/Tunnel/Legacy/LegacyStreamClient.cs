@@ -189,6 +189,22 @@ public sealed class LegacyStreamClient
         }
     }
 
+    /// <summary>
+    /// After queueing frames: writes them now on the caller's thread if the connection is up and idle and the socket
+    /// takes them without waiting, else wakes its writer (see <see cref="LegacyStreamConnection.FlushOrWake"/>). Never blocks.
+    /// </summary>
+    public void FlushOrWake()
+    {
+        if (Volatile.Read(ref _current) is { } connection)
+        {
+            connection.FlushOrWake();
+        }
+        else
+        {
+            Outbox.Wake();
+        }
+    }
+
     /// <summary>Closes the current connection if its writes have stalled (see <see cref="LegacyStreamConnection.CloseIfStalled"/>); it will reconnect.</summary>
     public bool CloseIfStalled(long timestamp) => Volatile.Read(ref _current)?.CloseIfStalled(timestamp) ?? false;
 

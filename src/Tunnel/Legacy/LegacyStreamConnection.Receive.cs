@@ -42,23 +42,28 @@ public sealed partial class LegacyStreamConnection
                     var status = buffer.TryTakeFrame(out var frame, out var announced);
                     if (status == FrameStatus.TooLarge)
                     {
+                        _handler.OnFramesEnd(); // the whole frames before it still go
                         return Closed(StreamCloseReason.FrameTooLarge, announced, string.Create(CultureInfo.InvariantCulture,
                             $"the peer announced a {announced}-byte frame, over the {_reader.MaxFrameLength}-byte maximum"));
                     }
 
                     if (status == FrameStatus.NeedMoreData)
                     {
+                        // Every whole frame of this read leaves in one go (one batched send, not one per frame).
+                        _handler.OnFramesEnd();
                         buffer.Compact(announced);
                         break;
                     }
 
                     if (gap > 0)
                     {
+                        _handler.OnFramesEnd(); // the previous frame leaves at its own time, not with this one
                         lastFrame = await PaceAsync(lastFrame, gap).ConfigureAwait(false);
                     }
 
                     if (IsClosing)
                     {
+                        _handler.OnFramesEnd();
                         return Closed(StreamCloseReason.ClosedLocally, 0, "closed by this side");
                     }
 

@@ -14,8 +14,8 @@ namespace FastSpinnRelay.Tunnel.Legacy;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Threading: <see cref="RunAsync"/> once; <see cref="Close"/>, <see cref="CloseIfStalled"/> and the counters from
-/// any thread. The handler runs on the receive loop's thread-pool thread. Nothing here blocks a caller.
+/// Threading: <see cref="RunAsync"/> once; <see cref="Close"/>, <see cref="CloseIfStalled"/>, <see cref="FlushOrWake"/>
+/// and the counters from any thread. The handler runs on the receive loop's thread-pool thread. Nothing here blocks a caller.
 /// </para>
 /// <para>
 /// Steady state allocates nothing per frame: socket reads and writes complete through the socket's reusable
@@ -88,6 +88,8 @@ public sealed partial class LegacyStreamConnection
             throw new InvalidOperationException("The connection is already running.");
         }
 
+        // Sends from FlushOrWake must return at once when the socket's buffer is full, never wait.
+        _socket.Blocking = false;
         var receive = ReceiveLoopAsync();
         var send = SendLoopAsync();
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);

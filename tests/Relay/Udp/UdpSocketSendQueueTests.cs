@@ -55,6 +55,48 @@ public class UdpSocketSendQueueTests
         Assert.Equal(4, fixture.Sender.GetCounters().DatagramsOut);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_send_batch_leaves_in_order_and_is_empty_afterwards(bool portable)
+    {
+        using var fixture = new Fixture(portable, slots: 4);
+        var batch = new UdpSendBatch(capacity: 3, slotBytes: 8);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(batch.TryAdd(BitConverter.GetBytes(i), fixture.Receiver.LocalAddress));
+        }
+
+        Assert.False(batch.TryAdd(BitConverter.GetBytes(3), fixture.Receiver.LocalAddress)); // full
+        Assert.Equal(3, fixture.Sender.SendBatch(batch, out var bytes));
+        Assert.Equal(12, bytes);
+        Assert.True(batch.IsEmpty);
+        Assert.False(batch.TryAdd(new byte[9], fixture.Receiver.LocalAddress)); // longer than a slot
+        Assert.True(batch.TryAdd(BitConverter.GetBytes(3), fixture.Receiver.LocalAddress));
+        Assert.Equal(1, fixture.Sender.SendBatch(batch, out _));
+
+        Assert.Equal([0, 1, 2, 3], fixture.ReceiveSequences(4));
+        Assert.Equal(4, fixture.Sender.GetCounters().DatagramsOut);
+    }
+
+    [Fact]
+    public void A_send_batch_meeting_a_full_buffer_drops_and_counts_the_rest()
+    {
+        using var fixture = new Fixture(portable: false, slots: 4);
+        var batch = new UdpSendBatch(capacity: 8);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.True(batch.TryAdd(BitConverter.GetBytes(i), fixture.Receiver.LocalAddress));
+        }
+
+        fixture.Script.SendBatchScript.Enqueue((2, IoError.WouldBlock, 11));
+        Assert.Equal(2, fixture.Sender.SendBatch(batch, out _));
+
+        Assert.True(batch.IsEmpty);
+        Assert.Equal([0, 1], fixture.ReceiveSequences(2));
+        Assert.Equal(4, fixture.Sender.GetCounters().SendDrops);
+    }
+
     [Fact]
     public void An_ICMP_error_is_retried_once_then_the_datagram_is_dropped()
     {

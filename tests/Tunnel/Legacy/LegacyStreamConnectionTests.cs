@@ -56,6 +56,7 @@ public class LegacyStreamConnectionTests
         Assert.Contains("1001-byte frame", close.Description, StringComparison.Ordinal);
         Assert.False(close.IsOrderly);
         Assert.Equal([[42]], handler.Payloads);
+        Assert.Equal(0, handler.Unflushed); // the whole frame before the bad length still left
         Assert.True(SeesEnd(peer));
     }
 
@@ -110,12 +111,68 @@ public class LegacyStreamConnectionTests
     }
 
     [Fact]
-    public async Task A_peer_that_stops_reading_is_closed_as_stalled_and_the_lost_frames_counted()
+    public async Task FlushOrWake_writes_on_the_callers_thread_with_exactly_the_original_framing()
     {
         var (ours, peer) = Pair();
         using var _ = peer;
-        peer.ReceiveBufferSize = 4096;
-        ours.SendBufferSize = 4096;
+        var outbox = new FrameOutbox();
+        var connection = new LegacyStreamConnection(ours, outbox, new RecordingHandler());
+        var run = connection.RunAsync();
+
+        Assert.True(outbox.TryEnqueue([9, 8, 7]));
+        Assert.True(outbox.TryEnqueue([6]));
+        connection.FlushOrWake();
+
+        Assert.Equal(new byte[] { 0, 0, 0, 3, 9, 8, 7, 0, 0, 0, 1, 6 }, ReadExactly(peer, 12));
+        Assert.True(WaitUntil(() => connection.FramesOut == 2));
+        Assert.Equal(12, connection.BytesOut);
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.Equal(StreamCloseReason.PeerClosed, (await run.WaitAsync(Deadline)).Reason);
+    }
+
+    [Fact]
+    public async Task What_an_inline_write_cannot_finish_follows_from_the_send_loop_in_order_and_whole()
+    {
+        var (ours, peer) = NarrowPair();
+        using var _ = peer;
+        var outbox = new FrameOutbox(64 * 1024);
+        var connection = new LegacyStreamConnection(ours, outbox, new RecordingHandler());
+        var run = connection.RunAsync();
+
+        // Far more than the socket buffers hold while the peer is not reading: inline writes stop part-way and
+        // hand the rest to the send loop; later calls find a write under way and only wake it.
+        var expected = new List<byte>();
+        var datagram = new byte[1000];
+        for (var n = 0; n < 400; n++)
+        {
+            BitConverter.TryWriteBytes(datagram, n);
+            if (outbox.TryEnqueue(datagram))
+            {
+                expected.AddRange(new byte[] { 0, 0, 0x03, 0xE8 });
+                expected.AddRange(datagram);
+            }
+
+            if (n % 10 == 9)
+            {
+                connection.FlushOrWake();
+            }
+        }
+
+        connection.FlushOrWake();
+        Assert.Equal(expected.ToArray(), ReadExactly(peer, expected.Count));
+        var accepted = expected.Count / 1004;
+        Assert.True(WaitUntil(() => connection.FramesOut == accepted));
+        Assert.Equal(expected.Count, connection.BytesOut);
+        Assert.Equal(400 - accepted, outbox.Dropped);
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.Equal(StreamCloseReason.PeerClosed, (await run.WaitAsync(Deadline)).Reason);
+    }
+
+    [Fact]
+    public async Task A_peer_that_stops_reading_is_closed_as_stalled_and_the_lost_frames_counted()
+    {
+        var (ours, peer) = NarrowPair();
+        using var _ = peer;
         var outbox = new FrameOutbox();
         var connection = new LegacyStreamConnection(ours, outbox, new RecordingHandler(), new LegacyStreamOptions { WriteTimeout = TimeSpan.FromMilliseconds(1) });
         var run = connection.RunAsync();
@@ -162,6 +219,29 @@ public class LegacyStreamConnectionTests
             Assert.True(gap >= 15, $"gap {i} was {gap:0.0} ms");
         }
 
+        Assert.True(WaitUntil(() => handler.FlushesWithFrames == 10)); // each paced frame leaves on its own
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.Equal(StreamCloseReason.PeerClosed, (await run.WaitAsync(Deadline)).Reason);
+    }
+
+    [Fact]
+    public async Task The_frames_of_a_read_are_handed_on_then_released_together()
+    {
+        var (ours, peer) = Pair();
+        using var _ = peer;
+        var handler = new RecordingHandler();
+        var run = new LegacyStreamConnection(ours, new FrameOutbox(), handler).RunAsync();
+        var burst = new List<byte>();
+        for (byte i = 0; i < 50; i++)
+        {
+            burst.AddRange(new byte[] { 0, 0, 0, 2, i, 0xAA });
+        }
+
+        peer.Send(burst.ToArray());
+
+        Assert.True(WaitUntil(() => handler.Frames.Count == 50 && handler.Unflushed == 0));
+        Assert.InRange(handler.FlushesWithFrames, 1, 50); // one per read: the stream decides how many reads
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => new byte[] { (byte)i, 0xAA }), handler.Payloads);
         peer.Shutdown(SocketShutdown.Send);
         Assert.Equal(StreamCloseReason.PeerClosed, (await run.WaitAsync(Deadline)).Reason);
     }

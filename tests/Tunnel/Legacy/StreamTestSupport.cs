@@ -24,6 +24,15 @@ internal static class StreamTestSupport
         return (ours, peer);
     }
 
+    /// <summary>As <see cref="Pair"/>, with 4 KiB socket buffers, so a few kilobytes fill them while the peer does not read.</summary>
+    public static (Socket Ours, Socket Peer) NarrowPair()
+    {
+        var (ours, peer) = Pair();
+        peer.ReceiveBufferSize = 4096;
+        ours.SendBufferSize = 4096;
+        return (ours, peer);
+    }
+
     /// <summary>Reads exactly <paramref name="count"/> bytes (or fewer if the stream ends or the deadline passes).</summary>
     public static byte[] ReadExactly(Socket socket, int count)
     {
@@ -89,6 +98,9 @@ internal static class StreamTestSupport
     /// <summary>Records every frame with its arrival time; can be told to throw.</summary>
     public sealed class RecordingHandler : ILegacyFrameHandler
     {
+        private int _unflushed;
+        private int _flushesWithFrames;
+
         public ConcurrentQueue<(byte[] Frame, long Timestamp)> Frames { get; } = new();
 
         public bool Throw { get; set; }
@@ -103,6 +115,21 @@ internal static class StreamTestSupport
             }
 
             Frames.Enqueue((datagram.ToArray(), Stopwatch.GetTimestamp()));
+            Interlocked.Increment(ref _unflushed);
+        }
+
+        /// <summary>Times <see cref="OnFramesEnd"/> was called with frames handed on since the previous call.</summary>
+        public int FlushesWithFrames => Volatile.Read(ref _flushesWithFrames);
+
+        /// <summary>Frames handed on and not yet followed by <see cref="OnFramesEnd"/>.</summary>
+        public int Unflushed => Volatile.Read(ref _unflushed);
+
+        public void OnFramesEnd()
+        {
+            if (Interlocked.Exchange(ref _unflushed, 0) != 0)
+            {
+                Interlocked.Increment(ref _flushesWithFrames);
+            }
         }
     }
 }

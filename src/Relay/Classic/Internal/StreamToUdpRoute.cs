@@ -295,6 +295,9 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
     {
         private readonly StreamToUdpRoute _route;
 
+        /// <summary>Frames of the current read on their way to the board (receive task only).</summary>
+        private readonly UdpSendBatch _upBatch = new();
+
         /// <summary>What the socket and outbox counted that the route has already taken in.</summary>
         public LossWatch Watch;
 
@@ -318,22 +321,60 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
 
         public Task Finished { get; set; } = Task.CompletedTask;
 
-        /// <summary>Board → client, on the loop thread: frame each datagram into the outbox, wake the writer once.</summary>
+        /// <summary>Board → client, on the loop thread: frame each datagram into the outbox, then write them (or wake the writer) once.</summary>
         public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
         {
             ReturnPath.Forward(this, batch, _route.Counters);
-            Outbox.Wake();
+            if (StreamWrites.WriteNow(Outbox, drained: batch.Count < batch.Capacity))
+            {
+                Stream.FlushOrWake();
+            }
+            else
+            {
+                Outbox.Wake();
+            }
         }
 
         public bool TryReturn(ReadOnlySpan<byte> datagram) => Outbox.TryEnqueue(datagram);
 
-        /// <summary>Client → board, on the connection's receive task: one datagram per frame.</summary>
+        /// <summary>
+        /// Client → board, on the connection's receive task: one datagram per frame, queued so that the frames of one
+        /// read leave in one sendmmsg (<see cref="OnFramesEnd"/>); a frame too long for a slot goes alone, in order.
+        /// </summary>
         public void OnFrame(ReadOnlySpan<byte> datagram)
         {
+            if (_upBatch.TryAdd(datagram))
+            {
+                return;
+            }
+
+            OnFramesEnd();
+            if (_upBatch.TryAdd(datagram))
+            {
+                return;
+            }
+
             if (Upstream.Send(datagram) == UdpStatus.Ok)
             {
-                AddUp(1);
-                _route.Counters.AddUp(1, datagram.Length);
+                CountUp(1, datagram.Length);
+            }
+        }
+
+        public void OnFramesEnd()
+        {
+            if (!_upBatch.IsEmpty)
+            {
+                var sent = Upstream.SendBatch(_upBatch, out var bytes);
+                CountUp(sent, bytes);
+            }
+        }
+
+        private void CountUp(int packets, long bytes)
+        {
+            if (packets != 0)
+            {
+                AddUp(packets);
+                _route.Counters.AddUp(packets, bytes);
             }
         }
     }

@@ -109,7 +109,7 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
             }
         }
 
-        EndBatch();
+        EndBatch(drained: batch.Count < batch.Capacity);
         Counters.AddUp(packets, bytes);
         Counters.AddMalformed(malformed);
         Counters.AddDenied(denied);
@@ -168,7 +168,8 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     protected abstract bool Forward(TFlow flow, ReadOnlySpan<byte> payload);
 
     /// <summary>Called once after each batch, e.g. to wake TCP writers once per batch rather than per datagram.</summary>
-    protected virtual void EndBatch()
+    /// <param name="drained">The batch was not full: the listener had nothing more waiting.</param>
+    protected virtual void EndBatch(bool drained)
     {
     }
 

@@ -93,13 +93,20 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         return true;
     }
 
-    /// <summary>One wake-up per flow per batch, however many datagrams it got.</summary>
-    protected override void EndBatch()
+    /// <summary>Once per flow per batch, however many datagrams it got: write them now, or wake the writer.</summary>
+    protected override void EndBatch(bool drained)
     {
         foreach (var flow in _touched)
         {
             flow.Touched = false;
-            flow.Client.Outbox.Wake();
+            if (StreamWrites.WriteNow(flow.Client.Outbox, drained))
+            {
+                flow.Client.FlushOrWake();
+            }
+            else
+            {
+                flow.Client.Outbox.Wake();
+            }
         }
 
         _touched.Clear();
@@ -156,13 +163,45 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         /// <summary>Loop thread: already in this batch's wake list.</summary>
         public bool Touched { get; set; }
 
-        /// <summary>Server → application, on the connection's receive task: one sendto through the listener.</summary>
+        /// <summary>Frames of the current read on their way to the application (receive task only).</summary>
+        private readonly UdpSendBatch _downBatch = new();
+
+        /// <summary>
+        /// Server → application, on the connection's receive task, through the listener: the frames of one read leave
+        /// in one sendmmsg (<see cref="OnFramesEnd"/>); a frame too long for a slot goes alone, in order.
+        /// </summary>
         public void OnFrame(ReadOnlySpan<byte> datagram)
         {
-            if (route.Listener.SendTo(datagram, Peer) == UdpStatus.Ok)
+            if (_downBatch.TryAdd(datagram, Peer))
             {
-                AddDown(1);
-                route.Counters.AddDown(1, datagram.Length);
+                return;
+            }
+
+            OnFramesEnd();
+            if (_downBatch.TryAdd(datagram, Peer))
+            {
+                return;
+            }
+
+            var sent = route.Listener.SendTo(datagram, Peer) == UdpStatus.Ok;
+            CountDown(sent ? 1 : 0, datagram.Length);
+        }
+
+        public void OnFramesEnd()
+        {
+            if (!_downBatch.IsEmpty)
+            {
+                var sent = route.Listener.SendBatch(_downBatch, out var bytes);
+                CountDown(sent, bytes);
+            }
+        }
+
+        private void CountDown(int packets, long bytes)
+        {
+            if (packets != 0)
+            {
+                AddDown(packets);
+                route.Counters.AddDown(packets, bytes);
             }
 
             LastActive = Stopwatch.GetTimestamp();
