@@ -28,6 +28,7 @@ public sealed class DatagramBatch : IDisposable
     public const int DefaultSlotSize = 2048;
 
     private MessageBuffer? _buffer;
+    private CoalescedReceive? _coalesced;
     private int _count;
 
     /// <param name="capacity">Datagrams per batch, 1 to 1024. Default 64.</param>
@@ -73,6 +74,11 @@ public sealed class DatagramBatch : IDisposable
     internal MessageBuffer Buffer => _buffer ?? throw new ObjectDisposedException(nameof(DatagramBatch));
 
     internal void SetCount(int count) => _count = count;
+
+    /// <summary>Where coalescing sockets read into before their datagrams are dealt into this batch; made on first use.</summary>
+    internal CoalescedReceive Coalesced => _coalesced ??= new CoalescedReceive(Capacity);
+
+    internal bool HasCoalesced => _coalesced is not null;
 
     private MessageBuffer Checked(int index)
     {

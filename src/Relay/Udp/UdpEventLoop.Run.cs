@@ -97,7 +97,7 @@ public sealed partial class UdpEventLoop
         }
 
         var status = socket.Receive(_batch);
-        if (status == UdpStatus.Ok)
+        while (status == UdpStatus.Ok)
         {
             try
             {
@@ -107,8 +107,18 @@ public sealed partial class UdpEventLoop
             {
                 Fault(e);
             }
+
+            // A coalesced read can hold more datagrams than one batch; the kernel will not signal them again, so
+            // they are handed out now (at most a read's worth: 16 messages of up to 64 datagrams).
+            if (!socket.HasPendingReceive(_batch))
+            {
+                break;
+            }
+
+            status = socket.Receive(_batch);
         }
-        else if (status == UdpStatus.Closed)
+
+        if (status == UdpStatus.Closed)
         {
             ApplyUnregister(socket, dispose: false);
         }

@@ -29,6 +29,11 @@ public sealed partial class UdpSocket
             return UdpStatus.Closed;
         }
 
+        if (_coalescing)
+        {
+            return ReceiveCoalesced(batch, batch.Coalesced);
+        }
+
         var result = _io.Receive(buffer);
         if (result.Count > 0)
         {
@@ -53,6 +58,38 @@ public sealed partial class UdpSocket
 
         var status = result.Error == IoError.None ? UdpStatus.WouldBlock : AccountReceiveError(result);
         return result.Count > 0 ? UdpStatus.Ok : status;
+    }
+
+    /// <summary>Deals out what the last coalesced read left, or reads again (one recvmmsg) when nothing is left.</summary>
+    private UdpStatus ReceiveCoalesced(DatagramBatch batch, CoalescedReceive coalesced)
+    {
+        if (!coalesced.HasPending || coalesced.Owner != this)
+        {
+            var previous = coalesced.HasPending ? coalesced.Owner as UdpSocket : null;
+            var result = coalesced.Read(_io, this, out var discarded);
+            if (previous is not null && discarded != 0)
+            {
+                // The previous socket's datagrams were still waiting in this batch (its caller ignored
+                // HasPendingReceive): they are lost, and counted as that socket's receive errors.
+                Interlocked.Add(ref previous._receiveErrors, discarded);
+            }
+
+            if (result.Count == 0)
+            {
+                return result.Error == IoError.None ? UdpStatus.WouldBlock : AccountReceiveError(result);
+            }
+        }
+
+        var count = coalesced.DealInto(batch.Buffer, out var bytes, out var truncated);
+        Volatile.Write(ref _datagramsIn, _datagramsIn + count);
+        Volatile.Write(ref _bytesIn, _bytesIn + bytes);
+        if (truncated != 0)
+        {
+            Volatile.Write(ref _truncated, _truncated + truncated);
+        }
+
+        batch.SetCount(count);
+        return count > 0 ? UdpStatus.Ok : UdpStatus.WouldBlock;
     }
 
     private UdpStatus AccountReceiveError(IoResult result)

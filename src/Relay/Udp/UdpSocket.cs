@@ -35,6 +35,7 @@ public sealed partial class UdpSocket : IDisposable
     private readonly DatagramIo _io;
     private readonly UdpSocketOptions _options;
     private readonly string _name;
+    private readonly bool _coalescing;
     private int _disposed;
 
     /// <summary>Opens a UDP socket bound to <paramref name="localEndPoint"/> (port 0 picks a free port).</summary>
@@ -76,6 +77,7 @@ public sealed partial class UdpSocket : IDisposable
                 ? new LinuxDatagramIo(_socket.SafeHandle, options.SendSegmentation)
                 : new PortableDatagramIo(_socket);
             _io = wrapIo is null ? io : wrapIo(io);
+            _coalescing = options.ReceiveCoalescing && io.IsNative && TryEnableCoalescing();
         }
         catch
         {
@@ -85,6 +87,17 @@ public sealed partial class UdpSocket : IDisposable
 
         _name = options.Name ?? LocalAddress.ToString();
     }
+
+    /// <summary>True when the kernel may hand this socket coalesced datagram trains (UDP_GRO), which it splits again.</summary>
+    internal bool ReceivesCoalesced => _coalescing;
+
+    /// <summary>
+    /// True when this socket's last coalesced read into <paramref name="batch"/> holds more datagrams than the batch
+    /// took: <see cref="Receive"/> again with the same batch before using it for another socket (the kernel will not
+    /// signal them again; an <see cref="UdpEventLoop"/> does this itself).
+    /// </summary>
+    public bool HasPendingReceive(DatagramBatch batch) =>
+        _coalescing && batch is { HasCoalesced: true } && batch.Coalesced is { HasPending: true } area && area.Owner == this;
 
     /// <summary>True while queued sends go out as UDP GSO groups (Linux, <see cref="UdpSocketOptions.SendSegmentation"/>, not refused).</summary>
     internal bool SendsSegmented => _io is LinuxDatagramIo { Segmentation: true };
@@ -167,6 +180,22 @@ public sealed partial class UdpSocket : IDisposable
     }
 
     public override string ToString() => _name;
+
+    /// <summary>Sets UDP_GRO; false when the kernel does not know it (then datagrams arrive one by one, as before).</summary>
+    private bool TryEnableCoalescing()
+    {
+        try
+        {
+            Span<byte> on = stackalloc byte[sizeof(int)];
+            MemoryMarshal.Write(on, 1);
+            _socket.SetRawSocketOption(LinuxInterop.SOL_UDP, LinuxInterop.UDP_GRO, on);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 
     private int ApplyBufferSize(SocketOptionName option, int forceOption, int requested)
     {

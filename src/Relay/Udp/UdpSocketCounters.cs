@@ -12,7 +12,7 @@ namespace FastSpinnRelay.Relay.Udp;
 /// (EAGAIN/ENOBUFS on an immediate send, or a batched send whose queue was full and could not be flushed).</param>
 /// <param name="SendErrors">Datagrams not sent for any other reason (unexpected errno, EMSGSIZE, or an ICMP
 /// error that repeated on the retry).</param>
-/// <param name="ReceiveErrors">Receive calls that failed unexpectedly (reported to the error sink).</param>
+/// <param name="ReceiveErrors">Receive calls that failed unexpectedly (reported to the error sink), plus datagrams of a coalesced read lost because the batch holding them was used for another socket first.</param>
 /// <param name="IcmpErrors">ICMP-caused errors seen on send or receive (connected sockets only on Linux);
 /// never fatal.</param>
 /// <param name="Truncated">Datagrams longer than the receive slot, cut and flagged.</param>

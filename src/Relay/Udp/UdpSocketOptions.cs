@@ -50,6 +50,15 @@ public sealed record UdpSocketOptions
     /// </summary>
     public bool SendSegmentation { get; init; } = true;
 
+    /// <summary>
+    /// Let the kernel coalesce trains of same-sized datagrams from one sender into one message (Linux UDP_GRO), read
+    /// them with one copy and hand them to receivers as the single datagrams they were. The counterpart of
+    /// <see cref="SendSegmentation"/>: a GSO group from another relay crosses the receiving stack once instead of
+    /// once per datagram. Default true; ignored where the kernel or the I/O path lacks it. Costs a 1 MiB receive
+    /// area per socket, mapped only as large messages arrive.
+    /// </summary>
+    public bool ReceiveCoalescing { get; init; } = true;
+
     /// <summary>For an IPv6 socket: also accept and send IPv4 (as IPv4-mapped addresses). Default false.</summary>
     public bool DualMode { get; init; }
 

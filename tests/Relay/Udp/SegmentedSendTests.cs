@@ -142,7 +142,7 @@ public class SegmentedSendTests
     }
 
     [Fact]
-    public void A_group_to_a_closed_port_falls_back_to_plain_sends_and_counts_the_icmp_error()
+    public void Grouped_sends_to_a_closed_port_account_for_every_datagram()
     {
         // Connected to a port nobody listens on: the first send's ICMP "port unreachable" fails the next syscall.
         int deadPort;
@@ -165,21 +165,10 @@ public class SegmentedSendTests
             Assert.True(status is UdpStatus.Ok or UdpStatus.WouldBlock, status.ToString());
         }
 
-        // Nothing is lost track of: every datagram was either sent or counted as failed, and the error was seen.
+        // Nothing is lost track of: every datagram was either sent or counted as failed. (Whether the kernel reports
+        // the refused port depends on its ICMP rate limit, shared with every other test: not asserted.)
         var counters = sender.GetCounters();
         Assert.Equal(0, sender.QueuedSendCount);
-        Assert.True(counters.IcmpErrors > 0, "the refused port was reported");
         Assert.Equal(30, counters.DatagramsOut + counters.SendErrors + counters.SendDrops);
-    }
-
-    /// <summary>A datagram of its own length identified by <paramref name="sequence"/> in every byte pattern.</summary>
-    private static void Fill(Span<byte> datagram, int sequence)
-    {
-        for (var i = 0; i < datagram.Length; i++)
-        {
-            datagram[i] = (byte)(sequence + (i * 31));
-        }
-
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(datagram, sequence);
     }
 }

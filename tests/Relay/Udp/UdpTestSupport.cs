@@ -71,6 +71,17 @@ internal static class UdpTestSupport
         return length;
     }
 
+    /// <summary>Fills a datagram of any length with a pattern identified by <paramref name="sequence"/> (also its first 4 bytes).</summary>
+    public static void Fill(Span<byte> datagram, int sequence)
+    {
+        for (var i = 0; i < datagram.Length; i++)
+        {
+            datagram[i] = (byte)(sequence + (i * 31));
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(datagram, sequence);
+    }
+
     /// <summary>Checks a payload made by <see cref="WritePayload"/>; returns its sequence, or -1 if damaged.</summary>
     public static int CheckPayload(ReadOnlySpan<byte> payload)
     {

@@ -30,6 +30,17 @@ internal static unsafe partial class LinuxInterop
     public const int EHOSTDOWN = 112;
     public const int EHOSTUNREACH = 113;
 
+    // UDP socket options and control messages (linux/udp.h): GSO segment size on send, GRO on receive.
+    public const int SOL_UDP = 17;
+    public const int UDP_SEGMENT = 103;
+    public const int UDP_GRO = 104;
+
+    /// <summary>Bytes of a <c>cmsghdr</c> before its data: <c>cmsg_len</c> (size_t), <c>cmsg_level</c>, <c>cmsg_type</c> (int each).</summary>
+    public static readonly int CmsgHeaderBytes = IntPtr.Size + 8;
+
+    /// <summary>CMSG_SPACE: a control message with <paramref name="dataBytes"/> of data, padded to size_t.</summary>
+    public static int CmsgSpace(int dataBytes) => (CmsgHeaderBytes + dataBytes + IntPtr.Size - 1) & ~(IntPtr.Size - 1);
+
     public const int MSG_TRUNC = 0x20;
     public const int MSG_DONTWAIT = 0x40;
     public const int MSG_NOSIGNAL = 0x4000;

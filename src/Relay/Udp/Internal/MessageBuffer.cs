@@ -29,12 +29,18 @@ internal sealed unsafe class MessageBuffer
     private readonly IoVec* _iovecs;
     private int _receivedLast;
 
-    public MessageBuffer(int capacity, int slotSize)
+    /// <param name="capacity">Headers and slots, 1 to <see cref="MaxCapacity"/>.</param>
+    /// <param name="slotSize">Bytes per slot, 1 to <see cref="MaxSlotSize"/>.</param>
+    /// <param name="uninitialized">
+    /// Leave the payload slots unzeroed, so the kernel maps their pages only when data is first written there (for
+    /// large slots that are rarely full, such as coalesced receives). Headers are always cleared.
+    /// </param>
+    public MessageBuffer(int capacity, int slotSize, bool uninitialized = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
         ArgumentOutOfRangeException.ThrowIfLessThan(slotSize, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(slotSize, MaxSlotSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(slotSize, ushort.MaxValue); // options stop at MaxSlotSize; coalesced reads need 65535
 
         Capacity = capacity;
         SlotSize = slotSize;
@@ -42,10 +48,12 @@ internal sealed unsafe class MessageBuffer
         var headerBytes = AlignUp(capacity * sizeof(MMsgHdr), 64);
         var iovecBytes = AlignUp(capacity * sizeof(IoVec), 64);
         var addressBytes = AlignUp(capacity * sizeof(UdpAddress), 64);
-        _block = GC.AllocateArray<byte>(64 + headerBytes + iovecBytes + addressBytes + (capacity * stride), pinned: true);
+        var blockBytes = 64 + headerBytes + iovecBytes + addressBytes + (capacity * stride);
+        _block = uninitialized ? GC.AllocateUninitializedArray<byte>(blockBytes, pinned: true) : GC.AllocateArray<byte>(blockBytes, pinned: true);
 
         var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
         var aligned = (byte*)AlignUp((nint)start, 64);
+        new Span<byte>(aligned, headerBytes + iovecBytes + addressBytes).Clear();
         _headers = (MMsgHdr*)aligned;
         _iovecs = (IoVec*)(aligned + headerBytes);
         var addresses = (UdpAddress*)(aligned + headerBytes + iovecBytes);

@@ -33,12 +33,8 @@ internal sealed unsafe class SegmentedSendPlan
     /// <summary>Most payload bytes per group (under the 64 KiB limit of one UDP packet, with room for headers).</summary>
     public const int MaxGroupBytes = 60_000;
 
-    private const int SolUdp = 17;
-    private const int UdpSegment = 103;
-
-    // cmsghdr: cmsg_len (size_t), cmsg_level (int), cmsg_type (int), then the data (a u16 segment size), padded.
-    private static readonly int ControlHeaderBytes = IntPtr.Size + 8;
-    private static readonly int ControlSpace = AlignUp(ControlHeaderBytes + sizeof(ushort), IntPtr.Size);
+    // One UDP_SEGMENT control message per group: its data is the u16 segment size.
+    private static readonly int ControlSpace = CmsgSpace(sizeof(ushort));
 
     private readonly byte[] _block;
     private readonly MMsgHdr* _headers;
@@ -59,9 +55,9 @@ internal sealed unsafe class SegmentedSendPlan
         for (var g = 0; g < capacity; g++)
         {
             var control = _controls + (g * ControlSpace);
-            *(nuint*)control = (nuint)(ControlHeaderBytes + sizeof(ushort));
-            *(int*)(control + IntPtr.Size) = SolUdp;
-            *(int*)(control + IntPtr.Size + 4) = UdpSegment;
+            *(nuint*)control = (nuint)(CmsgHeaderBytes + sizeof(ushort));
+            *(int*)(control + IntPtr.Size) = SOL_UDP;
+            *(int*)(control + IntPtr.Size + 4) = UDP_SEGMENT;
         }
     }
 
@@ -122,7 +118,7 @@ internal sealed unsafe class SegmentedSendPlan
             if (n > 1)
             {
                 var control = _controls + (groups * ControlSpace);
-                *(ushort*)(control + ControlHeaderBytes) = (ushort)length;
+                *(ushort*)(control + CmsgHeaderBytes) = (ushort)length;
                 header.Control = control;
                 header.ControlLength = (nuint)ControlSpace;
                 segmented += n;
