@@ -109,8 +109,9 @@ public sealed partial class UdpEventLoop
             }
 
             // A coalesced read can hold more datagrams than one batch; the kernel will not signal them again, so
-            // they are handed out now (at most a read's worth: 16 messages of up to 64 datagrams).
-            if (!socket.HasPendingReceive(_batch))
+            // they are handed out now (at most a read's worth: 16 messages of up to 64 datagrams), unless the
+            // receiver unregistered the socket meanwhile.
+            if (!socket.HasPendingReceive(_batch) || !ReferenceEquals(_registrations[index], registration))
             {
                 break;
             }
