@@ -45,19 +45,28 @@ public sealed record UdpSocketOptions
     /// <summary>
     /// Send queued runs of same-sized datagrams (up to 1452 bytes, to one destination) as UDP GSO groups on Linux:
     /// the wire carries the same datagrams, the kernel's send path runs once per group instead of per datagram.
-    /// Default true; turns itself off if the kernel refuses it. Immediate sends (<see cref="UdpSocket.SendTo"/>)
-    /// are never grouped.
+    /// Default true (false when <see cref="OffloadVariable"/> is 0); turns itself off if the kernel refuses it.
+    /// Immediate sends (<see cref="UdpSocket.SendTo"/>) are never grouped.
     /// </summary>
-    public bool SendSegmentation { get; init; } = true;
+    public bool SendSegmentation { get; init; } = OffloadByDefault;
 
     /// <summary>
     /// Let the kernel coalesce trains of same-sized datagrams from one sender into one message (Linux UDP_GRO), read
     /// them with one copy and hand them to receivers as the single datagrams they were. The counterpart of
     /// <see cref="SendSegmentation"/>: a GSO group from another relay crosses the receiving stack once instead of
-    /// once per datagram. Default true; ignored where the kernel or the I/O path lacks it. Costs a 1 MiB receive
-    /// area per socket, mapped only as large messages arrive.
+    /// once per datagram. Default true (false when <see cref="OffloadVariable"/> is 0); ignored where the kernel or
+    /// the I/O path lacks it. Costs a 1 MiB receive area per batch, mapped only as large messages arrive.
     /// </summary>
-    public bool ReceiveCoalescing { get; init; } = true;
+    public bool ReceiveCoalescing { get; init; } = OffloadByDefault;
+
+    /// <summary>
+    /// Environment variable that turns UDP GSO and GRO off for every socket of the process when set to 0: a switch
+    /// for an administrator who suspects a kernel or NIC, and for measuring what the offloads are worth.
+    /// </summary>
+    public const string OffloadVariable = "RELAY_UDP_OFFLOAD";
+
+    // Read when options are made (not cached in a static: Default is built before later static initialisers run).
+    private static bool OffloadByDefault => Environment.GetEnvironmentVariable(OffloadVariable) != "0";
 
     /// <summary>For an IPv6 socket: also accept and send IPv4 (as IPv4-mapped addresses). Default false.</summary>
     public bool DualMode { get; init; }
