@@ -2,19 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using FastSpinnRelay.Relay.Cli;
-using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Cli;
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ConsoleCollection
-{
-    /// <summary>Tests that redirect <see cref="Console.Error"/> run alone.</summary>
-    public const string Name = "Console";
-}
 
 [Collection(ConsoleCollection.Name)]
 public partial class EmulateCommandTests
@@ -22,7 +14,7 @@ public partial class EmulateCommandTests
     [Fact]
     public async Task Validation_problems_are_one_line_each_with_exit_code_2()
     {
-        var (code, lines) = await InvokeCapturingStderr("emulate", "--scp-port", "70000", "--spike-tag", "9", "--drop-one-in", "1");
+        var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("emulate", "--scp-port", "70000", "--spike-tag", "9", "--drop-one-in", "1");
 
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Equal(4, lines.Length);
@@ -36,7 +28,7 @@ public partial class EmulateCommandTests
     [Fact]
     public async Task Unparsable_values_are_one_line_each_with_exit_code_2()
     {
-        var (code, lines) = await InvokeCapturingStderr("emulate", "--reply-delay", "soon", "--spike-to", "nohost", "--spike-rate", "fast");
+        var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("emulate", "--reply-delay", "soon", "--spike-to", "nohost", "--spike-rate", "fast");
 
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.StartsWith("relay: 'soon' is not a duration for --reply-delay", StringComparison.Ordinal));
@@ -127,22 +119,4 @@ public partial class EmulateCommandTests
 
     [GeneratedRegex(@"listening for SCP on (\S+) and boot on")]
     private static partial Regex ListeningLine();
-
-    private static async Task<(int Code, string[] Lines)> InvokeCapturingStderr(params string[] args)
-    {
-        // Log captures Console.Error when first used: make sure that is the real one, not this test's writer.
-        _ = Log.Output;
-        var original = Console.Error;
-        var captured = new StringWriter();
-        Console.SetError(captured);
-        try
-        {
-            var code = await RelayCommandLine.InvokeAsync(args);
-            return (code, captured.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
-    }
 }

@@ -1,5 +1,4 @@
 using FastSpinnRelay.Relay.Cli;
-using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Spalloc;
 
 namespace FastSpinnRelay.Relay.Tests.Cli;
@@ -13,7 +12,7 @@ public sealed class SpallocCommandTests : IDisposable
     public async Task A_bad_configuration_prints_one_line_per_problem_and_exits_2()
     {
         File.WriteAllText(_config, """{"machine": {"name": "m", "boards": [{"triad": [0, 0, 9]}]}, "users": []}""");
-        var (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0");
+        var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0");
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.EndsWith("machine.boards[0].triad: must be [x, y, z] with x and y 0-255 and z 0-2", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.EndsWith("machine.boards[0].address: missing (the IPv4 address of the board's Ethernet interface)", StringComparison.Ordinal));
@@ -24,17 +23,17 @@ public sealed class SpallocCommandTests : IDisposable
     [Fact]
     public async Task Bad_flags_exit_2_naming_them()
     {
-        var (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--listen", "nowhere");
+        var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--listen", "nowhere");
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.Contains("'nowhere' is not ADDR:PORT for --listen", StringComparison.Ordinal));
 
         WriteValid();
-        (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--base-path", "no-slash", "--tls-key", "k.pem");
+        (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--base-path", "no-slash", "--tls-key", "k.pem");
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.Contains("base path 'no-slash' must start with '/'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--tls-key needs --tls-cert", StringComparison.Ordinal));
 
-        (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--state-file", Path.GetTempPath());
+        (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--state-file", Path.GetTempPath());
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.Contains("must name a file, not a directory", StringComparison.Ordinal));
     }
@@ -65,7 +64,7 @@ public sealed class SpallocCommandTests : IDisposable
         File.WriteAllText(state, """{"format": 1, "last-job-id": 3, "jobs": [""");
         try
         {
-            var (code, lines) = await Invoke("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0", "--state-file", state);
+            var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0", "--state-file", state);
             Assert.Equal((int)ExitCode.Failed, code);
             var line = Assert.Single(lines);
             Assert.StartsWith($"relay: job state file {state}: it is not valid state JSON", line, StringComparison.Ordinal);
@@ -142,21 +141,4 @@ public sealed class SpallocCommandTests : IDisposable
         {"machine": {"name": "m", "boards": [{"triad": [0, 0, 0], "address": "127.0.0.1"}]},
          "users": [{"name": "u", "token-hash": "{{TokenHash.Create("t", TokenHash.MinIterations)}}"}]}
         """);
-
-    private static async Task<(int Code, string[] Lines)> Invoke(params string[] args)
-    {
-        _ = Log.Output;
-        var original = Console.Error;
-        var captured = new StringWriter();
-        Console.SetError(captured);
-        try
-        {
-            var code = await RelayCommandLine.InvokeAsync(args);
-            return (code, captured.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
-    }
 }
