@@ -65,7 +65,7 @@ public sealed partial class UdpSocket
     {
         if (!coalesced.HasPending || coalesced.Owner != this)
         {
-            var previous = coalesced.HasPending ? coalesced.Owner as UdpSocket : null;
+            var previous = coalesced.HasPending ? coalesced.Owner : null;
             var result = coalesced.Read(_io, this, out var discarded);
             if (previous is not null && discarded != 0)
             {

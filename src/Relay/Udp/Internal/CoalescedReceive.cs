@@ -30,6 +30,7 @@ internal sealed unsafe class CoalescedReceive
     private int _count;
     private int _message;
     private int _offset;
+    private int _size;
 
     /// <param name="messages">
     /// Messages per read: the batch's capacity, at most <see cref="MaxMessages"/>, so single datagrams always fit
@@ -41,12 +42,16 @@ internal sealed unsafe class CoalescedReceive
         _messages = new MessageBuffer(Messages, MessageBytes, uninitialized: true);
         _controls = GC.AllocateArray<byte>(Messages * ControlSpace, pinned: true);
         _control = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_controls));
+        for (var i = 0; i < Messages; i++)
+        {
+            _messages.Header(i).Header.Control = _control + (i * ControlSpace);
+        }
     }
 
     public int Messages { get; }
 
     /// <summary>The socket whose read is being dealt out (pending datagrams belong to it alone).</summary>
-    public object? Owner { get; private set; }
+    public UdpSocket? Owner { get; private set; }
 
     /// <summary>True while datagrams of the last read are still to be dealt out.</summary>
     public bool HasPending => _message < _count;
@@ -55,7 +60,7 @@ internal sealed unsafe class CoalescedReceive
     /// Reads waiting messages for <paramref name="owner"/> (one recvmmsg). Anything another socket left pending is
     /// discarded and returned as <paramref name="discarded"/> (an event loop always deals a read out completely).
     /// </summary>
-    public IoResult Read(DatagramIo io, object owner, out int discarded)
+    public IoResult Read(DatagramIo io, UdpSocket owner, out int discarded)
     {
         discarded = 0;
         for (var m = _message; m < _count; m++)
@@ -69,9 +74,7 @@ internal sealed unsafe class CoalescedReceive
         Owner = owner;
         for (var i = 0; i < Messages; i++)
         {
-            ref var header = ref _messages.Header(i).Header;
-            header.Control = _control + (i * ControlSpace);
-            header.ControlLength = (nuint)ControlSpace;
+            _messages.Header(i).Header.ControlLength = (nuint)ControlSpace; // in/out: the kernel writes what it used
         }
 
         var result = io.Receive(_messages);
@@ -79,6 +82,7 @@ internal sealed unsafe class CoalescedReceive
         _count = result.Count;
         _message = 0;
         _offset = 0;
+        _size = _count > 0 ? SegmentSize(ref _messages.Header(0).Header, (int)_messages.Header(0).Length) : 0;
         return result;
     }
 
@@ -95,8 +99,7 @@ internal sealed unsafe class CoalescedReceive
         {
             ref var source = ref _messages.Header(_message);
             var total = (int)source.Length;
-            var size = SegmentSize(ref source.Header, total);
-            var length = Math.Min(size, total - _offset);
+            var length = Math.Min(_size, total - _offset);
             var kept = Math.Min(length, batch.SlotSize);
             var cut = kept < length || (source.Header.Flags & MSG_TRUNC) != 0;
             new ReadOnlySpan<byte>(_messages.Payload(_message) + _offset, kept).CopyTo(new Span<byte>(batch.Payload(dealt), kept));
@@ -109,15 +112,15 @@ internal sealed unsafe class CoalescedReceive
             dealt++;
 
             _offset += length;
-            if (_offset >= total)
+            if (_offset >= total && ++_message < _count)
             {
-                _message++;
                 _offset = 0;
+                _size = SegmentSize(ref _messages.Header(_message).Header, (int)_messages.Header(_message).Length);
             }
         }
 
         batch.SetReceived(dealt);
-        GC.KeepAlive(batch);
+        batch.KeepAlive();
         _messages.KeepAlive();
         return dealt;
     }
