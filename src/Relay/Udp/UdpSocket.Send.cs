@@ -86,7 +86,8 @@ public sealed partial class UdpSocket
     }
 
     /// <summary>
-    /// Sends every datagram of <paramref name="batch"/> now (sendmmsg, repeated until done) and empties it. Any thread:
+    /// Sends every datagram of <paramref name="batch"/> now (sendmmsg, repeated until done; a packed slot as one UDP GSO
+    /// packet) and empties it. Any thread:
     /// the batch, not the socket, carries the state. Per-datagram failures drop that datagram (counted) and the rest
     /// still go; when the send buffer is full the rest are dropped and counted in SendDrops, as <see cref="Send"/> does.
     /// </summary>
@@ -103,10 +104,24 @@ public sealed partial class UdpSocket
             return 0;
         }
 
+        var packed = batch.HasPackedRuns;
         batch.Clear();
         if (IsDisposed)
         {
             return 0;
+        }
+
+        if (packed && !SendsSegmented)
+        {
+            // Runs were packed for a socket that does not (or no longer does) segment: one datagram per syscall.
+            var one = 0;
+            for (var i = 0; i < count; i++)
+            {
+                SendUnpacked(batch.Buffer, i, ref one, ref bytes);
+            }
+
+            AccountSent(one, bytes);
+            return one;
         }
 
         var head = 0;

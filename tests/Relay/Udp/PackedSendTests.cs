@@ -200,6 +200,29 @@ public class PackedSendTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_send_batch_packs_runs_and_any_socket_sends_them_as_the_same_datagrams(bool segmenting)
+    {
+        using var receiver = Open(portable: false);
+        using var sender = Open(portable: false, new UdpSocketOptions { SendSegmentation = segmenting });
+        var batch = new UdpSendBatch(capacity: 4, packRuns: true);
+        var payload = new byte[24];
+        for (var i = 0; i < 40; i++)
+        {
+            Fill(payload, i);
+            Assert.True(batch.TryAdd(payload, receiver.LocalAddress));
+        }
+
+        Assert.Equal(1, batch.Count);
+        Assert.Equal(40, sender.SendBatch(batch, out var bytes));
+        Assert.Equal(40 * 24, bytes);
+        Assert.True(batch.IsEmpty);
+        ExpectInOrder(receiver, 24, 40, sender.LocalAddress);
+        Assert.Equal(40, sender.GetCounters().DatagramsOut);
+    }
+
     private static void ExpectInOrder(UdpSocket receiver, int size, int count, UdpAddress source)
     {
         using var batch = new DatagramBatch();
