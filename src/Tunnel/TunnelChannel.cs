@@ -75,6 +75,37 @@ public sealed class TunnelChannel
         return status;
     }
 
+    /// <summary>
+    /// Queues every datagram <paramref name="source"/> yields, as <see cref="TrySend"/> would one by one, but a
+    /// latest-class channel takes the whole run under one lock with one wake-up of the send loop. A datagram that
+    /// cannot be taken (too large; reliable: replay buffer full; the channel closed) is skipped, so the caller counts
+    /// what was offered minus what this returns as dropped.
+    /// </summary>
+    /// <returns>How many datagrams were queued.</returns>
+    public int TrySendAll<TSource>(ref TSource source)
+        where TSource : struct, ITunnelDatagramSource
+    {
+        var sent = 0;
+        if (Delivery == TunnelDeliveryClass.Reliable)
+        {
+            while (source.TryNext(out ReadOnlySpan<byte> datagram))
+            {
+                sent += _session.TrySendReliable(this, datagram) == TunnelSendStatus.Sent ? 1 : 0;
+            }
+        }
+        else
+        {
+            sent = _session.TrySendLatestAll(this, ref source);
+        }
+
+        if (sent != 0)
+        {
+            Interlocked.Add(ref _sent, sent);
+        }
+
+        return sent;
+    }
+
     /// <summary>Completes when a reliable datagram of <paramref name="datagramLength"/> bytes would fit, or the channel closes.</summary>
     public ValueTask WaitForSpaceAsync(int datagramLength, CancellationToken cancellationToken = default) =>
         _session.WaitForSpaceAsync(TunnelFrameWriter.DataFrameLength(datagramLength), cancellationToken);
@@ -97,7 +128,8 @@ public sealed class TunnelChannel
     /// <summary>Closes the channel (a reliable CLOSE, after everything sent before it). Datagrams that still arrive for it are dropped.</summary>
     public void Close(TunnelErrorCode code = TunnelErrorCode.None) => _session.CloseChannel(this, code);
 
-    internal void CountReceived() => Interlocked.Increment(ref _received);
+    /// <summary>Counts a delivered datagram; called only by the session's receive loop (one writer: a plain store).</summary>
+    internal void CountReceived() => Volatile.Write(ref _received, _received + 1);
 
     internal void CountDropped() => Interlocked.Increment(ref _dropped);
 

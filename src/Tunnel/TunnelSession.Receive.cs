@@ -303,10 +303,12 @@ public sealed partial class TunnelSession
             return null;
         }
 
+        // Receive-side counters have one writer, this loop (handlers are called one at a time per session): plain
+        // stores, no locked instruction per datagram.
         channel.CountReceived();
         if (delivery == TunnelDeliveryClass.Latest)
         {
-            Interlocked.Increment(ref _counters.LatestDatagramsReceived);
+            Volatile.Write(ref _counters.LatestDatagramsReceived, _counters.LatestDatagramsReceived + 1);
         }
 
         try

@@ -40,7 +40,7 @@ public sealed partial class TunnelSession
 
     internal TunnelSendStatus TrySendLatest(TunnelChannel channel, ReadOnlySpan<byte> datagram)
     {
-        if (datagram.Length > TunnelDataFrame.MaxDatagramLength || TunnelBatchRecords.RecordLength(datagram.Length) > _options.MaxBatchBytes)
+        if (!FitsLatest(datagram.Length))
         {
             return TunnelSendStatus.TooLarge;
         }
@@ -60,6 +60,41 @@ public sealed partial class TunnelSession
         Signal.Set();
         return TunnelSendStatus.Sent;
     }
+
+    /// <summary>Queues a run of latest-class datagrams under one lock; skips those too large. Returns how many were queued.</summary>
+    internal int TrySendLatestAll<TSource>(TunnelChannel channel, ref TSource source)
+        where TSource : struct, ITunnelDatagramSource
+    {
+        var sent = 0;
+        lock (_gate)
+        {
+            if (_closed || !channel.IsOpen)
+            {
+                return 0;
+            }
+
+            var drops = new DropCounter(this);
+            while (source.TryNext(out ReadOnlySpan<byte> datagram))
+            {
+                if (FitsLatest(datagram.Length))
+                {
+                    _latest.Enqueue(channel.Id, datagram, ref drops);
+                    sent++;
+                }
+            }
+        }
+
+        if (sent != 0)
+        {
+            Interlocked.Add(ref _counters.LatestDatagramsQueued, sent);
+            Signal.Set();
+        }
+
+        return sent;
+    }
+
+    private bool FitsLatest(int datagramLength) =>
+        datagramLength <= TunnelDataFrame.MaxDatagramLength && TunnelBatchRecords.RecordLength(datagramLength) <= _options.MaxBatchBytes;
 
     internal ValueTask WaitForSpaceAsync(int frameLength, CancellationToken cancellationToken)
     {

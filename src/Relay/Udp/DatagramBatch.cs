@@ -14,6 +14,10 @@ namespace FastSpinnRelay.Relay.Udp;
 /// <see cref="UdpSocket.QueueSendTo"/> (which copies).
 /// </para>
 /// <para>
+/// A socket that reads coalesced trains (Linux UDP_GRO) fills the batch with views into the train's message rather
+/// than copies; the accessors read either kind alike, with the same lifetime.
+/// </para>
+/// <para>
 /// Memory: allocated once (a pinned array, <c>Capacity * (SlotSize + ~130)</c> bytes) and never resized.
 /// A datagram longer than <see cref="SlotSize"/> is cut to <see cref="SlotSize"/> and flagged
 /// <see cref="IsTruncated"/>; SpiNNaker packets are at most 1042 bytes (boot), so the default 2048 fits all.
@@ -29,6 +33,8 @@ public sealed class DatagramBatch : IDisposable
 
     private MessageBuffer? _buffer;
     private CoalescedReceive? _coalesced;
+    private DatagramView[]? _views;
+    private bool _viewing;
     private int _count;
 
     /// <param name="capacity">Datagrams per batch, 1 to 1024. Default 64.</param>
@@ -52,17 +58,40 @@ public sealed class DatagramBatch : IDisposable
     public unsafe ReadOnlySpan<byte> GetPayload(int index)
     {
         var buffer = Checked(index);
+        if (_viewing)
+        {
+            ref var view = ref _views![index];
+            return new ReadOnlySpan<byte>(view.Payload, view.Length);
+        }
+
         return new ReadOnlySpan<byte>(buffer.Payload(index), buffer.Length(index));
     }
 
     /// <summary>Length in bytes of datagram <paramref name="index"/> as held (at most <see cref="SlotSize"/>).</summary>
-    public int GetLength(int index) => Checked(index).Length(index);
+    public int GetLength(int index)
+    {
+        var buffer = Checked(index);
+        return _viewing ? _views![index].Length : buffer.Length(index);
+    }
 
     /// <summary>Who sent datagram <paramref name="index"/>.</summary>
-    public ref readonly UdpAddress GetSource(int index) => ref Checked(index).Address(index);
+    public unsafe ref readonly UdpAddress GetSource(int index)
+    {
+        var buffer = Checked(index);
+        if (_viewing)
+        {
+            return ref *_views![index].Source;
+        }
+
+        return ref buffer.Address(index);
+    }
 
     /// <summary>True when datagram <paramref name="index"/> was longer than <see cref="SlotSize"/> and was cut.</summary>
-    public bool IsTruncated(int index) => (Checked(index).Header(index).Header.Flags & LinuxInterop.MSG_TRUNC) != 0;
+    public bool IsTruncated(int index)
+    {
+        var buffer = Checked(index);
+        return _viewing ? _views![index].Truncated : (buffer.Header(index).Header.Flags & LinuxInterop.MSG_TRUNC) != 0;
+    }
 
     /// <summary>Releases the slots; later reads throw and receives into it fail.</summary>
     public void Dispose()
@@ -73,7 +102,22 @@ public sealed class DatagramBatch : IDisposable
 
     internal MessageBuffer Buffer => _buffer ?? throw new ObjectDisposedException(nameof(DatagramBatch));
 
-    internal void SetCount(int count) => _count = count;
+    /// <summary>The batch now holds <paramref name="count"/> datagrams in its own slots (a plain receive).</summary>
+    internal void SetCount(int count)
+    {
+        _viewing = false;
+        _count = count;
+    }
+
+    /// <summary>Where a coalesced receive records its datagrams (views into its messages); <see cref="Capacity"/> entries.</summary>
+    internal DatagramView[] Views => _views ??= new DatagramView[Capacity];
+
+    /// <summary>The batch now holds the first <paramref name="count"/> of <see cref="Views"/> (a coalesced receive, no copies).</summary>
+    internal void SetViews(int count)
+    {
+        _viewing = count > 0;
+        _count = count;
+    }
 
     /// <summary>Where coalescing sockets read into before their datagrams are dealt into this batch; made on first use.</summary>
     internal CoalescedReceive Coalesced => _coalesced ??= new CoalescedReceive(Capacity);

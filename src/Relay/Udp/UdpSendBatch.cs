@@ -15,7 +15,12 @@ namespace FastSpinnRelay.Relay.Udp;
 /// <param name="capacity">Datagrams per batch, 1 to 1024. Default 32.</param>
 /// <param name="slotBytes">Largest datagram a slot holds, 1 to 65507 bytes; longer ones are refused by
 /// <see cref="TryAdd(ReadOnlySpan{byte})"/> (send them alone). Default 2048 (a 1042-byte boot packet fits).</param>
-public sealed class UdpSendBatch(int capacity = UdpSendBatch.DefaultCapacity, int slotBytes = DatagramBatch.DefaultSlotSize)
+/// <param name="packRuns">
+/// Put a datagram of the same size for the same destination as the last one into the same slot, so a run leaves as one
+/// UDP GSO packet the kernel cuts back into the same datagrams (as a socket's own queue does). For a socket that
+/// segments its sends (Linux, offloads on); any other socket sends a packed slot datagram by datagram.
+/// </param>
+public sealed class UdpSendBatch(int capacity = UdpSendBatch.DefaultCapacity, int slotBytes = DatagramBatch.DefaultSlotSize, bool packRuns = false)
 {
     /// <summary>Default <see cref="Capacity"/>: 32 datagrams.</summary>
     public const int DefaultCapacity = 32;
@@ -28,11 +33,17 @@ public sealed class UdpSendBatch(int capacity = UdpSendBatch.DefaultCapacity, in
     /// <summary>Largest datagram a slot holds, in bytes.</summary>
     public int SlotBytes { get; } = CheckSlotBytes(slotBytes);
 
-    /// <summary>Datagrams waiting to be sent.</summary>
+    /// <summary>Whether runs of same-sized datagrams for one destination share a slot (see the constructor).</summary>
+    public bool PacksRuns { get; } = packRuns;
+
+    /// <summary>Slots in use (a packed slot holds a run of datagrams).</summary>
     public int Count { get; private set; }
 
     /// <summary>True when nothing waits.</summary>
     public bool IsEmpty => Count == 0;
+
+    /// <summary>True when some slot holds more than one datagram.</summary>
+    internal bool HasPackedRuns { get; private set; }
 
     internal MessageBuffer Buffer => _buffer!;
 
@@ -45,6 +56,13 @@ public sealed class UdpSendBatch(int capacity = UdpSendBatch.DefaultCapacity, in
     /// <summary>As <see cref="TryAdd(ReadOnlySpan{byte})"/>, to <paramref name="destination"/> (empty: the connected peer).</summary>
     public bool TryAdd(ReadOnlySpan<byte> payload, in UdpAddress destination)
     {
+        if (PacksRuns && Count != 0 && payload.Length <= Internal.SegmentedSendPlan.MaxSegmentBytes
+            && _buffer!.TryAppend(Count - 1, payload, destination, Internal.SegmentedSendPlan.MaxSegments, Internal.SegmentedSendPlan.MaxGroupBytes))
+        {
+            HasPackedRuns = true;
+            return true;
+        }
+
         if (Count == Capacity || payload.Length > SlotBytes)
         {
             return false;
@@ -56,7 +74,11 @@ public sealed class UdpSendBatch(int capacity = UdpSendBatch.DefaultCapacity, in
     }
 
     /// <summary>Forgets every waiting datagram.</summary>
-    public void Clear() => Count = 0;
+    public void Clear()
+    {
+        Count = 0;
+        HasPackedRuns = false;
+    }
 
     private static int CheckCapacity(int capacity)
     {

@@ -80,7 +80,7 @@ public sealed partial class UdpSocket
             }
         }
 
-        var count = coalesced.DealInto(batch.Buffer, out var bytes, out var truncated);
+        var count = coalesced.DealViews(batch.Views, batch.Capacity, batch.SlotSize, out var bytes, out var truncated);
         Volatile.Write(ref _datagramsIn, _datagramsIn + count);
         Volatile.Write(ref _bytesIn, _bytesIn + bytes);
         if (truncated != 0)
@@ -88,7 +88,7 @@ public sealed partial class UdpSocket
             Volatile.Write(ref _truncated, _truncated + truncated);
         }
 
-        batch.SetCount(count);
+        batch.SetViews(count);
         return count > 0 ? UdpStatus.Ok : UdpStatus.WouldBlock;
     }
 

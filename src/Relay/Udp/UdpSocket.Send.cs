@@ -17,7 +17,7 @@ public sealed partial class UdpSocket
     private int _sendCount;
 
     /// <summary>Datagrams queued and not yet handed to the kernel.</summary>
-    public int QueuedSendCount => _sendCount - _sendHead;
+    public int QueuedSendCount => _sendQueue is { } queue ? DatagramsIn(queue, _sendHead, _sendCount) : 0;
 
     /// <summary>
     /// Sends one datagram now (one syscall, never blocks). Any thread. Use <see cref="QueueSendTo"/> on the
@@ -86,7 +86,8 @@ public sealed partial class UdpSocket
     }
 
     /// <summary>
-    /// Sends every datagram of <paramref name="batch"/> now (sendmmsg, repeated until done) and empties it. Any thread:
+    /// Sends every datagram of <paramref name="batch"/> now (sendmmsg, repeated until done; a packed slot as one UDP GSO
+    /// packet) and empties it. Any thread:
     /// the batch, not the socket, carries the state. Per-datagram failures drop that datagram (counted) and the rest
     /// still go; when the send buffer is full the rest are dropped and counted in SendDrops, as <see cref="Send"/> does.
     /// </summary>
@@ -103,26 +104,41 @@ public sealed partial class UdpSocket
             return 0;
         }
 
+        var packed = batch.HasPackedRuns;
         batch.Clear();
         if (IsDisposed)
         {
             return 0;
         }
 
+        if (packed && !SendsSegmented)
+        {
+            // Runs were packed for a socket that does not (or no longer does) segment: one datagram per syscall.
+            var one = 0;
+            for (var i = 0; i < count; i++)
+            {
+                SendUnpacked(batch.Buffer, i, ref one, ref bytes);
+            }
+
+            AccountSent(one, bytes);
+            return one;
+        }
+
         var head = 0;
         var status = SendRange(batch.Buffer, ref head, count, out var sent, out bytes);
         if (status == UdpStatus.WouldBlock)
         {
-            Interlocked.Add(ref _sendDrops, count - head);
+            Interlocked.Add(ref _sendDrops, DatagramsIn(batch.Buffer, head, count));
         }
 
         return sent;
     }
 
     /// <summary>
-    /// Hands headers [<paramref name="head"/>, <paramref name="end"/>) of <paramref name="queue"/> to the kernel;
-    /// <paramref name="head"/> moves past every datagram sent or dropped for an error. Stops at a full send buffer
-    /// (<see cref="UdpStatus.WouldBlock"/>) or a closed socket (<see cref="UdpStatus.Closed"/>). Counts what it sent.
+    /// Hands slots [<paramref name="head"/>, <paramref name="end"/>) of <paramref name="queue"/> to the kernel;
+    /// <paramref name="head"/> moves past every slot sent or dropped for an error. Stops at a full send buffer
+    /// (<see cref="UdpStatus.WouldBlock"/>) or a closed socket (<see cref="UdpStatus.Closed"/>). Counts what it sent:
+    /// <paramref name="sent"/> datagrams (a packed slot counts each datagram it holds) of <paramref name="bytes"/> bytes.
     /// </summary>
     private UdpStatus SendRange(MessageBuffer queue, ref int head, int end, out int sent, out long bytes)
     {
@@ -138,9 +154,9 @@ public sealed partial class UdpSocket
             for (var i = 0; i < result.Count; i++)
             {
                 bytes += queue.OutgoingLength(head + i);
+                sent += queue.Datagrams(head + i);
             }
 
-            sent += result.Count;
             head += result.Count;
             if (result.Error == IoError.None)
             {
@@ -167,12 +183,57 @@ public sealed partial class UdpSocket
                 continue;
             }
 
-            AccountSendFailure(result);
+            if (queue.Datagrams(head) > 1)
+            {
+                // A packed slot failed as a whole: send its datagrams one by one, so each meets its own error.
+                SendUnpacked(queue, head, ref sent, ref bytes);
+            }
+            else
+            {
+                AccountSendFailure(result);
+            }
+
             head++;
         }
 
         AccountSent(sent, bytes);
         return status;
+    }
+
+    /// <summary>Sends the datagrams packed in slot <paramref name="index"/> one at a time (the rare path after a packed send failed).</summary>
+    private void SendUnpacked(MessageBuffer queue, int index, ref int sent, ref long bytes)
+    {
+        var destination = queue.HasDestination(index) ? queue.Address(index) : default;
+        var size = queue.SegmentSize(index);
+        var payload = queue.OutgoingPayload(index);
+        for (var offset = 0; offset < payload.Length; offset += size)
+        {
+            var datagram = payload.Slice(offset, Math.Min(size, payload.Length - offset));
+            var result = IsDisposed ? new IoResult(0, IoError.Closed, 0) : _io.SendOne(datagram, destination);
+            if (result.Count == 1)
+            {
+                sent++;
+                bytes += datagram.Length;
+            }
+            else
+            {
+                AccountSendFailure(result);
+            }
+        }
+
+        queue.KeepAlive();
+    }
+
+    /// <summary>Datagrams held in slots [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="queue"/>.</summary>
+    private static int DatagramsIn(MessageBuffer queue, int from, int to)
+    {
+        var total = 0;
+        for (var i = from; i < to; i++)
+        {
+            total += queue.Datagrams(i);
+        }
+
+        return total;
     }
 
     private UdpStatus Queue(ReadOnlySpan<byte> payload, in UdpAddress destination)
@@ -189,6 +250,14 @@ public sealed partial class UdpSocket
         }
 
         var queue = _sendQueue ??= new MessageBuffer(_options.SendSlots, _options.SendSlotBytes);
+        if (_sendCount > _sendHead && SendsSegmented && payload.Length <= SegmentedSendPlan.MaxSegmentBytes
+            && queue.TryAppend(_sendCount - 1, payload, destination, SegmentedSendPlan.MaxSegments, SegmentedSendPlan.MaxGroupBytes))
+        {
+            // One more datagram of the run in the last slot: it leaves with that slot, as its own datagram.
+            ScheduleFlushIfNeeded();
+            return UdpStatus.Ok;
+        }
+
         if (_sendCount == queue.Capacity)
         {
             FlushSends();
@@ -200,12 +269,16 @@ public sealed partial class UdpSocket
         }
 
         queue.SetOutgoing(_sendCount++, payload, destination);
+        ScheduleFlushIfNeeded();
+        return UdpStatus.Ok;
+    }
+
+    private void ScheduleFlushIfNeeded()
+    {
         if (!PendingFlush && Owner is { } loop)
         {
             loop.ScheduleFlush(this);
         }
-
-        return UdpStatus.Ok;
     }
 
     private UdpStatus SendNow(ReadOnlySpan<byte> payload, in UdpAddress destination)

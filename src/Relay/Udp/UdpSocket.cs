@@ -99,8 +99,12 @@ public sealed partial class UdpSocket : IDisposable
     public bool HasPendingReceive(DatagramBatch batch) =>
         _coalescing && batch is { HasCoalesced: true } && batch.Coalesced is { HasPending: true } area && area.Owner == this;
 
-    /// <summary>True while queued sends go out as UDP GSO groups (Linux, <see cref="UdpSocketOptions.SendSegmentation"/>, not refused).</summary>
-    internal bool SendsSegmented => _io is LinuxDatagramIo { Segmentation: true };
+    /// <summary>
+    /// True while queued sends go out as UDP GSO groups (Linux, <see cref="UdpSocketOptions.SendSegmentation"/>, not
+    /// refused). Only then does a queued datagram join the run in the last send slot (same size, same destination):
+    /// a packed slot needs UDP_SEGMENT to leave as separate datagrams.
+    /// </summary>
+    internal bool SendsSegmented => _io.Segmentation;
 
     /// <summary>The bound address (with the port the kernel picked for port 0).</summary>
     public UdpAddress LocalAddress { get; }

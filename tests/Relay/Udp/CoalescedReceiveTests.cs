@@ -124,4 +124,34 @@ public class CoalescedReceiveTests
         Assert.True(WaitUntil(() => receiver.Receive(batch) == UdpStatus.Ok));
         Assert.False(receiver.HasPendingReceive(batch));
     }
+
+    [Fact]
+    public void A_batch_read_coalesced_then_plain_shows_each_read_its_own_datagrams()
+    {
+        using var coalescing = Open(portable: false);
+        using var plain = Open(portable: false, new UdpSocketOptions { ReceiveCoalescing = false });
+        using var trainSender = Open(portable: false);
+        using var oneSender = Open(portable: false);
+        var payload = new byte[24];
+        for (var i = 0; i < 10; i++)
+        {
+            Fill(payload, i);
+            trainSender.QueueSendTo(payload, coalescing.LocalAddress);
+        }
+
+        Assert.True(WaitUntil(() => trainSender.FlushSends() == UdpStatus.Ok && trainSender.QueuedSendCount == 0));
+        var single = new byte[50];
+        Fill(single, 99);
+        Assert.Equal(UdpStatus.Ok, oneSender.SendTo(single, plain.LocalAddress));
+
+        using var batch = new DatagramBatch();
+        Assert.Equal(10, ReceiveUntil(coalescing, batch, 10, b => Assert.Equal(trainSender.LocalAddress, b.GetSource(0))));
+        Assert.Equal(1, ReceiveUntil(plain, batch, 1, b =>
+        {
+            Assert.Equal(single, b.GetPayload(0).ToArray());
+            Assert.Equal(50, b.GetLength(0));
+            Assert.Equal(oneSender.LocalAddress, b.GetSource(0));
+            Assert.False(b.IsTruncated(0));
+        }));
+    }
 }

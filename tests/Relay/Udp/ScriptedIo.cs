@@ -13,6 +13,8 @@ internal sealed class ScriptedIo(DatagramIo inner) : DatagramIo
 
     public override bool IsNative => inner.IsNative;
 
+    public override bool Segmentation => inner.Segmentation;
+
     public override IoResult Receive(MessageBuffer buffer) => inner.Receive(buffer);
 
     public override IoResult SendBatch(MessageBuffer buffer, int start, int count)

@@ -31,7 +31,7 @@ public class SegmentedSendTests
         // 3 x 24 to A | 30 to A | 2 x 30 to B | 1500 (over MaxSegmentBytes: alone) | 1500 alone | 24 to A.
         Assert.Equal([3, 1, 2, 1, 1, 1], Enumerable.Range(0, plan.Count).Select(plan.Size));
         Assert.Equal(5, plan.Segmented);
-        Assert.Equal(n, plan.Datagrams(plan.Count));
+        Assert.Equal(n, plan.Slots(plan.Count));
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public class SegmentedSendTests
 
         var perGroup = SegmentedSendPlan.MaxGroupBytes / 1042; // 57 boot-sized datagrams fit in a group
         Assert.All(Enumerable.Range(0, plan.Count - 1), g => Assert.Equal(perGroup, plan.Size(g)));
-        Assert.Equal(200, plan.Datagrams(plan.Count));
+        Assert.Equal(200, plan.Slots(plan.Count));
 
         var small = new MessageBuffer(200, 24);
         for (var i = 0; i < 200; i++)

@@ -139,7 +139,9 @@ public class UdpSocketSendQueueTests
         public Fixture(bool portable, int slots, IUdpErrorSink? sink = null)
         {
             ScriptedIo? script = null;
-            var options = new UdpSocketOptions { UsePortableIo = portable, SendSlots = slots, ErrorSink = sink, Name = "scripted" };
+
+            // Plain sendmmsg, one datagram per slot: the script's outcomes are per datagram (PackedSendTests covers packing).
+            var options = new UdpSocketOptions { UsePortableIo = portable, SendSlots = slots, ErrorSink = sink, Name = "scripted", SendSegmentation = false };
             Sender = new UdpSocket(Loopback, options, io => script = new ScriptedIo(io));
             Script = script!;
             Receiver = Open(portable);

@@ -131,6 +131,52 @@ public class LatestTests
         Assert.Equal(TunnelSendStatus.Closed, output.TrySend([1]));
     }
 
+    [Fact]
+    public async Task A_run_sent_at_once_arrives_whole_and_in_order()
+    {
+        var (pair, output, board) = await OpenLiveOutputAsync(clientCompresses: true);
+        await using var _ = pair;
+        byte[][] spikes = [.. Enumerable.Range(0, 2000).Select(i => SpikeStream.Packet(i, keysPerPacket: 4, population: 1000))];
+
+        var source = new ArraySource(spikes);
+        Assert.Equal(spikes.Length, board.TrySendAll(ref source));
+
+        RecordingHandler visualiser = HandlerOf(output);
+        await Bounded.Until(() => visualiser.Count == spikes.Length, "every spike packet");
+        Assert.Equal(spikes, visualiser.Datagrams);
+        Assert.Equal(spikes.Length, pair.ServerSession.GetCounters().LatestDatagramsQueued);
+        Assert.Equal(spikes.Length, board.DatagramsSent);
+    }
+
+    [Fact]
+    public async Task A_run_skips_what_is_too_large_and_a_closed_channel_takes_nothing()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioInput, TunnelTarget.Default, new RecordingHandler());
+
+        var mixed = new ArraySource([[1], new byte[20_000], [2, 3]]);
+        Assert.Equal(2, output.TrySendAll(ref mixed));
+        output.Close();
+        var late = new ArraySource([[4]]);
+        Assert.Equal(0, output.TrySendAll(ref late));
+    }
+
+    [Fact]
+    public async Task A_run_on_a_reliable_channel_goes_frame_by_frame_and_arrives_in_order()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        TunnelChannel scp = pair.Client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        byte[][] requests = [.. Enumerable.Range(0, 50).Select(i => new byte[] { (byte)i, 1, 2, 3 })];
+
+        var source = new ArraySource(requests);
+        Assert.Equal(requests.Length, scp.TrySendAll(ref source));
+
+        RecordingHandler board = pair.ServerAcceptor.Opened[0].Handler;
+        await Bounded.Until(() => board.Count == requests.Length, "every request");
+        Assert.Equal(requests, board.Datagrams);
+    }
+
     /// <summary>
     /// A pair whose server queue holds a whole burst (so nothing is dropped and every batch can be checked), with one
     /// live-output channel open: the client's end (to the visualiser) and the server's (from the board).
@@ -147,6 +193,24 @@ public class LatestTests
     }
 
     private static RecordingHandler HandlerOf(TunnelChannel channel) => (RecordingHandler)channel.Handler!;
+}
+
+/// <summary>Datagrams from an array, for <see cref="TunnelChannel.TrySendAll{TSource}"/>.</summary>
+internal struct ArraySource(byte[][] datagrams) : ITunnelDatagramSource
+{
+    private int _next;
+
+    public bool TryNext(out ReadOnlySpan<byte> datagram)
+    {
+        if (_next < datagrams.Length)
+        {
+            datagram = datagrams[_next++];
+            return true;
+        }
+
+        datagram = default;
+        return false;
+    }
 }
 
 /// <summary>Counts datagrams and batch ends (the receive loop is its only caller; read with Volatile).</summary>

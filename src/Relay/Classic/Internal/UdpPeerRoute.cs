@@ -80,6 +80,12 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     {
         var now = Stopwatch.GetTimestamp();
         long packets = 0, bytes = 0, malformed = 0, denied = 0, refused = 0;
+
+        // Datagrams come in runs from one peer (a coalesced train, a burst): look its flow up once per run and add
+        // its count once, not once per datagram (an interlocked add).
+        TFlow? flow = null;
+        var peer = default(UdpAddress);
+        long flowPackets = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             ref readonly var source = ref batch.GetSource(i);
@@ -90,25 +96,33 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
                 continue;
             }
 
-            if (!_flows.TryGetValue(source, out var flow))
+            if (flow is null || !source.Equals(peer))
             {
-                flow = Admit(source, ref denied, ref refused);
-                if (flow is null)
+                flow?.AddUp(flowPackets);
+                flowPackets = 0;
+                if (!_flows.TryGetValue(source, out flow))
                 {
-                    continue;
+                    flow = Admit(source, ref denied, ref refused);
+                    if (flow is null)
+                    {
+                        continue;
+                    }
                 }
+
+                peer = source;
+                flow.LastActive = now;
             }
 
-            flow.LastActive = now;
             var payload = batch.GetPayload(i);
             if (Forward(flow, payload))
             {
-                flow.AddUp(1);
+                flowPackets++;
                 packets++;
                 bytes += payload.Length;
             }
         }
 
+        flow?.AddUp(flowPackets);
         EndBatch(drained: batch.Count < batch.Capacity);
         Counters.AddUp(packets, bytes);
         Counters.AddMalformed(malformed);

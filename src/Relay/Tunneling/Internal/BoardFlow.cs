@@ -13,7 +13,7 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// flow gets its socket once the board's IP tag points at it (<see cref="Attach"/>) and sends nothing to the board.
 /// </summary>
 /// <remarks>
-/// Threading: <see cref="OnDatagrams"/> runs on the UDP loop (one TrySend per datagram, no allocation);
+/// Threading: <see cref="OnDatagrams"/> runs on the UDP loop (one TrySendAll per batch, no allocation);
 /// <see cref="OnDatagram"/> on the tunnel session's receive loop (one send syscall, no allocation).
 /// </remarks>
 internal sealed class BoardFlow : IUdpReceiver, ITunnelChannelHandler
@@ -54,25 +54,11 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelChannelHandler
 
     public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
     {
-        long sent = 0, dropped = 0;
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (batch.IsTruncated(i))
-            {
-                dropped++;
-                continue;
-            }
-
-            if (Channel.TrySend(batch.GetPayload(i)) == TunnelSendStatus.Sent)
-            {
-                sent++;
-            }
-            else
-            {
-                dropped++;
-            }
-        }
-
+        // The whole batch in one call: one lock and one wake-up of the tunnel's send loop per batch, not per datagram.
+        // Cut (truncated) datagrams are skipped; everything not queued is counted as dropped.
+        var source = new BatchDatagrams(batch);
+        long sent = Channel.TrySendAll(ref source);
+        var dropped = batch.Count - sent;
         LastActive = Stopwatch.GetTimestamp();
         Interlocked.Add(ref _down, sent);
         if (dropped > 0)
@@ -155,4 +141,26 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelChannelHandler
     internal static void Warn(LogLimiter limiter, string component, BoardFlow flow, long count) =>
         limiter.Write(LogLevel.Warning, component, (Flow: flow, Count: count), static s =>
             $"{s.Flow}: dropped {s.Count} datagram(s): the tunnel's replay buffer or the boot pacer's queue is full");
+}
+
+/// <summary>A receive batch's intact datagrams, in order, for <see cref="TunnelChannel.TrySendAll{TSource}"/>.</summary>
+internal struct BatchDatagrams(DatagramBatch batch) : ITunnelDatagramSource
+{
+    private int _next;
+
+    public bool TryNext(out ReadOnlySpan<byte> datagram)
+    {
+        while (_next < batch.Count)
+        {
+            var index = _next++;
+            if (!batch.IsTruncated(index))
+            {
+                datagram = batch.GetPayload(index);
+                return true;
+            }
+        }
+
+        datagram = default;
+        return false;
+    }
 }

@@ -16,11 +16,13 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
     private long _forwarded;
     private long _failed;
 
+    // Written only by the session's receive loop (plain stores: no locked instruction per datagram); read by anyone.
+
     /// <summary>Datagrams handed to the socket for visualisers (one per visualiser; the socket counts what the kernel refused).</summary>
-    public long Forwarded => Interlocked.Read(ref _forwarded);
+    public long Forwarded => Volatile.Read(ref _forwarded);
 
     /// <summary>Datagrams the socket could not take (its slots full and the kernel's buffer too).</summary>
-    public long Failed => Interlocked.Read(ref _failed);
+    public long Failed => Volatile.Read(ref _failed);
 
     public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
     {
@@ -33,10 +35,10 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
             }
         }
 
-        Interlocked.Add(ref _forwarded, ok);
+        Volatile.Write(ref _forwarded, _forwarded + ok);
         if (ok < visualisers.Length)
         {
-            Interlocked.Add(ref _failed, visualisers.Length - ok);
+            Volatile.Write(ref _failed, _failed + visualisers.Length - ok);
         }
     }
 

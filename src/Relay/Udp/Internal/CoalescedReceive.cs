@@ -7,9 +7,9 @@ namespace FastSpinnRelay.Relay.Udp.Internal;
 /// <summary>
 /// Receive side of UDP generic receive offload (Linux UDP_GRO): the kernel may hand one message holding a train of
 /// same-sized datagrams from one sender (a GSO group, or packets the NIC coalesced), with the datagram size in a
-/// control message. This reads such messages into its own large slots and deals the datagrams out one by one
-/// into a caller's <see cref="MessageBuffer"/> (copying each, with its source), so receivers still see single
-/// datagrams, exactly as sent. Whatever does not fit the caller's batch stays here for the next call
+/// control message. This reads such messages into its own large slots and deals the datagrams out one by one as
+/// views into those slots (<see cref="DatagramView"/>: no copies), so receivers still see single datagrams, exactly
+/// as sent. Whatever does not fit the caller's batch stays here for the next call
 /// (<see cref="HasPending"/>, for <see cref="Owner"/> only). One per <see cref="DatagramBatch"/>, made on its
 /// first coalescing receive, so an event loop has one whatever its number of sockets. Single-threaded, like the batch.
 /// </summary>
@@ -87,26 +87,27 @@ internal sealed unsafe class CoalescedReceive
     }
 
     /// <summary>
-    /// Copies pending datagrams into <paramref name="batch"/>'s slots from index 0, at most its capacity; each gets
-    /// its length, its sender and MSG_TRUNC when cut to the slot size. Returns how many, and their bytes as held.
+    /// Records pending datagrams in <paramref name="views"/> from index 0, at most <paramref name="capacity"/>, without
+    /// copying: each view points at its bytes inside the message, cut to <paramref name="slotSize"/> and flagged when
+    /// longer, and at the message's sender. Returns how many, and their bytes as held.
     /// </summary>
-    public int DealInto(MessageBuffer batch, out long bytes, out int truncated)
+    public int DealViews(DatagramView[] views, int capacity, int slotSize, out long bytes, out int truncated)
     {
         var dealt = 0;
         bytes = 0;
         truncated = 0;
-        while (_message < _count && dealt < batch.Capacity)
+        while (_message < _count && dealt < capacity)
         {
             ref var source = ref _messages.Header(_message);
             var total = (int)source.Length;
             var length = Math.Min(_size, total - _offset);
-            var kept = Math.Min(length, batch.SlotSize);
+            var kept = Math.Min(length, slotSize);
             var cut = kept < length || (source.Header.Flags & MSG_TRUNC) != 0;
-            new ReadOnlySpan<byte>(_messages.Payload(_message) + _offset, kept).CopyTo(new Span<byte>(batch.Payload(dealt), kept));
-            ref var target = ref batch.Header(dealt);
-            target.Length = (uint)kept;
-            target.Header.Flags = cut ? MSG_TRUNC : 0;
-            batch.Address(dealt) = _messages.Address(_message);
+            ref var view = ref views[dealt];
+            view.Payload = _messages.Payload(_message) + _offset;
+            view.Source = (UdpAddress*)Unsafe.AsPointer(ref _messages.Address(_message));
+            view.Length = kept;
+            view.Truncated = cut;
             bytes += kept;
             truncated += cut ? 1 : 0;
             dealt++;
@@ -119,9 +120,6 @@ internal sealed unsafe class CoalescedReceive
             }
         }
 
-        batch.SetReceived(dealt);
-        batch.KeepAlive();
-        _messages.KeepAlive();
         return dealt;
     }
 

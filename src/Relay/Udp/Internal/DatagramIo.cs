@@ -42,6 +42,9 @@ internal abstract class DatagramIo
     /// <summary>Whether this is the recvmmsg/sendmmsg path.</summary>
     public abstract bool IsNative { get; }
 
+    /// <summary>Whether sends may carry UDP_SEGMENT (GSO groups and packed slots): on, and not refused by the kernel.</summary>
+    public virtual bool Segmentation => false;
+
     /// <summary>Receives up to <c>buffer.Capacity</c> datagrams without waiting, filling lengths, flags and sources.</summary>
     public abstract IoResult Receive(MessageBuffer buffer);
 

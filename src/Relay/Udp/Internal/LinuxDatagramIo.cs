@@ -11,6 +11,7 @@ namespace FastSpinnRelay.Relay.Udp.Internal;
 /// With <paramref name="segmentation"/>, batches of same-sized datagrams to one destination go out as UDP GSO
 /// groups (<see cref="SegmentedSendPlan"/>); any error on a grouped send repeats it as plain sendmmsg, so errors
 /// are still met and counted per datagram, and a kernel that refuses UDP_SEGMENT turns segmentation off.
+/// Counts in results are queue slots (headers); a slot may hold a packed run of datagrams (see <see cref="MessageBuffer"/>).
 /// </summary>
 internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segmentation = false) : DatagramIo
 {
@@ -19,8 +20,10 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
     private readonly int _fd = (int)handle.DangerousGetHandle();
     private SegmentedSendPlan? _plan;
 
+    private bool _segmentation = segmentation;
+
     /// <summary>True while grouped (GSO) sends are on: asked for, and not refused by the kernel.</summary>
-    public bool Segmentation { get; private set; } = segmentation;
+    public override bool Segmentation => _segmentation;
 
     public override bool IsNative => true;
 
@@ -60,7 +63,7 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
 
         try
         {
-            if (Segmentation && count > 1 && TrySendSegmented(buffer, start, count, out var grouped))
+            if (_segmentation && count > 1 && TrySendSegmented(buffer, start, count, out var grouped))
             {
                 return grouped;
             }
@@ -106,7 +109,7 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
         plan.KeepAlive();
         if (sent >= 0)
         {
-            result = IoResult.Done(plan.Datagrams(sent));
+            result = IoResult.Done(plan.Slots(sent));
             return true;
         }
 
@@ -119,10 +122,10 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
             return true;
         }
 
-        if (plan.Size(0) > 1 && errno is EINVAL or EIO or EOPNOTSUPP or ENOPROTOOPT)
+        if (plan.Headers[0].Header.ControlLength != 0 && errno is EINVAL or EIO or EOPNOTSUPP or ENOPROTOOPT)
         {
             // The kernel (or the route: a segment over the path MTU) refuses UDP_SEGMENT: plain sends from now on.
-            Segmentation = false;
+            _segmentation = false;
         }
 
         return false;

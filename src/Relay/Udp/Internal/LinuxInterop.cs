@@ -41,6 +41,20 @@ internal static unsafe partial class LinuxInterop
     /// <summary>CMSG_SPACE: a control message with <paramref name="dataBytes"/> of data, padded to size_t.</summary>
     public static int CmsgSpace(int dataBytes) => (CmsgHeaderBytes + dataBytes + IntPtr.Size - 1) & ~(IntPtr.Size - 1);
 
+    /// <summary>Bytes one UDP_SEGMENT control message takes (its data is the u16 segment size).</summary>
+    public static readonly int SegmentControlSpace = CmsgSpace(sizeof(ushort));
+
+    /// <summary>Writes the header of a UDP_SEGMENT control message at <paramref name="control"/>; the size goes in with <see cref="SegmentControlSize"/>.</summary>
+    public static unsafe void InitSegmentControl(byte* control)
+    {
+        *(nuint*)control = (nuint)(CmsgHeaderBytes + sizeof(ushort));
+        *(int*)(control + IntPtr.Size) = SOL_UDP;
+        *(int*)(control + IntPtr.Size + 4) = UDP_SEGMENT;
+    }
+
+    /// <summary>The segment size a UDP_SEGMENT control message at <paramref name="control"/> carries.</summary>
+    public static unsafe ref ushort SegmentControlSize(byte* control) => ref *(ushort*)(control + CmsgHeaderBytes);
+
     public const int MSG_TRUNC = 0x20;
     public const int MSG_DONTWAIT = 0x40;
     public const int MSG_NOSIGNAL = 0x4000;

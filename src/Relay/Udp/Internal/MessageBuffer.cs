@@ -13,6 +13,8 @@ namespace FastSpinnRelay.Relay.Udp.Internal;
 /// <remarks>
 /// Header <c>i</c> always uses iovec <c>i</c>; the payload and address pointers of a header may be swapped
 /// with another header's (see <see cref="SwapSlots"/>) so a send queue can compact without copying bytes.
+/// A send slot may hold a packed run of same-sized datagrams for one destination (<see cref="TryAppend"/>): its
+/// header then carries its own UDP_SEGMENT control message, so even a plain sendmmsg sends it as those datagrams.
 /// Each slot has one spare byte after <see cref="SlotSize"/>: the portable path receives into it to detect
 /// truncation, which <c>Socket.ReceiveFrom</c> does not report on Linux.
 /// </remarks>
@@ -24,9 +26,14 @@ internal sealed unsafe class MessageBuffer
     /// <summary>Largest UDP payload over IPv4.</summary>
     public const int MaxSlotSize = 65507;
 
+    // One UDP_SEGMENT control message per header, used while its slot holds a packed run.
+    private static readonly int ControlSpace = SegmentControlSpace;
+
     private readonly byte[] _block;
     private readonly MMsgHdr* _headers;
     private readonly IoVec* _iovecs;
+    private readonly byte* _controls;
+    private readonly Packing[] _packing;
     private int _receivedLast;
 
     /// <param name="capacity">Headers and slots, 1 to <see cref="MaxCapacity"/>.</param>
@@ -48,18 +55,23 @@ internal sealed unsafe class MessageBuffer
         var headerBytes = AlignUp(capacity * sizeof(MMsgHdr), 64);
         var iovecBytes = AlignUp(capacity * sizeof(IoVec), 64);
         var addressBytes = AlignUp(capacity * sizeof(UdpAddress), 64);
-        var blockBytes = 64 + headerBytes + iovecBytes + addressBytes + (capacity * stride);
+        var controlBytes = AlignUp(capacity * ControlSpace, 64);
+        var blockBytes = 64 + headerBytes + iovecBytes + addressBytes + controlBytes + (capacity * stride);
         _block = uninitialized ? GC.AllocateUninitializedArray<byte>(blockBytes, pinned: true) : GC.AllocateArray<byte>(blockBytes, pinned: true);
 
         var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
         var aligned = (byte*)AlignUp((nint)start, 64);
-        new Span<byte>(aligned, headerBytes + iovecBytes + addressBytes).Clear();
+        new Span<byte>(aligned, headerBytes + iovecBytes + addressBytes + controlBytes).Clear();
         _headers = (MMsgHdr*)aligned;
         _iovecs = (IoVec*)(aligned + headerBytes);
         var addresses = (UdpAddress*)(aligned + headerBytes + iovecBytes);
-        var payload = aligned + headerBytes + iovecBytes + addressBytes;
+        _controls = aligned + headerBytes + iovecBytes + addressBytes;
+        var payload = _controls + controlBytes;
+        _packing = new Packing[capacity];
         for (var i = 0; i < capacity; i++)
         {
+            InitSegmentControl(_controls + (i * ControlSpace));
+
             _iovecs[i].Base = payload + ((nint)i * stride);
             _iovecs[i].Length = (nuint)slotSize;
             ref var header = ref _headers[i].Header;
@@ -112,12 +124,33 @@ internal sealed unsafe class MessageBuffer
     /// <summary>Records how many headers a receive filled, for the next <see cref="PrepareReceive"/>.</summary>
     public void SetReceived(int count) => _receivedLast = count;
 
+    /// <summary>The bytes queued in header <paramref name="index"/> (all its datagrams, when packed).</summary>
+    public ReadOnlySpan<byte> OutgoingPayload(int index) => new(_iovecs[index].Base, (int)_iovecs[index].Length);
+
+    /// <summary>The segment size header <paramref name="index"/>'s UDP_SEGMENT control message gives the kernel; 0 without one.</summary>
+    public int ControlSegmentSize(int index)
+    {
+        ref var header = ref _headers[index].Header;
+        return header.ControlLength == 0 ? 0 : SegmentControlSize((byte*)header.Control);
+    }
+
+    /// <summary>Datagrams queued in header <paramref name="index"/>'s slot: 1, or a packed run's length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Datagrams(int index) => _packing[index].Datagrams;
+
+    /// <summary>Size of each datagram queued in header <paramref name="index"/>'s slot (its whole length unless packed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int SegmentSize(int index) => _packing[index].SegmentSize;
+
     /// <summary>Copies a payload and optional destination into header <paramref name="index"/>, ready for sendmmsg.</summary>
     public void SetOutgoing(int index, ReadOnlySpan<byte> payload, in UdpAddress destination)
     {
         payload.CopyTo(new Span<byte>(_iovecs[index].Base, payload.Length));
         _iovecs[index].Length = (nuint)payload.Length;
+        _packing[index] = new Packing(1, payload.Length);
         ref var header = ref _headers[index];
+        header.Header.Control = null;
+        header.Header.ControlLength = 0;
         var nameLength = destination.SockAddrLength;
         header.Header.NameLength = (uint)nameLength;
         if (nameLength != 0)
@@ -126,25 +159,86 @@ internal sealed unsafe class MessageBuffer
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="payload"/> to the run already in header <paramref name="index"/>'s slot, when it is one
+    /// more datagram of the same size for the same destination and the run stays within
+    /// <paramref name="maxDatagrams"/>, <paramref name="maxBytes"/> and the slot. The header then carries a
+    /// UDP_SEGMENT control message, so the kernel sends the slot as the separate datagrams it holds.
+    /// </summary>
+    /// <returns>False, with nothing changed, when the datagram cannot join the run.</returns>
+    public bool TryAppend(int index, ReadOnlySpan<byte> payload, in UdpAddress destination, int maxDatagrams, int maxBytes)
+    {
+        ref var packing = ref _packing[index];
+        ref var iovec = ref _iovecs[index];
+        var length = (int)iovec.Length;
+        var size = packing.SegmentSize;
+        if (payload.Length != size || packing.Datagrams >= maxDatagrams || length + size > Math.Min(SlotSize, maxBytes)
+            || !SameDestination(index, destination))
+        {
+            return false;
+        }
+
+        payload.CopyTo(new Span<byte>(iovec.Base + length, size));
+        iovec.Length = (nuint)(length + size);
+        if (packing.Datagrams++ == 1)
+        {
+            ref var header = ref _headers[index].Header;
+            var control = _controls + (index * ControlSpace);
+            SegmentControlSize(control) = (ushort)size;
+            header.Control = control;
+            header.ControlLength = (nuint)ControlSpace;
+        }
+
+        return true;
+    }
+
+    /// <summary>True when header <paramref name="index"/> is addressed to <paramref name="destination"/> (empty: the connected peer).</summary>
+    public bool SameDestination(int index, in UdpAddress destination)
+    {
+        ref var header = ref _headers[index].Header;
+        return header.NameLength == (uint)destination.SockAddrLength
+            && (header.NameLength == 0 || destination.Equals(*(UdpAddress*)header.Name));
+    }
+
     /// <summary>True when header <paramref name="index"/> carries a destination (sendto) rather than using connect().</summary>
     public bool HasDestination(int index) => _headers[index].Header.NameLength != 0;
 
-    /// <summary>Exchanges the payload (with its length) and destination of two headers (pointer swaps, no byte copies).</summary>
+    /// <summary>
+    /// Exchanges the payload (with its length), destination and packing of two headers (pointer swaps and a few
+    /// fields, no payload copies). Each header keeps its own control message area; only its contents move.
+    /// </summary>
     public void SwapSlots(int a, int b)
     {
         (_iovecs[a], _iovecs[b]) = (_iovecs[b], _iovecs[a]);
+        (_packing[a], _packing[b]) = (_packing[b], _packing[a]);
         ref var ha = ref _headers[a];
         ref var hb = ref _headers[b];
         var name = ha.Header.Name;
         ha.Header.Name = hb.Header.Name;
         hb.Header.Name = name;
         (ha.Header.NameLength, hb.Header.NameLength) = (hb.Header.NameLength, ha.Header.NameLength);
+        var controlA = _controls + (a * ControlSpace);
+        var controlB = _controls + (b * ControlSpace);
+        (SegmentControlSize(controlA), SegmentControlSize(controlB)) = (SegmentControlSize(controlB), SegmentControlSize(controlA));
+        var packedA = ha.Header.ControlLength != 0;
+        var packedB = hb.Header.ControlLength != 0;
+        ha.Header.Control = packedB ? controlA : null;
+        ha.Header.ControlLength = packedB ? (nuint)ControlSpace : 0;
+        hb.Header.Control = packedA ? controlB : null;
+        hb.Header.ControlLength = packedA ? (nuint)ControlSpace : 0;
     }
 
     /// <summary>Keeps the block reachable until a native call that uses its pointers has returned.</summary>
     public void KeepAlive() => GC.KeepAlive(_block);
 
     private static int AlignUp(int value, int alignment) => (value + alignment - 1) & ~(alignment - 1);
+
+    /// <summary>What a send slot holds: <see cref="Datagrams"/> datagrams of <see cref="SegmentSize"/> bytes each.</summary>
+    private struct Packing(int datagrams, int segmentSize)
+    {
+        public int Datagrams = datagrams;
+        public int SegmentSize = segmentSize;
+    }
 
     private static nint AlignUp(nint value, int alignment) => (value + alignment - 1) & ~(nint)(alignment - 1);
 }

@@ -74,7 +74,7 @@ internal sealed unsafe class PortableDatagramIo : DatagramIo
         for (var i = 0; i < count; i++)
         {
             var index = start + i;
-            var payload = new ReadOnlySpan<byte>(buffer.Payload(index), buffer.OutgoingLength(index));
+            var payload = buffer.OutgoingPayload(index);
             var result = buffer.HasDestination(index)
                 ? SendOne(payload, buffer.Address(index))
                 : SendOne(payload, default);

@@ -12,10 +12,13 @@ namespace FastSpinnRelay.Relay.Udp.Internal;
 /// carries the same datagrams while the stack is traversed once per group instead of once per datagram.
 /// </summary>
 /// <remarks>
+/// A queue slot may already hold a packed run of datagrams (<see cref="MessageBuffer.TryAppend"/>): a group is then
+/// several such slots, and the kernel cuts their concatenated bytes every segment size, which falls on datagram
+/// boundaries because every slot of a group holds whole datagrams of that size.
 /// Holds its own pinned headers and control messages (allocated once, sized for the queue); the queue's headers
 /// are never modified, so a fallback to plain sendmmsg can use them as they are. A group's iovecs are the queue's
 /// contiguous iovecs <c>i .. i+n-1</c>: header <c>i</c> of a <see cref="MessageBuffer"/> always points at iovec
-/// <c>i</c>, and each iovec holds exactly one datagram, so segment boundaries fall on datagram boundaries.
+/// <c>i</c>.
 /// Loop thread only, like the send queue.
 /// </remarks>
 internal sealed unsafe class SegmentedSendPlan
@@ -33,8 +36,8 @@ internal sealed unsafe class SegmentedSendPlan
     /// <summary>Most payload bytes per group (under the 64 KiB limit of one UDP packet, with room for headers).</summary>
     public const int MaxGroupBytes = 60_000;
 
-    // One UDP_SEGMENT control message per group: its data is the u16 segment size.
-    private static readonly int ControlSpace = CmsgSpace(sizeof(ushort));
+    // One UDP_SEGMENT control message per group.
+    private static readonly int ControlSpace = SegmentControlSpace;
 
     private readonly byte[] _block;
     private readonly MMsgHdr* _headers;
@@ -54,14 +57,11 @@ internal sealed unsafe class SegmentedSendPlan
         _sizes = new int[capacity];
         for (var g = 0; g < capacity; g++)
         {
-            var control = _controls + (g * ControlSpace);
-            *(nuint*)control = (nuint)(CmsgHeaderBytes + sizeof(ushort));
-            *(int*)(control + IntPtr.Size) = SOL_UDP;
-            *(int*)(control + IntPtr.Size + 4) = UDP_SEGMENT;
+            InitSegmentControl(_controls + (g * ControlSpace));
         }
     }
 
-    /// <summary>Most groups one plan holds (the queue's slot count: every datagram its own group at worst).</summary>
+    /// <summary>Most groups one plan holds (the queue's slot count: every slot its own group at worst).</summary>
     public int Capacity { get; }
 
     /// <summary>Groups built by the last <see cref="Build"/>.</summary>
@@ -72,11 +72,11 @@ internal sealed unsafe class SegmentedSendPlan
 
     public MMsgHdr* Headers => _headers;
 
-    /// <summary>Datagrams in group <paramref name="group"/>.</summary>
+    /// <summary>Queue slots (headers) in group <paramref name="group"/>.</summary>
     public int Size(int group) => _sizes[group];
 
-    /// <summary>Datagrams in groups <c>0 .. groups-1</c>.</summary>
-    public int Datagrams(int groups)
+    /// <summary>Queue slots (headers) in groups <c>0 .. groups-1</c>: what a sendmmsg that sent that many groups consumed.</summary>
+    public int Slots(int groups)
     {
         var total = 0;
         for (var g = 0; g < groups; g++)
@@ -87,7 +87,11 @@ internal sealed unsafe class SegmentedSendPlan
         return total;
     }
 
-    /// <summary>Groups the queue's datagrams <c>start .. start+count-1</c>, in order.</summary>
+    /// <summary>
+    /// Groups the queue's slots <c>start .. start+count-1</c>, in order. A slot holds one datagram or a packed run of
+    /// same-sized ones (<see cref="MessageBuffer.TryAppend"/>); consecutive slots of one segment size and destination
+    /// join a group while it stays within <see cref="MaxSegments"/> datagrams and <see cref="MaxGroupBytes"/>.
+    /// </summary>
     public void Build(MessageBuffer queue, int start, int count)
     {
         var groups = 0;
@@ -95,15 +99,18 @@ internal sealed unsafe class SegmentedSendPlan
         var end = start + count;
         for (var i = start; i < end && groups < Capacity;)
         {
-            var length = queue.OutgoingLength(i);
+            var size = queue.SegmentSize(i);
+            var datagrams = queue.Datagrams(i);
             var n = 1;
-            if (length is > 0 and <= MaxSegmentBytes)
+            if (size is > 0 and <= MaxSegmentBytes)
             {
-                var bytes = length;
-                while (i + n < end && n < MaxSegments && bytes + length <= MaxGroupBytes
-                    && queue.OutgoingLength(i + n) == length && SameDestination(queue, i, i + n))
+                var bytes = queue.OutgoingLength(i);
+                while (i + n < end && queue.SegmentSize(i + n) == size
+                    && datagrams + queue.Datagrams(i + n) <= MaxSegments && bytes + queue.OutgoingLength(i + n) <= MaxGroupBytes
+                    && SameDestination(queue, i, i + n))
                 {
-                    bytes += length;
+                    bytes += queue.OutgoingLength(i + n);
+                    datagrams += queue.Datagrams(i + n);
                     n++;
                 }
             }
@@ -115,13 +122,13 @@ internal sealed unsafe class SegmentedSendPlan
             header.Iov = source.Iov;
             header.IovLength = (nuint)n;
             header.Flags = 0;
-            if (n > 1)
+            if (datagrams > 1)
             {
                 var control = _controls + (groups * ControlSpace);
-                *(ushort*)(control + CmsgHeaderBytes) = (ushort)length;
+                SegmentControlSize(control) = (ushort)size;
                 header.Control = control;
                 header.ControlLength = (nuint)ControlSpace;
-                segmented += n;
+                segmented += datagrams;
             }
             else
             {
