@@ -81,17 +81,30 @@ public sealed partial class UdpEventLoop
     /// <summary>
     /// Polls without blocking, yielding the core between polls, until something is ready, a command is queued, or
     /// <see cref="UdpEventLoopOptions.SpinBeforeSleep"/> has passed (at most <see cref="MaxSpinPolls"/> polls), then
-    /// waits as usual. Tells the spin policy whether the spin found anything.
+    /// waits as usual. Tells the spin policy what the spin found: a ready socket, nothing, or that another thread
+    /// took the core meanwhile (a poll and a yield took longer than <see cref="ContendedGapMicroseconds"/>): on a
+    /// busy machine a sleeping loop is woken sooner than a yielding one gets its core back, so it stops spinning.
     /// </summary>
     private int PollThenWait(int timeoutMs, out bool woken, out int errorCode)
     {
-        var deadline = Stopwatch.GetTimestamp() + _spinTicks;
+        var last = Stopwatch.GetTimestamp();
+        var deadline = last + _spinTicks;
         for (var polls = 0; polls < MaxSpinPolls; polls++)
         {
             var count = _poller.Wait(0, _events, out woken, out errorCode);
+            var now = Stopwatch.GetTimestamp();
+            var contended = now - last > _contendedTicks;
             if (count > 0)
             {
-                _spin.Hit();
+                if (contended)
+                {
+                    _spin.Contended();
+                }
+                else
+                {
+                    _spin.Hit();
+                }
+
                 Volatile.Write(ref _spinHits, _spinHits + 1);
                 return count;
             }
@@ -101,17 +114,24 @@ public sealed partial class UdpEventLoop
                 return count;
             }
 
-            if (Stopwatch.GetTimestamp() >= deadline)
+            if (contended)
             {
+                _spin.Contended();
+                break;
+            }
+
+            if (now >= deadline)
+            {
+                _spin.Miss();
                 break;
             }
 
             // Polite spinning: a thread that wants this core gets it now (sched_yield returns at once when none
-            // does), so the spin only uses time nobody else wants; a long yield simply ends the spin.
+            // does), so the spin only uses time nobody else wants.
+            last = now;
             Thread.Yield();
         }
 
-        _spin.Miss();
         return _poller.Wait(timeoutMs, _events, out woken, out errorCode);
     }
 

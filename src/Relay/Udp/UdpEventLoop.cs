@@ -32,6 +32,9 @@ public sealed partial class UdpEventLoop : IDisposable
     /// <summary>Upper bound on the non-blocking polls of one spin, whatever the clock says.</summary>
     private const int MaxSpinPolls = 10_000;
 
+    /// <summary>A poll and a yield that took longer than this (µs) mean another thread had the core: stop spinning.</summary>
+    private const int ContendedGapMicroseconds = 50;
+
     private readonly UdpEventLoopOptions _options;
     private readonly Thread _thread;
     private readonly int _threadId;
@@ -56,6 +59,7 @@ public sealed partial class UdpEventLoop : IDisposable
     private int _nextGeneration = 1;
 
     private readonly long _spinTicks;
+    private readonly long _contendedTicks = ContendedGapMicroseconds * Stopwatch.Frequency / 1_000_000;
     private bool _handledDatagrams;
     private SpinPolicy _spin;
     private long _spinHits;

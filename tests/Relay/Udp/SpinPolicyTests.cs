@@ -68,6 +68,25 @@ public class SpinPolicyTests
     }
 
     [Fact]
+    public void Losing_the_core_during_a_spin_stops_the_spinning_at_once_until_a_probe()
+    {
+        var policy = default(SpinPolicy);
+        policy.Hit();
+        Assert.True(policy.ShouldSpin());
+
+        policy.Contended();
+
+        Assert.Equal(0, policy.Credit);
+        var spins = 0;
+        for (var i = 0; i < SpinPolicy.ProbeInterval; i++)
+        {
+            spins += policy.ShouldSpin() ? 1 : 0;
+        }
+
+        Assert.Equal(1, spins);
+    }
+
+    [Fact]
     public void Hits_and_misses_taking_turns_keep_the_spinning_on()
     {
         // A relay in request/response traffic: the board's reply comes within the spin, the client's next request

@@ -6,7 +6,8 @@ namespace FastSpinnRelay.Relay.Udp.Internal;
 /// (a hit) saves a sleep and a wake-up; one that runs out (a miss) only burns its budget. Credit rises with hits
 /// and falls with misses: the loop spins while it has credit, and once it has none (traffic whose next datagram
 /// comes later than the budget, such as a paced stream) it only probes once every <see cref="ProbeInterval"/>
-/// chances, so a changed pattern is noticed without paying for a spin after every batch. It starts with full credit.
+/// chances, so a changed pattern is noticed without paying for a spin after every batch. A spin during which another
+/// thread took the core spends all credit at once: on a busy machine sleeping serves better. It starts with full credit.
 /// </summary>
 /// <remarks>Loop thread only; a plain struct field of the loop, no allocation.</remarks>
 internal struct SpinPolicy
@@ -46,4 +47,11 @@ internal struct SpinPolicy
 
     /// <summary>The spin ran out of budget and the loop slept.</summary>
     public void Miss() => _spent = Math.Min(_spent + 1, MaxCredit);
+
+    /// <summary>Another thread took the core during the spin (the machine is busy): no credit left, probe later.</summary>
+    public void Contended()
+    {
+        _spent = MaxCredit;
+        _declined = 0;
+    }
 }
