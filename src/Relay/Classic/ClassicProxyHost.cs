@@ -72,6 +72,7 @@ public sealed class ClassicProxyHost : IAsyncDisposable
         {
             Name = $"{component}-udp",
             SlotSize = MaxDatagramBytes,
+            SpinBeforeSleep = options.SpinBeforeSleep,
             ErrorSink = new UdpErrorLog(component),
         });
         var routes = new List<IHostedRoute>(2);

@@ -94,6 +94,14 @@ public sealed class ClassicCommands
         HelpName = "duration",
     };
 
+    private readonly Option<TimeSpan> spin = new("--spin")
+    {
+        Description = "UDP: after handling datagrams, poll for more this long (yielding the core) before sleeping, so a " +
+            "reply is picked up without a wake-up; backs off when it finds nothing (0 = sleep at once, at most 1ms). [default: 100us]",
+        CustomParser = r => ValueParsers.Duration(r, "us"),
+        HelpName = "duration",
+    };
+
     /// <param name="run">What the verbs do with their options; default <see cref="ClassicProxyHost.RunAsync"/>
     /// (tests pass a recorder).</param>
     public ClassicCommands(Func<ClassicProxyOptions, CancellationToken, Task<int>>? run = null) =>
@@ -193,6 +201,7 @@ public sealed class ClassicCommands
         }
 
         command.Options.Add(statsInterval);
+        command.Options.Add(spin);
     }
 
     private ClassicProxyOptions Read(ParseResult parse, ClassicRole role, string? target)
@@ -215,6 +224,7 @@ public sealed class ClassicCommands
             MaxFlows = parse.GetValue(maxFlows),
             BootMinGap = ValueOr(parse, bootMinGap, Defaults.BootMinGap),
             StatsInterval = ValueOr(parse, statsInterval, Defaults.StatsInterval),
+            SpinBeforeSleep = ValueOr(parse, spin, Defaults.SpinBeforeSleep),
         };
         var problems = options.Validate();
         if (problems.Count > 0)

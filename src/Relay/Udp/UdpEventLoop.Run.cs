@@ -41,8 +41,11 @@ public sealed partial class UdpEventLoop
             timeoutMs = 0;
         }
 
-        var count = _poller.Wait(timeoutMs, _events, out var woken, out var errorCode);
+        var count = _spinTicks > 0 && _handledDatagrams && timeoutMs != 0 && _spin.ShouldSpin()
+            ? PollThenWait(timeoutMs, out var woken, out var errorCode)
+            : _poller.Wait(timeoutMs, _events, out woken, out errorCode);
         Volatile.Write(ref _iterations, _iterations + 1);
+        _handledDatagrams = false;
         if (woken)
         {
             Volatile.Write(ref _wakePending, 0);
@@ -75,6 +78,63 @@ public sealed partial class UdpEventLoop
         FlushPending();
     }
 
+    /// <summary>
+    /// Polls without blocking, yielding the core between polls, until something is ready, a command is queued, or
+    /// <see cref="UdpEventLoopOptions.SpinBeforeSleep"/> has passed (at most <see cref="MaxSpinPolls"/> polls), then
+    /// waits as usual. Tells the spin policy what the spin found: a ready socket, nothing, or that another thread
+    /// took the core meanwhile (a poll and a yield took longer than <see cref="ContendedGapMicroseconds"/>): on a
+    /// busy machine a sleeping loop is woken sooner than a yielding one gets its core back, so it stops spinning.
+    /// </summary>
+    private int PollThenWait(int timeoutMs, out bool woken, out int errorCode)
+    {
+        var last = Stopwatch.GetTimestamp();
+        var deadline = last + _spinTicks;
+        for (var polls = 0; polls < MaxSpinPolls; polls++)
+        {
+            var count = _poller.Wait(0, _events, out woken, out errorCode);
+            var now = Stopwatch.GetTimestamp();
+            var contended = now - last > _contendedTicks;
+            if (count > 0)
+            {
+                if (contended)
+                {
+                    _spin.Contended();
+                }
+                else
+                {
+                    _spin.Hit();
+                }
+
+                Volatile.Write(ref _spinHits, _spinHits + 1);
+                return count;
+            }
+
+            if (count < 0 || woken || Volatile.Read(ref _commandsPending) != 0)
+            {
+                return count;
+            }
+
+            if (contended)
+            {
+                _spin.Contended();
+                break;
+            }
+
+            if (now >= deadline)
+            {
+                _spin.Miss();
+                break;
+            }
+
+            // Polite spinning: a thread that wants this core gets it now (sched_yield returns at once when none
+            // does), so the spin only uses time nobody else wants.
+            last = now;
+            Thread.Yield();
+        }
+
+        return _poller.Wait(timeoutMs, _events, out woken, out errorCode);
+    }
+
     private void Dispatch(in ReadyEvent ready)
     {
         var index = (int)ready.Token;
@@ -99,6 +159,7 @@ public sealed partial class UdpEventLoop
         var status = socket.Receive(_batch);
         while (status == UdpStatus.Ok)
         {
+            _handledDatagrams = true;
             try
             {
                 registration.Receiver.OnDatagrams(socket, _batch);

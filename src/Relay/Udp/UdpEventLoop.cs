@@ -29,6 +29,12 @@ namespace FastSpinnRelay.Relay.Udp;
 /// </remarks>
 public sealed partial class UdpEventLoop : IDisposable
 {
+    /// <summary>Upper bound on the non-blocking polls of one spin, whatever the clock says.</summary>
+    private const int MaxSpinPolls = 10_000;
+
+    /// <summary>A poll and a yield that took longer than this (µs) mean another thread had the core: stop spinning.</summary>
+    private const int ContendedGapMicroseconds = 50;
+
     private readonly UdpEventLoopOptions _options;
     private readonly Thread _thread;
     private readonly int _threadId;
@@ -52,6 +58,11 @@ public sealed partial class UdpEventLoop : IDisposable
     private readonly List<IUdpTickHandler> _tickHandlers = [];
     private int _nextGeneration = 1;
 
+    private readonly long _spinTicks;
+    private readonly long _contendedTicks = ContendedGapMicroseconds * Stopwatch.Frequency / 1_000_000;
+    private bool _handledDatagrams;
+    private SpinPolicy _spin;
+    private long _spinHits;
     private long _iterations;
     private long _callbackFaults;
     private int _registeredCount;
@@ -64,6 +75,7 @@ public sealed partial class UdpEventLoop : IDisposable
         _options = options;
         _batch = new DatagramBatch(options.BatchSize, options.SlotSize);
         _events = new ReadyEvent[options.MaxEventsPerWait];
+        _spinTicks = (long)(options.SpinBeforeSleep.TotalSeconds * Stopwatch.Frequency);
         _poller = CreatePoller(options, out var usesEpoll);
         UsesEpoll = usesEpoll;
         _thread = new Thread(Run) { IsBackground = true, Name = options.Name };
@@ -82,6 +94,12 @@ public sealed partial class UdpEventLoop : IDisposable
 
     /// <summary>Loop iterations so far (one wait each). Any thread.</summary>
     public long Iterations => Volatile.Read(ref _iterations);
+
+    /// <summary>
+    /// Waits that found a socket ready while polling without blocking after handled datagrams
+    /// (<see cref="UdpEventLoopOptions.SpinBeforeSleep"/>): sleeps and wake-ups avoided. Any thread.
+    /// </summary>
+    public long SpinHits => Volatile.Read(ref _spinHits);
 
     /// <summary>Exceptions thrown by receivers, posted work or tick handlers, all survived. Any thread.</summary>
     public long CallbackFaults => Volatile.Read(ref _callbackFaults);

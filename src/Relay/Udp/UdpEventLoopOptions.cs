@@ -25,6 +25,13 @@ public sealed record UdpEventLoopOptions
     /// </summary>
     public int MaxEventsPerWait { get; init; } = 256;
 
+    /// <summary>
+    /// After an iteration that handled datagrams, keep polling without blocking for up to this long before the
+    /// loop sleeps in its wait: a reply that arrives meanwhile is read without a sleep and a wake-up. Default zero
+    /// (always sleep at once), range 0 to 1 ms.
+    /// </summary>
+    public TimeSpan SpinBeforeSleep { get; init; }
+
     /// <summary>How long <see cref="UdpEventLoop.Stop"/> and Dispose wait for the thread. Default 5 s, range 0 to 5 min.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -41,6 +48,7 @@ public sealed record UdpEventLoopOptions
         UdpSocketOptions.CheckRange(problems, nameof(SlotSize), SlotSize, 1, MessageBuffer.MaxSlotSize);
         UdpSocketOptions.CheckRange(problems, nameof(MaxEventsPerWait), MaxEventsPerWait, 1, 4096);
         UdpSocketOptions.CheckRange(problems, nameof(TickInterval) + " (ms)", (long)TickInterval.TotalMilliseconds, 1, 3_600_000);
+        UdpSocketOptions.CheckRange(problems, nameof(SpinBeforeSleep) + " (µs)", SpinBeforeSleep.Ticks / 10, 0, 1000);
         UdpSocketOptions.CheckRange(problems, nameof(StopTimeout) + " (ms)", (long)StopTimeout.TotalMilliseconds, 0, 300_000);
         if (string.IsNullOrWhiteSpace(Name))
         {

@@ -29,6 +29,7 @@ public class ClassicCommandLineTests
         Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(50), TimeSpan.Zero),
             (options.FlowIdleTimeout, options.BootMinGap, options.StatsInterval));
         Assert.Empty(options.Allow);
+        Assert.Equal(TimeSpan.FromMicroseconds(100), options.SpinBeforeSleep);
     }
 
     [Fact]
@@ -37,7 +38,7 @@ public class ClassicCommandLineTests
         var options = await ParseAsync(
             "-s -tT -q board --scp-port 1 --boot-port 2 --scp-tunnel-port 3 --boot-tunnel-port 4 --bind ::1 " +
             "--allow 10.0.0.0/8 --allow 192.168.1.7 --max-frame 1024 --flow-idle-timeout 90 --max-flows 9 " +
-            "--boot-min-gap 20 --stats-interval 1m");
+            "--boot-min-gap 20 --stats-interval 1m --spin 250");
 
         Assert.Equal(ClassicRole.Server, options.Role);
         Assert.Equal("board", options.Target);
@@ -48,6 +49,18 @@ public class ClassicCommandLineTests
         Assert.Equal((1024, 9), (options.MaxFrameLength, options.MaxFlows));
         Assert.Equal((TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(20), TimeSpan.FromMinutes(1)),
             (options.FlowIdleTimeout, options.BootMinGap, options.StatsInterval));
+        Assert.Equal(TimeSpan.FromMicroseconds(250), options.SpinBeforeSleep);
+    }
+
+    [Theory]
+    [InlineData("server board --spin 0", 0)]
+    [InlineData("client host --spin 40us", 40)]
+    [InlineData("-s board --spin 1ms", 1000)]
+    public async Task Spin_takes_a_duration_in_microseconds_and_zero_turns_it_off(string args, int microseconds)
+    {
+        var options = await ParseAsync(args);
+
+        Assert.Equal(TimeSpan.FromMicroseconds(microseconds), options.SpinBeforeSleep);
     }
 
     [Theory]
@@ -62,6 +75,7 @@ public class ClassicCommandLineTests
     [InlineData("client host --scp-port 70000", "--scp-port 70000 is outside 0..65535")]
     [InlineData("server board --max-flows 0 --flow-idle-timeout 0", "--max-flows 0")]
     [InlineData("-c host --allow 10.0.0.0/8", "--allow applies to the server")]
+    [InlineData("server board --spin 2ms", "--spin 2000 µs is outside 0..1000 µs")]
     public async Task Bad_values_are_one_usage_error(string args, string expected)
     {
         var error = await Assert.ThrowsAsync<RelayToolException>(() => ParseAsync(args));
@@ -78,6 +92,7 @@ public class ClassicCommandLineTests
     [InlineData("server board --no-such-flag")]
     [InlineData("client host --allow 10.0.0.0/8")]
     [InlineData("client host --boot-min-gap 10")]
+    [InlineData("server board --spin -5")]
     public void Malformed_flags_are_parse_errors(string args)
     {
         var root = Build((_, _) => Task.FromResult(0));
@@ -109,13 +124,13 @@ public class ClassicCommandLineTests
 
         foreach (var flag in new[] { "-t, --boot-via-tcp", "-T, --sdp-via-tcp", "--scp-port", "--boot-port", "--scp-tunnel-port",
                      "--boot-tunnel-port", "-q, --quiet", "--bind", "--allow", "--max-frame", "--flow-idle-timeout", "--max-flows",
-                     "--boot-min-gap", "--stats-interval" })
+                     "--boot-min-gap", "--stats-interval", "--spin" })
         {
             Assert.Contains(flag, help, StringComparison.Ordinal);
         }
 
         foreach (var value in new[] { "[default: 17893]", "[default: 54321]", "[default: 17894]", "[default: 17895]",
-                     "[default: 65536]", "[default: 256]", "[default: 5m]", "[default: 50ms]", "client 127.0.0.1" })
+                     "[default: 65536]", "[default: 256]", "[default: 5m]", "[default: 50ms]", "[default: 100us]", "client 127.0.0.1" })
         {
             Assert.Contains(value, help, StringComparison.Ordinal);
         }

@@ -212,6 +212,18 @@ public class UdpEventLoopLifecycleTests
         Assert.Throws<ArgumentException>(() => new UdpEventLoop(options));
     }
 
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    [InlineData(1000, true)]
+    [InlineData(1001, false)]
+    public void Spin_before_sleep_is_from_zero_to_one_millisecond(int microseconds, bool valid)
+    {
+        var options = new UdpEventLoopOptions { SpinBeforeSleep = TimeSpan.FromMicroseconds(microseconds) };
+
+        Assert.Equal(valid, options.GetProblems().Count == 0);
+    }
+
     private static void RunOnOtherThread(Action action)
     {
         Exception? failure = null;

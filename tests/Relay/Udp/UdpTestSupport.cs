@@ -199,6 +199,29 @@ internal static class UdpTestSupport
         }
     }
 
+    /// <summary>Records the loop thread's allocated-bytes counter each time it runs.</summary>
+    public sealed class AllocationProbe : IUdpLoopWork
+    {
+        private int _samples;
+
+        public long First { get; private set; }
+
+        public long Last { get; private set; }
+
+        public int Samples => Volatile.Read(ref _samples);
+
+        public void Execute(UdpEventLoop loop)
+        {
+            Last = GC.GetAllocatedBytesForCurrentThread();
+            if (_samples == 0)
+            {
+                First = Last;
+            }
+
+            Volatile.Write(ref _samples, _samples + 1);
+        }
+    }
+
     /// <summary>Collects error reports from any thread.</summary>
     public sealed class RecordingSink : IUdpErrorSink
     {
