@@ -29,7 +29,9 @@ public class SpallocConnectionTests
         second.Read(0x7000_0000, back);
         Assert.Equal(data, back);
         Assert.False(second.Version().IsBooted);
-        Assert.Equal(0, first.Retransmissions + second.Retransmissions);
+
+        // Not asserted: zero retransmissions. Whether a reply beats the client's timeout depends on the machine's
+        // load, not on the relay (a test must not depend on timing); the data checks above are what must hold.
     }
 
     [Fact]
