@@ -1,5 +1,5 @@
 using System.Buffers;
-using FastSpinnRelay.Tunnel.Transport.Internal;
+using FastSpinnRelay.Tunnel.Transport;
 
 namespace FastSpinnRelay.Tunnel.Tests.Pipes;
 

@@ -1,38 +1,42 @@
 using System.Buffers;
 
-namespace FastSpinnRelay.Tunnel.Transport.Internal;
+namespace FastSpinnRelay.Tunnel.Transport;
 
 /// <summary>
-/// One connection's buffers for its two pipes: fixed-size blocks, all allocated when the connection is made, handed
-/// out and taken back under a lock. The shared array pool would do the same job but grows under load (a block parked
-/// in the cache of a thread that stopped renting is invisible to the others, so a new pool thread allocates a fresh
-/// 64 KiB array): with its own blocks a busy connection allocates nothing after its start. If the pipes ever hold
-/// more blocks than were made up front, a new one is made and kept (<see cref="BlocksCreated"/> counts them).
+/// Buffers for pipes that must not allocate once running: fixed-size blocks, all made up front, handed out and taken
+/// back under a lock (a tunnel connection makes its own; the Spalloc server gives Kestrel one). The shared array pool
+/// would do the same job but grows under load: a block parked in the cache of a thread that stopped renting is
+/// invisible to the others, so a new pool thread allocates a fresh array. With blocks of its own a busy connection
+/// allocates nothing after its start. If the pipes ever hold more blocks than were made up front, a new one is made
+/// and kept (<see cref="BlocksCreated"/> counts them).
 /// </summary>
 /// <remarks>
 /// Pipes ask for at most <see cref="MemoryPool{T}.MaxBufferSize"/>; a larger request (a frame above the block size,
 /// possible only with a <see cref="TunnelOptions.MaxBodyLength"/> above the default) goes to the shared array pool
 /// instead, which the pipes do themselves.
 /// </remarks>
-internal sealed class PipeBlockPool : MemoryPool<byte>
+public sealed class PipeBlockPool : MemoryPool<byte>
 {
     private readonly Lock _gate = new();
     private readonly int _blockBytes;
+    private readonly bool _pinned;
     private Block[] _free;
     private int _freeCount;
     private int _created;
 
     /// <param name="blockBytes">Bytes of every block.</param>
     /// <param name="blocks">Blocks made now (the most the connection's pipes hold at once).</param>
-    public PipeBlockPool(int blockBytes, int blocks)
+    /// <param name="pinned">Make the blocks on the pinned object heap (long-lived I/O buffers, out of generation 0's budget).</param>
+    public PipeBlockPool(int blockBytes, int blocks, bool pinned = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blocks, 1);
         _blockBytes = blockBytes;
+        _pinned = pinned;
         _free = new Block[blocks];
         for (int i = 0; i < blocks; i++)
         {
-            _free[i] = new Block(this, blockBytes);
+            _free[i] = new Block(this, blockBytes, pinned);
         }
 
         _freeCount = _created = blocks;
@@ -67,7 +71,7 @@ internal sealed class PipeBlockPool : MemoryPool<byte>
             if (_freeCount == 0)
             {
                 _created++;
-                return new Block(this, _blockBytes) { Rented = true };
+                return new Block(this, _blockBytes, _pinned) { Rented = true };
             }
 
             block = _free[--_freeCount];
@@ -103,9 +107,9 @@ internal sealed class PipeBlockPool : MemoryPool<byte>
         }
     }
 
-    private sealed class Block(PipeBlockPool owner, int bytes) : IMemoryOwner<byte>
+    private sealed class Block(PipeBlockPool owner, int bytes, bool pinned) : IMemoryOwner<byte>
     {
-        private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(bytes);
+        private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(bytes, pinned);
 
         /// <summary>Out of the pool (guarded by the pool's lock).</summary>
         public bool Rented { get; set; }
