@@ -297,46 +297,43 @@ public sealed class TunnelServer : IAsyncDisposable
         entry.Session.CloseFinal(TunnelErrorCode.SessionLost);
     }
 
-    /// <summary>Drops sessions that have had no connection for <see cref="TunnelServerOptions.SessionLinger"/>.</summary>
+    /// <summary>
+    /// Drops sessions that have had no connection for <see cref="TunnelServerOptions.SessionLinger"/>. One periodic
+    /// timer for the server's life (disposed when it stops), so a sweep that finds nothing allocates nothing.
+    /// </summary>
     private async Task SweepLoopAsync()
     {
         TimeSpan period = TimeSpan.FromTicks(Math.Clamp(_options.SessionLinger.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(5).Ticks));
         var expired = new List<ServerSession>();
-        try
+        using var timer = new PeriodicTimer(period, _options.TimeProvider);
+        using CancellationTokenRegistration stopping = _stop.Token.UnsafeRegister(static t => ((PeriodicTimer)t!).Dispose(), timer);
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            while (true)
+            long now = _options.TimeProvider.GetTimestamp();
+            lock (_sessions)
             {
-                await Task.Delay(period, _options.TimeProvider, _stop.Token).ConfigureAwait(false);
-                long now = _options.TimeProvider.GetTimestamp();
-                lock (_sessions)
+                foreach (ServerSession entry in _sessions.Values)
                 {
-                    foreach (ServerSession entry in _sessions.Values)
+                    if (entry.Pending == 0 && !entry.Session.IsConnected
+                        && _options.TimeProvider.GetElapsedTime(entry.Session.DetachedTimestamp, now) >= _options.SessionLinger)
                     {
-                        if (entry.Pending == 0 && !entry.Session.IsConnected
-                            && _options.TimeProvider.GetElapsedTime(entry.Session.DetachedTimestamp, now) >= _options.SessionLinger)
-                        {
-                            expired.Add(entry);
-                        }
-                    }
-
-                    foreach (ServerSession entry in expired)
-                    {
-                        _sessions.Remove(entry.Key);
+                        expired.Add(entry);
                     }
                 }
 
                 foreach (ServerSession entry in expired)
                 {
-                    Log(TunnelLogLevel.Info, $"tunnel: {entry.Session} expired after {_options.SessionLinger.TotalSeconds:0.#} s without a connection");
-                    entry.Session.CloseFinal(TunnelErrorCode.SessionLost);
+                    _sessions.Remove(entry.Key);
                 }
-
-                expired.Clear();
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // server stopping
+
+            foreach (ServerSession entry in expired)
+            {
+                Log(TunnelLogLevel.Info, $"tunnel: {entry.Session} expired after {_options.SessionLinger.TotalSeconds:0.#} s without a connection");
+                entry.Session.CloseFinal(TunnelErrorCode.SessionLost);
+            }
+
+            expired.Clear();
         }
     }
 

@@ -122,31 +122,30 @@ internal sealed partial class TunnelConnectionRunner
         return Reason;
     }
 
+    /// <summary>
+    /// Checks the peer's silence and this side's every tick. One periodic timer for the connection's life, not a
+    /// Task.Delay per tick: a tick allocates nothing, so a long-lived idle or busy tunnel does not either. Ends when
+    /// the connection stops (<see cref="_stop"/> disposes the timer, which completes the pending wait with false).
+    /// </summary>
     private async Task KeepaliveLoopAsync()
     {
         TimeSpan tick = TimeSpan.FromTicks(Math.Min(_options.PingInterval.Ticks / 2, _options.DeadPeerTimeout.Ticks / 4));
-        try
+        using var timer = new PeriodicTimer(tick, _time);
+        using CancellationTokenRegistration stopping = _stop.Token.UnsafeRegister(static t => ((PeriodicTimer)t!).Dispose(), timer);
+        while (!Closing && await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            while (!Closing)
+            long now = _time.GetTimestamp();
+            TimeSpan silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
+            if (silent >= _options.DeadPeerTimeout)
             {
-                await Task.Delay(tick, _time, _stop.Token).ConfigureAwait(false);
-                long now = _time.GetTimestamp();
-                TimeSpan silent = _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
-                if (silent >= _options.DeadPeerTimeout)
-                {
-                    Fail(TunnelCloseReason.DeadPeer, TunnelErrorCode.DeadPeer, $"nothing received for {silent.TotalSeconds:0.0} s");
-                    return;
-                }
-
-                if (_time.GetElapsedTime(Volatile.Read(ref _lastSent), now) >= _options.PingInterval)
-                {
-                    _session.RequestPing();
-                }
+                Fail(TunnelCloseReason.DeadPeer, TunnelErrorCode.DeadPeer, $"nothing received for {silent.TotalSeconds:0.0} s");
+                return;
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // stopped with the connection
+
+            if (_time.GetElapsedTime(Volatile.Read(ref _lastSent), now) >= _options.PingInterval)
+            {
+                _session.RequestPing();
+            }
         }
     }
 

@@ -67,6 +67,9 @@ public sealed class SpallocServer : IAsyncDisposable
 
     internal SessionStore Sessions { get; }
 
+    /// <summary>The web host's services (tests: which memory pools Kestrel was given).</summary>
+    internal IServiceProvider Services => _app.Services;
+
     /// <summary>Validates the options, binds and starts serving.</summary>
     /// <exception cref="ArgumentException">The server options have problems (all are listed).</exception>
     /// <exception cref="IOException">The address cannot be bound, or a TLS file cannot be read.</exception>
@@ -178,6 +181,9 @@ public sealed class SpallocServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new LogBridge());
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(5));
+#if NET10_0_OR_GREATER
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, KestrelBlockPools>();
+#endif
         if (certificate is not null)
         {
             builder.WebHost.UseKestrelHttpsConfiguration();

@@ -1,13 +1,15 @@
 using System.Threading.Channels;
 using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Tunneling.Internal;
 
 /// <summary>
 /// Sends boot packets to the board with the spacing they had at the client: each packet waits its DATA frame's gap
 /// (capped at <see cref="MaxGap"/>), and at least <c>minGap</c>, after the previous one. A retransmission burst after a
-/// reconnect is therefore spread out again. Packets are copied into fixed slots (no allocation per packet in steady
-/// state); each wait uses a timer, which a boot (about 30 packets) can afford.
+/// reconnect is therefore spread out again. Packets are copied into fixed slots and every gap is waited on one timer
+/// made with the pacer (rearmed, never made again), and the sender waits for packets without a cancellation token
+/// (disposal completes the queue instead), so pacing allocates nothing per packet, however many a channel carries.
 /// </summary>
 internal sealed class BootPacer : IDisposable
 {
@@ -19,6 +21,9 @@ internal sealed class BootPacer : IDisposable
 
     private const int SlotBytes = 1536;
 
+    /// <summary>The shortest gap the timer can wait.</summary>
+    private static readonly TimeSpan TimerResolution = TimeSpan.FromMilliseconds(1);
+
     private readonly UdpSocket _socket;
     private readonly TimeSpan _minGap;
     private readonly Channel<int> _queue = Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
@@ -26,6 +31,8 @@ internal sealed class BootPacer : IDisposable
     private readonly int[] _lengths = new int[Capacity];
     private readonly uint[] _gaps = new uint[Capacity];
     private readonly CancellationTokenSource _stop = new();
+    private readonly AsyncSignal _gapElapsed = new();
+    private readonly ITimer _gapTimer;
     private readonly Task _run;
     private readonly BoardChannelAcceptor _owner;
     private int _next;
@@ -35,6 +42,7 @@ internal sealed class BootPacer : IDisposable
         _owner = owner;
         _socket = socket;
         _minGap = minGap;
+        _gapTimer = TimeProvider.System.CreateTimer(static s => ((AsyncSignal)s!).Set(), _gapElapsed, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _run = Task.Run(RunAsync);
     }
 
@@ -69,39 +77,45 @@ internal sealed class BootPacer : IDisposable
     /// <summary>Stops sending (what still waits is dropped with the channel); does not wait for the sender.</summary>
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
         _stop.Cancel();
-        _run.ContinueWith(static (_, cts) => ((CancellationTokenSource)cts!).Dispose(), _stop, CancellationToken.None,
+        _queue.Writer.TryComplete();
+        _gapElapsed.Set(); // ends a gap being waited
+        _run.ContinueWith(static (_, state) => ((BootPacer)state!).ReleaseTimers(), this, CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void ReleaseTimers()
+    {
+        _gapTimer.Dispose();
+        _stop.Dispose();
     }
 
     private async Task RunAsync()
     {
         var first = true;
-        try
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (await _queue.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            while (_queue.Reader.TryRead(out var slot))
             {
-                while (_queue.Reader.TryRead(out var slot))
+                var gap = TimeSpan.FromMicroseconds(_gaps[slot]);
+                gap = gap > MaxGap ? MaxGap : gap < _minGap ? _minGap : gap;
+                if (!first && gap >= TimerResolution) // a shorter gap is no wait, as Task.Delay rounds it down to 0 ms
                 {
-                    var gap = TimeSpan.FromMicroseconds(_gaps[slot]);
-                    gap = gap > MaxGap ? MaxGap : gap < _minGap ? _minGap : gap;
-                    if (!first && gap > TimeSpan.Zero)
-                    {
-                        await Task.Delay(gap, _stop.Token).ConfigureAwait(false);
-                    }
+                    _gapTimer.Change(gap, Timeout.InfiniteTimeSpan);
+                    await _gapElapsed.WaitAsync().ConfigureAwait(false);
+                }
 
-                    first = false;
-                    if (_socket.Send(_slots.AsSpan(slot * SlotBytes, _lengths[slot])) == UdpStatus.Ok)
-                    {
-                        _owner.CountBootSent();
-                    }
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                first = false;
+                if (_socket.Send(_slots.AsSpan(slot * SlotBytes, _lengths[slot])) == UdpStatus.Ok)
+                {
+                    _owner.CountBootSent();
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
         }
     }
 }

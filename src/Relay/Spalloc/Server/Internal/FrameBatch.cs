@@ -1,17 +1,28 @@
+using FastSpinnRelay.Protocol.Spalloc;
+
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 
 /// <summary>
-/// Frames packed back to back in one growable buffer (up to a byte limit), with a record per frame saying where it is
-/// and whether it may be dropped under pressure. Not thread-safe: <see cref="ProxySendQueue"/> guards it.
+/// Frames packed back to back in one buffer (up to a byte limit), with a record per frame saying where it is and
+/// whether it may be dropped under pressure. Not thread-safe: <see cref="ProxySendQueue"/> guards it.
 /// </summary>
+/// <remarks>
+/// The buffer has the whole limit from the start and the records room for a full batch of 24-byte datagrams, both
+/// uninitialised (the kernel maps pages only as they are first written), so a burst does not make them grow: growing
+/// meant fresh arrays, up to the large-object heap, the first time a websocket's client fell behind. Only a batch of
+/// smaller frames than that can still grow the records (doubling, kept).
+/// </remarks>
 internal sealed class FrameBatch(int limitBytes)
 {
-    private const int InitialBytes = 64 << 10;
-    private const int InitialRecords = 256;
+    /// <summary>The smallest frame a full batch is sized for: a MSG header and a 24-byte EIEIO datagram.</summary>
+    internal const int SizedForFrameBytes = SpallocFrameWriter.MessageHeaderLength + 24;
 
-    private byte[] _data = new byte[Math.Min(InitialBytes, limitBytes)];
-    private Record[] _records = new Record[InitialRecords];
+    private byte[] _data = GC.AllocateUninitializedArray<byte>(limitBytes);
+    private Record[] _records = GC.AllocateUninitializedArray<Record>(Math.Max(1, limitBytes / SizedForFrameBytes));
     private int _count;
+
+    /// <summary>Frames the records hold before they must grow.</summary>
+    public int RecordCapacity => _records.Length;
 
     /// <summary>Frames held.</summary>
     public int Count => _count;

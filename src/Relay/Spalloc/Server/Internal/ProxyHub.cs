@@ -18,6 +18,9 @@ internal sealed class ProxyHub : IDisposable
 
     private readonly Lock _gate = new();
     private readonly HashSet<ProxySession> _sessions = [];
+
+    /// <summary>The sessions <see cref="CheckStalls"/> walks (outside the lock), reused; also its own lock (one check at a time).</summary>
+    private readonly List<ProxySession> _stallCheck = [];
     private int _nextChannelId;
     private int _nextSessionId;
 
@@ -86,13 +89,26 @@ internal sealed class ProxyHub : IDisposable
         }
     }
 
-    /// <summary>Closes websockets whose client has not taken a frame for the stall timeout.</summary>
+    /// <summary>
+    /// Closes websockets whose client has not taken a frame for the stall timeout. Runs every second (housekeeping), so
+    /// it copies the sessions into a list it keeps rather than a fresh array: a check that finds nothing allocates nothing.
+    /// </summary>
     public void CheckStalls()
     {
-        var now = Stopwatch.GetTimestamp();
-        foreach (var session in Snapshot())
+        lock (_stallCheck)
         {
-            session.CheckStall(now);
+            lock (_gate)
+            {
+                _stallCheck.AddRange(_sessions);
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            foreach (var session in _stallCheck)
+            {
+                session.CheckStall(now);
+            }
+
+            _stallCheck.Clear();
         }
     }
 

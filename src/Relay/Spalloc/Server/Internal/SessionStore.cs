@@ -31,6 +31,7 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly List<Session> _idle = [];
     private int _anonymous;
 
     public int Count
@@ -110,13 +111,23 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            var idle = _sessions.Values.Where(s => now - s.LastUsed > idleTimeout).ToList();
-            foreach (var session in idle)
+            // Runs every second (housekeeping): a list kept for it, no query, so finding nothing allocates nothing.
+            foreach (var session in _sessions.Values)
+            {
+                if (now - session.LastUsed > idleTimeout)
+                {
+                    _idle.Add(session);
+                }
+            }
+
+            foreach (var session in _idle)
             {
                 RemoveLocked(session);
             }
 
-            return idle.Count;
+            var count = _idle.Count;
+            _idle.Clear();
+            return count;
         }
     }
 

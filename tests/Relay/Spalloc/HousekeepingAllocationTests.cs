@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using FastSpinnRelay.Tunnel.Transport;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using FastSpinnRelay.Relay.Spalloc.Server;
+using FastSpinnRelay.Relay.Spalloc.Server.Internal;
+using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
+
+namespace FastSpinnRelay.Relay.Tests.Spalloc;
+
+/// <summary>
+/// What the Spalloc server does every second (housekeeping) and what a websocket's send queue does under a burst
+/// allocates nothing once set up, however often it runs (measured on the calling thread).
+/// </summary>
+public class HousekeepingAllocationTests
+{
+    [Fact]
+    public void Expiring_idle_login_sessions_allocates_nothing_when_none_is_idle()
+    {
+        var time = new ManualTime();
+        var store = new SessionStore(time, TimeSpan.FromMinutes(10));
+        for (var i = 0; i < 5; i++)
+        {
+            store.Create(SpallocTestServer.KnownUsers[0]);
+        }
+
+        Assert.Equal(0, store.ExpireIdle()); // warm up
+        var allocated = Allocated(() =>
+        {
+            for (var i = 0; i < 1_000; i++)
+            {
+                store.ExpireIdle();
+            }
+        });
+        Assert.Equal(0, allocated);
+        time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(5, store.ExpireIdle());
+        Assert.Equal(0, store.Count);
+    }
+
+    [Fact]
+    public void Checking_websockets_for_stalls_allocates_nothing_however_many_are_open()
+    {
+        using var hub = new ProxyHub(new SpallocServerOptions());
+        var allocation = new JobAllocation([], [], 0, 0, 0, 0, 1);
+        var sessions = Enumerable.Range(0, 4)
+            .Select(i => new ProxySession(WebSocket.CreateFromStream(new MemoryStream(), isServer: true, null, TimeSpan.Zero), hub, i, "alice", allocation, "test"))
+            .ToArray();
+        foreach (var session in sessions)
+        {
+            hub.Add(session);
+        }
+
+        hub.CheckStalls(); // warm up
+        var allocated = Allocated(() =>
+        {
+            for (var i = 0; i < 1_000; i++)
+            {
+                hub.CheckStalls();
+            }
+        });
+        Assert.Equal(0, allocated);
+        Assert.All(sessions, s => Assert.Equal(ProxyShutdownReason.None, s.Reason));
+    }
+
+    [Fact]
+    public void A_send_batch_filled_to_its_limit_with_eieio_frames_never_grows()
+    {
+        const int limit = 64 << 10;
+        var batch = new FrameBatch(limit);
+        Assert.True(batch.RecordCapacity >= limit / FrameBatch.SizedForFrameBytes);
+        var allocated = Allocated(() =>
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                while (batch.Bytes + FrameBatch.SizedForFrameBytes <= limit)
+                {
+                    batch.Append(FrameBatch.SizedForFrameBytes, droppable: true)[0] = 1;
+                }
+
+                batch.Reset();
+            }
+        });
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public async Task Kestrel_gets_pools_whose_blocks_are_made_at_start_and_reused_without_allocating()
+    {
+        await using var server = await SpallocTestServer.StartAsync();
+        var factory = server.Server.Services.GetRequiredService<IMemoryPoolFactory<byte>>();
+        Assert.IsType<KestrelBlockPools>(factory);
+
+        using var pool = Assert.IsType<PipeBlockPool>(factory.Create(new MemoryPoolOptions()));
+        Assert.Equal(KestrelBlockPools.BlockBytes, pool.MaxBufferSize);
+        Assert.True(KestrelBlockPools.Blocks * KestrelBlockPools.BlockBytes >= 1 << 20, "a full 1 MiB input pipe fits");
+        var held = new IMemoryOwner<byte>[KestrelBlockPools.Blocks];
+        var allocated = Allocated(() =>
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                for (var i = 0; i < held.Length; i++)
+                {
+                    held[i] = pool.Rent(KestrelBlockPools.BlockBytes);
+                }
+
+                foreach (var block in held)
+                {
+                    block.Dispose();
+                }
+            }
+        });
+        Assert.Equal(0, allocated);
+        Assert.Equal(KestrelBlockPools.Blocks, pool.BlocksCreated);
+    }
+
+    private static long Allocated(Action action)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}
