@@ -27,7 +27,7 @@ namespace FastSpinnRelay.Relay.Classic.Internal;
 internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
 {
     private readonly LegacyStreamOptions _streamOptions;
-    private readonly List<Flow> _touched = [];
+    private readonly StreamFlushes _flushes;
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _running = [];
     private readonly LogLimiter _connectionLog = new(10, TimeSpan.FromSeconds(10));
@@ -37,6 +37,7 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         : base(settings, loop, listenOptions)
     {
         _streamOptions = streamOptions;
+        _flushes = new StreamFlushes(loop);
     }
 
     public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
@@ -77,39 +78,36 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         return flow;
     }
 
-    protected override bool Forward(Flow flow, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Frames the run into the flow's outbox under one hold of its lock; the loop writes them at the end of the
+    /// iteration, or at once when half the outbox is waiting (<see cref="StreamFlushes"/>).
+    /// </summary>
+    protected override int Forward(Flow flow, DatagramBatch batch, int start, int end, out int queued, out long bytes)
     {
-        if (!flow.Client.Outbox.TryEnqueue(payload))
+        queued = 0;
+        bytes = 0;
+        int pending;
+        using (var appender = flow.Outbox.BeginAppend())
         {
-            return false; // counted by the outbox, collected on the next tick
-        }
-
-        if (!flow.Touched)
-        {
-            flow.Touched = true;
-            _touched.Add(flow);
-        }
-
-        return true;
-    }
-
-    /// <summary>Once per flow per batch, however many datagrams it got: write them now, or wake the writer.</summary>
-    protected override void EndBatch(bool drained)
-    {
-        foreach (var flow in _touched)
-        {
-            flow.Touched = false;
-            if (StreamWrites.WriteNow(flow.Client.Outbox, drained))
+            for (var i = start; i < end; i++)
             {
-                flow.Client.FlushOrWake();
+                var payload = batch.GetPayload(i);
+                if (appender.TryEnqueue(payload)) // a refusal is counted by the outbox, collected on the next tick
+                {
+                    queued++;
+                    bytes += payload.Length;
+                }
             }
-            else
-            {
-                flow.Client.Outbox.Wake();
-            }
+
+            pending = appender.PendingBytes;
         }
 
-        _touched.Clear();
+        if (queued != 0)
+        {
+            _flushes.Appended(flow, pending);
+        }
+
+        return end;
     }
 
     protected override void OnFlowTick(Flow flow)
@@ -153,15 +151,18 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
 
     /// <summary>One application and its own reconnecting TCP connection to the server.</summary>
     internal sealed class Flow(UdpToStreamRoute route, UdpAddress peer, int number)
-        : PeerFlow(peer, number), ILegacyFrameHandler, ILegacyStreamClientObserver
+        : PeerFlow(peer, number), ILegacyFrameHandler, ILegacyStreamClientObserver, IStreamFlow
     {
         /// <summary>What the outbox counted that the route has already taken in.</summary>
         public LossWatch Watch;
 
         public LegacyStreamClient Client { get; set; } = null!;
 
-        /// <summary>Loop thread: already in this batch's wake list.</summary>
-        public bool Touched { get; set; }
+        public FrameOutbox Outbox => Client.Outbox;
+
+        public bool FlushScheduled { get; set; }
+
+        public void FlushOrWake() => Client.FlushOrWake();
 
         /// <summary>Frames of the current read on their way to the application (receive task only).</summary>
         private readonly UdpSendBatch _downBatch = new();
