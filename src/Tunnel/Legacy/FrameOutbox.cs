@@ -37,6 +37,7 @@ public sealed class FrameOutbox
     private int _fillingFrames;
     private int _takenFrames;
     private bool _closed;
+    private bool _refused;
     private long _dropped;
     private long _queued;
 
@@ -119,6 +120,12 @@ public sealed class FrameOutbox
         }
     }
 
+    /// <summary>
+    /// Told when a writer takes a block after frames were refused for want of room (so there is room again), on the
+    /// writer's thread, outside the lock; once per such take. Set before frames are queued.
+    /// </summary>
+    public IFrameOutboxRoomObserver? RoomObserver { get; set; }
+
     /// <summary>Lets the writer know frames are waiting (cheap when it is already awake or busy). Any thread.</summary>
     public void Wake() => _signal.Set();
 
@@ -133,6 +140,7 @@ public sealed class FrameOutbox
             return true;
         }
 
+        _refused = !_closed;
         _dropped++;
         return false;
     }
@@ -172,6 +180,7 @@ public sealed class FrameOutbox
     /// </summary>
     internal bool TryTake(out ReadOnlyMemory<byte> frames, out int frameCount)
     {
+        bool refused;
         lock (_gate)
         {
             if (_fillingBytes == 0)
@@ -186,8 +195,16 @@ public sealed class FrameOutbox
             frameCount = _takenFrames = _fillingFrames;
             _fillingBytes = 0;
             _fillingFrames = 0;
-            return true;
+            refused = _refused;
+            _refused = false;
         }
+
+        if (refused)
+        {
+            RoomObserver?.OnRoom(this);
+        }
+
+        return true;
     }
 
     /// <summary>The block from <see cref="TryTake"/> was written whole.</summary>

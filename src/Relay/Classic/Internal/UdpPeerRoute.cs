@@ -63,6 +63,9 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
 
     protected string Component => Settings.Component;
 
+    /// <summary>Flows open now (loop thread).</summary>
+    protected int FlowCount => _flows.Count;
+
     public RouteCounters GetCounters() => Counters.Snapshot();
 
     public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;

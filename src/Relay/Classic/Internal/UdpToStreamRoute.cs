@@ -28,6 +28,7 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
 {
     private readonly LegacyStreamOptions _streamOptions;
     private readonly StreamFlushes _flushes;
+    private readonly ListenerBackpressure _backpressure;
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _running = [];
     private readonly LogLimiter _connectionLog = new(10, TimeSpan.FromSeconds(10));
@@ -38,7 +39,11 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     {
         _streamOptions = streamOptions;
         _flushes = new StreamFlushes(loop);
+        _backpressure = new ListenerBackpressure(loop, Listener, this);
     }
+
+    /// <summary>Times the listener stopped being read because the only flow's outbox was full (for tests and logs).</summary>
+    internal long ListenerPauses => _backpressure.Pauses;
 
     public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
 
@@ -65,8 +70,8 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     protected override Flow? OpenFlow(in UdpAddress peer, int number)
     {
         var flow = new Flow(this, peer, number);
-        var client = new LegacyStreamClient(
-            Settings.Target, new FrameOutbox(Settings.OutboxBytes), flow, _streamOptions, flow, Interlocked.Exchange(ref _spare, null));
+        var outbox = new FrameOutbox(Settings.OutboxBytes) { RoomObserver = flow };
+        var client = new LegacyStreamClient(Settings.Target, outbox, flow, _streamOptions, flow, Interlocked.Exchange(ref _spare, null));
         flow.Client = client;
         var task = Task.Run(client.RunAsync);
         lock (_gate)
@@ -107,6 +112,11 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
             _flushes.Appended(flow, pending);
         }
 
+        if (queued < end - start && FlowCount == 1)
+        {
+            _backpressure.Refused(); // the stream is behind: let the kernel drop the excess, not us
+        }
+
         return end;
     }
 
@@ -114,12 +124,14 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     {
         flow.Watch.Collect(flow.Client.Outbox, Counters);
         flow.Client.CloseIfStalled(Stopwatch.GetTimestamp());
+        _backpressure.Room(); // a pause lasts a tick at most
     }
 
     protected override void CloseFlow(Flow flow)
     {
         flow.Client.Close();
         flow.Watch.Collect(flow.Client.Outbox, Counters);
+        _backpressure.Room();
     }
 
     protected override async Task WhenFlowsClosedAsync()
@@ -151,7 +163,7 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
 
     /// <summary>One application and its own reconnecting TCP connection to the server.</summary>
     internal sealed class Flow(UdpToStreamRoute route, UdpAddress peer, int number)
-        : PeerFlow(peer, number), ILegacyFrameHandler, ILegacyStreamClientObserver, IStreamFlow
+        : PeerFlow(peer, number), ILegacyFrameHandler, ILegacyStreamClientObserver, IStreamFlow, IFrameOutboxRoomObserver
     {
         /// <summary>What the outbox counted that the route has already taken in.</summary>
         public LossWatch Watch;
@@ -163,6 +175,9 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         public bool FlushScheduled { get; set; }
 
         public void FlushOrWake() => Client.FlushOrWake();
+
+        /// <summary>The writer took the frames that filled the outbox: read the listener again.</summary>
+        public void OnRoom(FrameOutbox outbox) => route._backpressure.Room();
 
         /// <summary>Frames of the current read on their way to the application (receive task only).</summary>
         private readonly UdpSendBatch _downBatch = new();
