@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastSpinnRelay.Protocol.Framing;
 
 namespace FastSpinnRelay.Tunnel.Legacy;
@@ -130,6 +131,7 @@ public sealed class FrameOutbox
     public void Wake() => _signal.Set();
 
     /// <summary>Appends one frame; the caller holds <see cref="_gate"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool AppendLocked(ReadOnlySpan<byte> datagram)
     {
         if (!_closed && LengthPrefixedFrameWriter.TryWrite(_filling.AsSpan(_fillingBytes, Capacity - _fillingBytes), datagram, out var written))

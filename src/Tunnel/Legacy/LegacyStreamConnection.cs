@@ -87,6 +87,7 @@ public sealed partial class LegacyStreamConnection
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
         RecordClose(await first.ConfigureAwait(false));
         await Task.WhenAll(receive, send).ConfigureAwait(false);
+        await WhenChainEndedAsync().ConfigureAwait(false);
         lock (_closeGate)
         {
             return _close!.Value;
