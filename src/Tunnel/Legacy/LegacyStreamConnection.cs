@@ -38,6 +38,7 @@ public sealed partial class LegacyStreamConnection
     private readonly LengthPrefixedFrameReader _reader;
     private readonly Lock _closeGate = new();
     private StreamClose? _close;
+    private bool _closing;
     private int _started;
 
     /// <param name="socket">A connected TCP socket; this connection owns it from now on.</param>
@@ -65,17 +66,8 @@ public sealed partial class LegacyStreamConnection
     /// <summary>The exception behind a <see cref="StreamCloseReason.Fault"/> close, if any.</summary>
     public Exception? Fault { get; private set; }
 
-    /// <summary>True once a cause for closing has been recorded.</summary>
-    public bool IsClosing
-    {
-        get
-        {
-            lock (_closeGate)
-            {
-                return _close is not null;
-            }
-        }
-    }
+    /// <summary>True once a cause for closing has been recorded. A plain read (the receive loop asks once per frame).</summary>
+    public bool IsClosing => Volatile.Read(ref _closing);
 
     /// <summary>
     /// Runs both loops until the connection ends, then disposes the socket. Never throws for anything the peer or
@@ -95,6 +87,7 @@ public sealed partial class LegacyStreamConnection
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
         RecordClose(await first.ConfigureAwait(false));
         await Task.WhenAll(receive, send).ConfigureAwait(false);
+        await WhenChainEndedAsync().ConfigureAwait(false);
         lock (_closeGate)
         {
             return _close!.Value;
@@ -137,6 +130,7 @@ public sealed partial class LegacyStreamConnection
             }
 
             _close = close;
+            Volatile.Write(ref _closing, true);
         }
 
         // Shut down first so the peer gets an orderly FIN: disposing a socket with a read pending aborts it with a

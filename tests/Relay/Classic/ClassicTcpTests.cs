@@ -1,5 +1,10 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Cli;
 using static FastSpinnRelay.Relay.Tests.Classic.ClassicTestSupport;
 
@@ -369,5 +374,80 @@ public class ClassicTcpTests
         Assert.Equal(ExitCode.Network, error.Code);
         Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
         Assert.Contains("-T", error.Message, StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task A_TCP_client_stops_reading_its_port_while_the_stream_is_full_then_delivers_in_order_exactly_once()
+    {
+        // A "server" that accepts and does not read until told to: the client's TCP buffers and outbox fill.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(4);
+        var tunnelPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var bootBoard = new EchoBoard();
+        var accepting = listener.AcceptAsync();
+        await using var client = await StartAsync(ClientOptions(tunnelPort, bootBoard.Port, scpViaTcp: true, bootViaTcp: false) with
+        {
+            OutboxBytes = 16 * 1024,
+        });
+        using var server = await accepting.WaitAsync(Deadline);
+        var route = Assert.IsType<UdpToStreamRoute>(client.Scp);
+        using var app = new TestPeer();
+
+        var sent = 0;
+        Assert.True(WaitUntil(() =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                app.Send(Payload("n", sent++, 1000), client.Scp.ListenEndPoint);
+            }
+
+            return route.ListenerPauses > 0;
+        }));
+
+        // Now read: every frame whole, payloads strictly in the order sent, none twice; then a late datagram still arrives.
+        var lastSeen = -1;
+        var late = false;
+        var stream = new byte[1 << 20];
+        var filled = 0;
+        Assert.True(WaitUntil(() =>
+        {
+            if (!late)
+            {
+                app.Send("late"u8, client.Scp.ListenEndPoint);
+            }
+
+            while (server.Poll(0, SelectMode.SelectRead))
+            {
+                var read = server.Receive(stream.AsSpan(filled));
+                Assert.True(read > 0);
+                filled += read;
+                var used = 0;
+                while (filled - used >= 4 && filled - used >= 4 + BinaryPrimitives.ReadInt32BigEndian(stream.AsSpan(used)))
+                {
+                    var length = BinaryPrimitives.ReadInt32BigEndian(stream.AsSpan(used));
+                    var payload = stream.AsSpan(used + 4, length);
+                    if (payload.SequenceEqual("late"u8))
+                    {
+                        late = true;
+                    }
+                    else
+                    {
+                        var text = Encoding.ASCII.GetString(payload[..12]); // "n:<number>:" then filler
+                        var n = int.Parse(text.Split(':')[1], CultureInfo.InvariantCulture);
+                        Assert.True(n > lastSeen, $"datagram {n} after {lastSeen}");
+                        Assert.Equal(Payload("n", n, 1000), payload.ToArray());
+                        lastSeen = n;
+                    }
+
+                    used += 4 + length;
+                }
+
+                stream.AsSpan(used, filled - used).CopyTo(stream);
+                filled -= used;
+            }
+
+            return late;
+        }));
+        Assert.True(lastSeen >= 0);
     }
 }

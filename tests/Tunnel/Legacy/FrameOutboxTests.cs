@@ -130,4 +130,108 @@ public class FrameOutboxTests
         Assert.True(wait.IsCompletedSuccessfully);
         wait.GetAwaiter().GetResult();
     }
+
+    [Fact]
+    public void An_appender_queues_a_run_exactly_as_TryEnqueue_would_and_drops_what_does_not_fit()
+    {
+        var single = new FrameOutbox(4096);
+        var run = new FrameOutbox(4096);
+        byte[][] datagrams = [[0xAA, 0xBB, 0xCC], [], new byte[3000], new byte[1100], [0x01]];
+
+        var singleResults = datagrams.Select(d => single.TryEnqueue(d)).ToArray();
+        var runResults = new bool[datagrams.Length];
+        int pending;
+        using (var appender = run.BeginAppend())
+        {
+            for (var i = 0; i < datagrams.Length; i++)
+            {
+                runResults[i] = appender.TryEnqueue(datagrams[i]);
+            }
+
+            pending = appender.PendingBytes;
+        }
+
+        Assert.Equal([true, true, true, false, true], runResults);
+        Assert.Equal(singleResults, runResults);
+        Assert.Equal(single.PendingBytes, pending);
+        Assert.Equal(single.Queued, run.Queued);
+        Assert.Equal(1, run.Dropped);
+        Assert.True(single.TryTake(out var expected, out var expectedCount));
+        Assert.True(run.TryTake(out var actual, out var actualCount));
+        Assert.Equal(expectedCount, actualCount);
+        Assert.Equal(expected.ToArray(), actual.ToArray());
+    }
+
+    [Fact]
+    public async Task An_appender_releases_the_lock_when_disposed_and_a_closed_outbox_refuses_its_frames()
+    {
+        var outbox = new FrameOutbox(4096);
+        AppendOne(outbox);
+
+        // Another thread can take the lock now (bounded wait, no timing threshold on the result).
+        Assert.True(await Task.Run(() => outbox.TryEnqueue([2])).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        outbox.Close();
+        using (var closed = outbox.BeginAppend())
+        {
+            Assert.False(closed.TryEnqueue([3]));
+        }
+
+        Assert.Equal(2, outbox.Queued);
+    }
+
+    [Fact]
+    public void The_room_observer_hears_once_per_take_after_a_refusal_and_never_otherwise()
+    {
+        var observer = new CountingRoomObserver();
+        var outbox = new FrameOutbox(4096) { RoomObserver = observer };
+
+        Assert.True(outbox.TryEnqueue(new byte[100]));
+        Assert.True(outbox.TryTake(out _, out _));
+        outbox.Release();
+        Assert.Equal(0, observer.Calls); // nothing was refused
+
+        Assert.True(outbox.TryEnqueue(new byte[4092]));
+        Assert.False(outbox.TryEnqueue([1])); // full: refused
+        using (var appender = outbox.BeginAppend())
+        {
+            Assert.False(appender.TryEnqueue([2]));
+        }
+
+        Assert.Equal(0, observer.Calls); // told on the take, not on the refusal
+        Assert.True(outbox.TryTake(out _, out _));
+        Assert.Equal(1, observer.Calls);
+        Assert.Same(outbox, observer.Last);
+        outbox.Release();
+
+        Assert.True(outbox.TryEnqueue([3]));
+        Assert.True(outbox.TryTake(out _, out _));
+        Assert.Equal(1, observer.Calls); // no refusal since the last take
+
+        outbox.Close();
+        Assert.False(outbox.TryEnqueue([4])); // refused for being closed: there will be no room
+        Assert.False(outbox.TryTake(out _, out _));
+        Assert.Equal(1, observer.Calls);
+    }
+
+    private static void AppendOne(FrameOutbox outbox)
+    {
+        var appender = outbox.BeginAppend();
+        Assert.True(appender.TryEnqueue([1]));
+        appender.Dispose();
+        appender.Dispose(); // idempotent
+    }
+
+    private sealed class CountingRoomObserver : IFrameOutboxRoomObserver
+    {
+        public int Calls { get; private set; }
+
+        public FrameOutbox? Last { get; private set; }
+
+        public void OnRoom(FrameOutbox outbox)
+        {
+            Calls++;
+            Last = outbox;
+        }
+    }
 }

@@ -34,6 +34,7 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
     private readonly LogLimiter _admissionLog = new(5, TimeSpan.FromSeconds(10));
     private readonly LogLimiter _closeLog = new(10, TimeSpan.FromSeconds(10));
     private readonly LogLimiter _flowLog = new(5, TimeSpan.FromSeconds(10));
+    private readonly StreamFlushes _flushes;
     private Task _acceptLoop = Task.CompletedTask;
     private int _flowNumber;
 
@@ -44,6 +45,7 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         _streamOptions = streamOptions;
         _flowOptions = flowOptions with { RemoteEndPoint = settings.Target };
         _flowBind = UdpToUdpRoute.FlowBindEndPoint(settings.Target);
+        _flushes = new StreamFlushes(loop);
         _listener = LegacyStreamSockets.Listen(settings.Listen, Backlog);
         ListenEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
     }
@@ -291,12 +293,18 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         $"(up {s.Connection.Stream.FramesIn} frames, down {s.Connection.PacketsDown} pkts; {s.InUse} in use)";
 
     /// <summary>One accepted connection and its own socket towards the board.</summary>
-    private sealed class Connection : PeerFlow, IUdpReceiver, ILegacyFrameHandler, IPeerReturn
+    private sealed class Connection : PeerFlow, IUdpReceiver, ILegacyFrameHandler, IPeerReturn, IStreamFlow
     {
         private readonly StreamToUdpRoute _route;
 
-        /// <summary>Frames of the current read on their way to the board (receive task only).</summary>
-        private readonly UdpSendBatch _upBatch = new();
+        /// <summary>
+        /// Frames of the current read on their way to the board (receive task only). 128 slots (256 KiB, allocated on
+        /// the first frame): the engine sends a batch's runs of same-sized datagrams as UDP GSO groups of up to 64, so
+        /// a read of many frames leaves in full groups, two or more per sendmmsg; with 32 slots every group was half
+        /// size and the kernel crossed its send path twice as often. A run of same-sized frames shares a slot (one copy
+        /// of contiguous bytes for the kernel) while the board socket segments its sends.
+        /// </summary>
+        private readonly UdpSendBatch _upBatch;
 
         /// <summary>What the socket and outbox counted that the route has already taken in.</summary>
         public LossWatch Watch;
@@ -307,6 +315,7 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
             _route = route;
             Remote = remote;
             Upstream = upstream;
+            _upBatch = new UdpSendBatch(2 * DatagramBatch.DefaultCapacity, packRuns: upstream.SendsSegmented);
             Outbox = new FrameOutbox(route.Settings.OutboxBytes);
             Stream = new LegacyStreamConnection(socket, Outbox, this, route._streamOptions);
         }
@@ -321,19 +330,16 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
 
         public Task Finished { get; set; } = Task.CompletedTask;
 
-        /// <summary>Board → client, on the loop thread: frame each datagram into the outbox, then write them (or wake the writer) once.</summary>
+        public bool FlushScheduled { get; set; }
+
+        /// <summary>Board → client, on the loop thread: frame each datagram into the outbox; the loop writes them at the end of the iteration.</summary>
         public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
         {
             ReturnPath.Forward(this, batch, _route.Counters);
-            if (StreamWrites.WriteNow(Outbox, drained: batch.Count < batch.Capacity))
-            {
-                Stream.FlushOrWake();
-            }
-            else
-            {
-                Outbox.Wake();
-            }
+            _route._flushes.Appended(this, Outbox.PendingBytes);
         }
+
+        public void FlushOrWake() => Stream.FlushOrWake();
 
         public bool TryReturn(ReadOnlySpan<byte> datagram) => Outbox.TryEnqueue(datagram);
 

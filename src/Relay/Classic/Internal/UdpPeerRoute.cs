@@ -63,6 +63,9 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
 
     protected string Component => Settings.Component;
 
+    /// <summary>Flows open now (loop thread).</summary>
+    protected int FlowCount => _flows.Count;
+
     public RouteCounters GetCounters() => Counters.Snapshot();
 
     public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -76,54 +79,56 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
         }
     }
 
+    /// <summary>
+    /// Forwards a batch run by run: consecutive whole datagrams from one peer (a coalesced train is one sender's) cost
+    /// one flow lookup and one <see cref="Forward"/> call between them.
+    /// </summary>
     public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
     {
         var now = Stopwatch.GetTimestamp();
         long packets = 0, bytes = 0, malformed = 0, denied = 0, refused = 0;
-
-        // Datagrams come in runs from one peer (a coalesced train, a burst): look its flow up once per run and add
-        // its count once, not once per datagram (an interlocked add).
-        TFlow? flow = null;
-        var peer = default(UdpAddress);
-        long flowPackets = 0;
-        for (var i = 0; i < batch.Count; i++)
+        var count = batch.Count;
+        var start = 0;
+        while (start < count)
         {
-            ref readonly var source = ref batch.GetSource(i);
-            if (batch.IsTruncated(i))
+            ref readonly var source = ref batch.GetSource(start);
+            if (batch.IsTruncated(start))
             {
                 malformed++;
                 LogTruncated(source, batch.SlotSize);
+                start++;
                 continue;
             }
 
-            if (flow is null || !source.Equals(peer))
+            var end = start + 1;
+            while (end < count && !batch.IsTruncated(end) && batch.GetSource(end).Equals(source))
             {
-                flow?.AddUp(flowPackets);
-                flowPackets = 0;
-                if (!_flows.TryGetValue(source, out flow))
-                {
-                    flow = Admit(source, ref denied, ref refused);
-                    if (flow is null)
-                    {
-                        continue;
-                    }
-                }
-
-                peer = source;
-                flow.LastActive = now;
+                end++;
             }
 
-            var payload = batch.GetPayload(i);
-            if (Forward(flow, payload))
+            if (!_flows.TryGetValue(source, out var flow))
             {
-                flowPackets++;
-                packets++;
-                bytes += payload.Length;
+                flow = Admit(source, end - start, ref denied, ref refused);
             }
+
+            if (flow is null)
+            {
+                start = end;
+                continue;
+            }
+
+            flow.LastActive = now;
+            var next = Forward(flow, batch, start, end, out var forwarded, out var forwardedBytes);
+            if (forwarded != 0)
+            {
+                flow.AddUp(forwarded);
+                packets += forwarded;
+                bytes += forwardedBytes;
+            }
+
+            start = next > start ? next : end; // stopping early: the rest is looked up again (its flow may be gone)
         }
 
-        flow?.AddUp(flowPackets);
-        EndBatch(drained: batch.Count < batch.Capacity);
         Counters.AddUp(packets, bytes);
         Counters.AddMalformed(malformed);
         Counters.AddDenied(denied);
@@ -178,14 +183,16 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     /// <summary>Opens the path towards the target for a new peer, or returns null (having logged why).</summary>
     protected abstract TFlow? OpenFlow(in UdpAddress peer, int number);
 
-    /// <summary>Sends one datagram from the peer on its way; false when it was dropped (and counted).</summary>
-    protected abstract bool Forward(TFlow flow, ReadOnlySpan<byte> payload);
-
-    /// <summary>Called once after each batch, e.g. to wake TCP writers once per batch rather than per datagram.</summary>
-    /// <param name="drained">The batch was not full: the listener had nothing more waiting.</param>
-    protected virtual void EndBatch(bool drained)
-    {
-    }
+    /// <summary>
+    /// Sends datagrams [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="batch"/> on their way, in
+    /// order: all from the flow's peer, none truncated. <paramref name="sent"/> is how many went (the rest were
+    /// dropped and counted by whatever refused them), <paramref name="bytes"/> their payload bytes.
+    /// </summary>
+    /// <returns>
+    /// Where it stopped: <paramref name="end"/>, or earlier when the flow was removed on the way (its peer's remaining
+    /// datagrams then go through a fresh lookup, which may open a new flow).
+    /// </returns>
+    protected abstract int Forward(TFlow flow, DatagramBatch batch, int start, int end, out int sent, out long bytes);
 
     /// <summary>Releases a flow's path towards the target (loop thread, or after the loop stopped).</summary>
     protected abstract void CloseFlow(TFlow flow);
@@ -208,11 +215,12 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
         }
     }
 
-    private TFlow? Admit(in UdpAddress source, ref long denied, ref long refused)
+    /// <summary>A new peer's first <paramref name="datagrams"/> arrived: open its flow, or count them as denied or refused.</summary>
+    private TFlow? Admit(in UdpAddress source, int datagrams, ref long denied, ref long refused)
     {
         if (!Settings.Allow.Allows(source))
         {
-            denied++;
+            denied += datagrams;
             if (_deniedLogged.Count >= DeniedPeersRemembered)
             {
                 _deniedLogged.Clear();
@@ -229,7 +237,7 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
 
         if (_flows.Count >= Settings.MaxFlows)
         {
-            refused++;
+            refused += datagrams;
             _admissionLog.Write(LogLevel.Warning, Component, (Peer: source, Max: Settings.MaxFlows), static s =>
                 $"refused UDP peer {s.Peer}: all {s.Max} flows in use (--max-flows); its datagrams are dropped");
             return null;
@@ -238,7 +246,7 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
         var flow = OpenFlow(source, ++_flowNumber);
         if (flow is null)
         {
-            refused++;
+            refused += datagrams;
             return null;
         }
 

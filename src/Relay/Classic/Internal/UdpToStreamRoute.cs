@@ -27,7 +27,8 @@ namespace FastSpinnRelay.Relay.Classic.Internal;
 internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
 {
     private readonly LegacyStreamOptions _streamOptions;
-    private readonly List<Flow> _touched = [];
+    private readonly StreamFlushes _flushes;
+    private readonly ListenerBackpressure _backpressure;
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _running = [];
     private readonly LogLimiter _connectionLog = new(10, TimeSpan.FromSeconds(10));
@@ -37,7 +38,12 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         : base(settings, loop, listenOptions)
     {
         _streamOptions = streamOptions;
+        _flushes = new StreamFlushes(loop);
+        _backpressure = new ListenerBackpressure(loop, Listener, this);
     }
+
+    /// <summary>Times the listener stopped being read because the only flow's outbox was full (for tests and logs).</summary>
+    internal long ListenerPauses => _backpressure.Pauses;
 
     public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
 
@@ -64,8 +70,8 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     protected override Flow? OpenFlow(in UdpAddress peer, int number)
     {
         var flow = new Flow(this, peer, number);
-        var client = new LegacyStreamClient(
-            Settings.Target, new FrameOutbox(Settings.OutboxBytes), flow, _streamOptions, flow, Interlocked.Exchange(ref _spare, null));
+        var outbox = new FrameOutbox(Settings.OutboxBytes) { RoomObserver = flow };
+        var client = new LegacyStreamClient(Settings.Target, outbox, flow, _streamOptions, flow, Interlocked.Exchange(ref _spare, null));
         flow.Client = client;
         var task = Task.Run(client.RunAsync);
         lock (_gate)
@@ -77,51 +83,55 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         return flow;
     }
 
-    protected override bool Forward(Flow flow, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Frames the run into the flow's outbox under one hold of its lock; the loop writes them at the end of the
+    /// iteration, or at once when half the outbox is waiting (<see cref="StreamFlushes"/>).
+    /// </summary>
+    protected override int Forward(Flow flow, DatagramBatch batch, int start, int end, out int queued, out long bytes)
     {
-        if (!flow.Client.Outbox.TryEnqueue(payload))
+        queued = 0;
+        bytes = 0;
+        int pending;
+        using (var appender = flow.Outbox.BeginAppend())
         {
-            return false; // counted by the outbox, collected on the next tick
-        }
-
-        if (!flow.Touched)
-        {
-            flow.Touched = true;
-            _touched.Add(flow);
-        }
-
-        return true;
-    }
-
-    /// <summary>Once per flow per batch, however many datagrams it got: write them now, or wake the writer.</summary>
-    protected override void EndBatch(bool drained)
-    {
-        foreach (var flow in _touched)
-        {
-            flow.Touched = false;
-            if (StreamWrites.WriteNow(flow.Client.Outbox, drained))
+            for (var i = start; i < end; i++)
             {
-                flow.Client.FlushOrWake();
+                var payload = batch.GetPayload(i);
+                if (appender.TryEnqueue(payload)) // a refusal is counted by the outbox, collected on the next tick
+                {
+                    queued++;
+                    bytes += payload.Length;
+                }
             }
-            else
-            {
-                flow.Client.Outbox.Wake();
-            }
+
+            pending = appender.PendingBytes;
         }
 
-        _touched.Clear();
+        if (queued != 0)
+        {
+            _flushes.Appended(flow, pending);
+        }
+
+        if (queued < end - start && FlowCount == 1)
+        {
+            _backpressure.Refused(); // the stream is behind: let the kernel drop the excess, not us
+        }
+
+        return end;
     }
 
     protected override void OnFlowTick(Flow flow)
     {
         flow.Watch.Collect(flow.Client.Outbox, Counters);
         flow.Client.CloseIfStalled(Stopwatch.GetTimestamp());
+        _backpressure.Room(); // a pause lasts a tick at most
     }
 
     protected override void CloseFlow(Flow flow)
     {
         flow.Client.Close();
         flow.Watch.Collect(flow.Client.Outbox, Counters);
+        _backpressure.Room();
     }
 
     protected override async Task WhenFlowsClosedAsync()
@@ -153,18 +163,27 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
 
     /// <summary>One application and its own reconnecting TCP connection to the server.</summary>
     internal sealed class Flow(UdpToStreamRoute route, UdpAddress peer, int number)
-        : PeerFlow(peer, number), ILegacyFrameHandler, ILegacyStreamClientObserver
+        : PeerFlow(peer, number), ILegacyFrameHandler, ILegacyStreamClientObserver, IStreamFlow, IFrameOutboxRoomObserver
     {
         /// <summary>What the outbox counted that the route has already taken in.</summary>
         public LossWatch Watch;
 
         public LegacyStreamClient Client { get; set; } = null!;
 
-        /// <summary>Loop thread: already in this batch's wake list.</summary>
-        public bool Touched { get; set; }
+        public FrameOutbox Outbox => Client.Outbox;
 
-        /// <summary>Frames of the current read on their way to the application (receive task only).</summary>
-        private readonly UdpSendBatch _downBatch = new();
+        public bool FlushScheduled { get; set; }
+
+        public void FlushOrWake() => Client.FlushOrWake();
+
+        /// <summary>The writer took the frames that filled the outbox: read the listener again.</summary>
+        public void OnRoom(FrameOutbox outbox) => route._backpressure.Room();
+
+        /// <summary>
+        /// Frames of the current read on their way to the application (receive task only); a run of same-sized
+        /// replies shares a slot and leaves as one UDP GSO packet while the listener segments its sends.
+        /// </summary>
+        private readonly UdpSendBatch _downBatch = new(packRuns: route.Listener.SendsSegmented);
 
         /// <summary>
         /// Server → application, on the connection's receive task, through the listener: the frames of one read leave

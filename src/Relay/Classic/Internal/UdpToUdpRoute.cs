@@ -56,8 +56,22 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
         return flow;
     }
 
-    protected override bool Forward(Flow flow, ReadOnlySpan<byte> payload) =>
-        flow.Upstream.QueueSend(payload) == UdpStatus.Ok; // a refusal is counted by the socket (SendDrops)
+    protected override int Forward(Flow flow, DatagramBatch batch, int start, int end, out int sent, out long bytes)
+    {
+        sent = 0;
+        bytes = 0;
+        for (var i = start; i < end; i++)
+        {
+            var payload = batch.GetPayload(i);
+            if (flow.Upstream.QueueSend(payload) == UdpStatus.Ok) // a refusal is counted by the socket (SendDrops)
+            {
+                sent++;
+                bytes += payload.Length;
+            }
+        }
+
+        return end;
+    }
 
     protected override void OnFlowTick(Flow flow) => Collect(flow);
 

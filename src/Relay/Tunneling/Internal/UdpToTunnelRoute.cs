@@ -54,26 +54,33 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
         return flow;
     }
 
-    protected override bool Forward(Flow flow, ReadOnlySpan<byte> payload)
+    protected override int Forward(Flow flow, DatagramBatch batch, int start, int end, out int sent, out long bytes)
     {
-        var status = flow.Channel!.TrySend(payload);
-        if (status == TunnelSendStatus.Sent)
+        sent = 0;
+        bytes = 0;
+        for (var i = start; i < end; i++)
         {
-            return true;
-        }
+            var payload = batch.GetPayload(i);
+            var status = flow.Channel!.TrySend(payload);
+            if (status == TunnelSendStatus.Sent)
+            {
+                sent++;
+                bytes += payload.Length;
+                continue;
+            }
 
-        Counters.AddDropped(1);
-        if (status == TunnelSendStatus.Closed)
-        {
-            Remove(flow, "its tunnel channel was closed"); // the application's next datagram opens a new channel
-        }
-        else
-        {
+            Counters.AddDropped(1);
+            if (status == TunnelSendStatus.Closed)
+            {
+                Remove(flow, "its tunnel channel was closed"); // the application's next datagram opens a new channel
+                return i + 1;
+            }
+
             _log.Write(LogLevel.Warning, Component, (flow.Peer, Status: status), static s =>
                 $"dropped a datagram from {s.Peer}: tunnel says {s.Status} (Full: the server has not acknowledged 1 MiB yet)");
         }
 
-        return false;
+        return end;
     }
 
     protected override void CloseFlow(Flow flow)
