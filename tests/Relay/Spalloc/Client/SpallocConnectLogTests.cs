@@ -29,11 +29,18 @@ public class SpallocConnectLogTests
 
             s.Server.Server.DropWebSockets(s.JobId, "test: connection dropped");
             Assert.True(Loopback.WaitUntil(() => s.Connection.Reconnects == 1), "no reconnection");
-            string written;
-            lock (log)
+
+            // The reconnection is counted before its log line is written: wait (bounded) for the line itself.
+            string Written()
             {
-                written = text.ToString();
+                lock (log)
+                {
+                    return text.ToString();
+                }
             }
+
+            Loopback.WaitUntil(() => Written().Contains("every channel reopened", StringComparison.Ordinal));
+            var written = Written();
 
             Assert.Contains("test: connection dropped", written, StringComparison.Ordinal);
             Assert.Contains($"interrupted: SCP 0,0 for {scp.LocalEndPoint}; live output to {visualiser.Client.LocalEndPoint}", written, StringComparison.Ordinal);
