@@ -320,11 +320,13 @@ public class ClassicTcpTests
         Assert.True(WaitUntil(() => board.Received.Count == 10));
         var arrivals = board.Received.ToArray();
         Assert.Equal(Enumerable.Range(0, 10).Select(n => Payload("boot", n, 1042)), arrivals.Select(a => a.Payload));
-        for (var i = 1; i < arrivals.Length; i++)
-        {
-            var gap = (arrivals[i].Timestamp - arrivals[i - 1].Timestamp) * 1000.0 / Stopwatch.Frequency;
-            Assert.True(gap >= 15, $"packet {i} arrived {gap:0.0} ms after the previous one");
-        }
+
+        // Arrivals are stamped by the board's receive thread, which a busy machine can delay: a late stamp shortens the
+        // gap after it, so single gaps are not asserted. The span is: without pacing the ten packets arrive within a
+        // millisecond; paced 20 ms apart they span at least 180 ms, and only a first stamp over 45 ms late brings that
+        // under the 135 ms (nine gaps of 15 ms) checked here.
+        var span = (arrivals[^1].Timestamp - arrivals[0].Timestamp) * 1000.0 / Stopwatch.Frequency;
+        Assert.True(span >= 9 * 15, $"the ten packets arrived within {span:0.0} ms");
     }
 
     [Fact]
