@@ -277,7 +277,18 @@ public sealed partial class UdpEventLoop
         }
 
         var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : AddSlot();
-        var registration = new Registration(socket, receiver, _nextGeneration++);
+        Registration registration;
+        if (_spare is { } spare && ReferenceEquals(spare.Socket, socket) && ReferenceEquals(spare.Receiver, receiver))
+        {
+            registration = spare;
+            _spare = null;
+        }
+        else
+        {
+            registration = new Registration(socket, receiver);
+        }
+
+        registration.Generation = _nextGeneration++;
         var error = _poller.Add(socket, Token(slot, registration.Generation));
         if (error != 0)
         {
@@ -303,6 +314,7 @@ public sealed partial class UdpEventLoop
         if (slot >= 0 && ReferenceEquals(_registrations[slot]?.Socket, socket))
         {
             _poller.Remove(socket);
+            _spare = dispose ? null : _registrations[slot];
             _registrations[slot] = null;
             _freeSlots.Push(slot);
             Volatile.Write(ref _registeredCount, _registeredCount - 1);

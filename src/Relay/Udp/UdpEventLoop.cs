@@ -58,6 +58,10 @@ public sealed partial class UdpEventLoop : IDisposable
     private readonly List<IUdpTickHandler> _tickHandlers = [];
     private int _nextGeneration = 1;
 
+    // The registration last removed without disposing its socket: registering the same socket and receiver again (a
+    // route pausing and resuming its listener) reuses it rather than allocating one per resume.
+    private Registration? _spare;
+
     private readonly long _spinTicks;
     private readonly long _contendedTicks = ContendedGapMicroseconds * Stopwatch.Frequency / 1_000_000;
     private bool _handledDatagrams;
@@ -302,12 +306,13 @@ public sealed partial class UdpEventLoop : IDisposable
 
     private readonly record struct Command(CommandKind Kind, UdpSocket? Socket, object? Target, bool Dispose = false);
 
-    private sealed class Registration(UdpSocket socket, IUdpReceiver receiver, int generation)
+    private sealed class Registration(UdpSocket socket, IUdpReceiver receiver)
     {
         public UdpSocket Socket { get; } = socket;
 
         public IUdpReceiver Receiver { get; } = receiver;
 
-        public int Generation { get; } = generation;
+        /// <summary>Tells this registration's poll events from those of an earlier one in the same slot; new at every register.</summary>
+        public int Generation { get; set; }
     }
 }

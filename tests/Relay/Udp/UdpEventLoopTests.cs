@@ -130,4 +130,49 @@ public class UdpEventLoopTests
         Assert.Equal(0, l.GetCounters().SendDrops);
         Assert.False(l.WaitingForWritable);
     }
+
+    [Fact]
+    public void Pausing_and_resuming_a_socket_reuses_its_registration_and_allocates_nothing()
+    {
+        using var loop = NewLoop(portable: false);
+        using var a = Open(portable: false);
+        using var l = Open(portable: false);
+        using var b = Open(portable: false);
+        var forwarder = new Forwarder(l, b.LocalAddress);
+        Assert.True(loop.Register(l, forwarder));
+        Assert.Equal(100, Pump(a, l.LocalAddress, b, 100));
+
+        var toggle = new PauseResume(l, forwarder, times: 1_000);
+        Assert.True(loop.Post(toggle)); // warm-up round: JIT and first use
+        Assert.True(WaitUntil(() => toggle.Rounds == 1));
+        Assert.True(loop.Post(toggle));
+        Assert.True(WaitUntil(() => toggle.Rounds == 2));
+
+        Assert.Equal(0, toggle.LastRoundAllocated);
+        Assert.Equal(1, loop.RegisteredCount);
+        Assert.Equal(100, Pump(a, l.LocalAddress, b, 100, firstSequence: 100)); // still receiving after the last resume
+    }
+
+    /// <summary>On the loop thread: unregisters and registers a socket again, many times, measuring what that allocates.</summary>
+    private sealed class PauseResume(UdpSocket socket, IUdpReceiver receiver, int times) : IUdpLoopWork
+    {
+        private int _rounds;
+
+        public int Rounds => Volatile.Read(ref _rounds);
+
+        public long LastRoundAllocated { get; private set; }
+
+        public void Execute(UdpEventLoop loop)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < times; i++)
+            {
+                loop.Unregister(socket);
+                loop.Register(socket, receiver);
+            }
+
+            LastRoundAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Volatile.Write(ref _rounds, _rounds + 1);
+        }
+    }
 }
