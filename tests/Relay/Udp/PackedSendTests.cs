@@ -1,4 +1,3 @@
-using System.Net;
 using FastSpinnRelay.Relay.Udp;
 using FastSpinnRelay.Relay.Udp.Internal;
 using static FastSpinnRelay.Relay.Tests.Udp.UdpTestSupport;
@@ -12,8 +11,8 @@ namespace FastSpinnRelay.Relay.Tests.Udp;
 /// </summary>
 public class PackedSendTests
 {
-    private static readonly UdpAddress A = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, 40001));
-    private static readonly UdpAddress B = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, 40002));
+    private static readonly UdpAddress A = DestinationA;
+    private static readonly UdpAddress B = DestinationB;
 
     [Fact]
     public void A_slot_takes_more_datagrams_only_of_its_size_for_its_destination_and_within_its_limits()

@@ -12,8 +12,8 @@ namespace FastSpinnRelay.Relay.Tests.Udp;
 /// </summary>
 public class SegmentedSendTests
 {
-    private static readonly UdpAddress A = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, 40001));
-    private static readonly UdpAddress B = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, 40002));
+    private static readonly UdpAddress A = DestinationA;
+    private static readonly UdpAddress B = DestinationB;
 
     [Fact]
     public void Same_length_and_destination_form_one_group_and_anything_else_starts_a_new_one()

@@ -14,6 +14,12 @@ internal static class UdpTestSupport
 
     public static IPEndPoint Loopback => new(IPAddress.Loopback, 0);
 
+    /// <summary>Two fixed loopback addresses for send-queue bookkeeping that never reaches a socket (never bound, never sent to).</summary>
+    public static readonly UdpAddress DestinationA = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, 40001));
+
+    /// <inheritdoc cref="DestinationA"/>
+    public static readonly UdpAddress DestinationB = UdpAddress.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, 40002));
+
     /// <summary>Theory data: false = Linux fast path (epoll, recvmmsg/sendmmsg), true = portable path forced.</summary>
     public static TheoryData<bool> BothPaths => new() { false, true };
 
