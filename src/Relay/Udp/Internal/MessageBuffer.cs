@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using static FastSpinnRelay.Relay.Udp.Internal.LinuxInterop;
 
 namespace FastSpinnRelay.Relay.Udp.Internal;
@@ -51,16 +50,13 @@ internal sealed unsafe class MessageBuffer
 
         Capacity = capacity;
         SlotSize = slotSize;
-        var stride = AlignUp(slotSize + 1, 64);
-        var headerBytes = AlignUp(capacity * sizeof(MMsgHdr), 64);
-        var iovecBytes = AlignUp(capacity * sizeof(IoVec), 64);
-        var addressBytes = AlignUp(capacity * sizeof(UdpAddress), 64);
-        var controlBytes = AlignUp(capacity * ControlSpace, 64);
-        var blockBytes = 64 + headerBytes + iovecBytes + addressBytes + controlBytes + (capacity * stride);
-        _block = uninitialized ? GC.AllocateUninitializedArray<byte>(blockBytes, pinned: true) : GC.AllocateArray<byte>(blockBytes, pinned: true);
-
-        var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
-        var aligned = (byte*)AlignUp((nint)start, 64);
+        var stride = PinnedBlock.AlignUp(slotSize + 1);
+        var headerBytes = PinnedBlock.AlignUp(capacity * sizeof(MMsgHdr));
+        var iovecBytes = PinnedBlock.AlignUp(capacity * sizeof(IoVec));
+        var addressBytes = PinnedBlock.AlignUp(capacity * sizeof(UdpAddress));
+        var controlBytes = PinnedBlock.AlignUp(capacity * ControlSpace);
+        var blockBytes = headerBytes + iovecBytes + addressBytes + controlBytes + (capacity * stride);
+        _block = PinnedBlock.Allocate(blockBytes, uninitialized, out var aligned);
         new Span<byte>(aligned, headerBytes + iovecBytes + addressBytes + controlBytes).Clear();
         _headers = (MMsgHdr*)aligned;
         _iovecs = (IoVec*)(aligned + headerBytes);
@@ -231,14 +227,10 @@ internal sealed unsafe class MessageBuffer
     /// <summary>Keeps the block reachable until a native call that uses its pointers has returned.</summary>
     public void KeepAlive() => GC.KeepAlive(_block);
 
-    private static int AlignUp(int value, int alignment) => (value + alignment - 1) & ~(alignment - 1);
-
     /// <summary>What a send slot holds: <see cref="Datagrams"/> datagrams of <see cref="SegmentSize"/> bytes each.</summary>
     private struct Packing(int datagrams, int segmentSize)
     {
         public int Datagrams = datagrams;
         public int SegmentSize = segmentSize;
     }
-
-    private static nint AlignUp(nint value, int alignment) => (value + alignment - 1) & ~(nint)(alignment - 1);
 }

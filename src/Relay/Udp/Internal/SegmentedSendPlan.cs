@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using static FastSpinnRelay.Relay.Udp.Internal.LinuxInterop;
 
 namespace FastSpinnRelay.Relay.Udp.Internal;
@@ -48,10 +46,8 @@ internal sealed unsafe class SegmentedSendPlan
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
-        var headerBytes = AlignUp(capacity * sizeof(MMsgHdr), 64);
-        _block = GC.AllocateArray<byte>(64 + headerBytes + (capacity * ControlSpace), pinned: true);
-        var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
-        var aligned = (byte*)(((nint)start + 63) & ~(nint)63);
+        var headerBytes = PinnedBlock.AlignUp(capacity * sizeof(MMsgHdr));
+        _block = PinnedBlock.Allocate(headerBytes + (capacity * ControlSpace), uninitialized: false, out var aligned);
         _headers = (MMsgHdr*)aligned;
         _controls = aligned + headerBytes;
         _sizes = new int[capacity];
@@ -154,6 +150,4 @@ internal sealed unsafe class SegmentedSendPlan
         return ha.NameLength == hb.NameLength
             && (ha.NameLength == 0 || new ReadOnlySpan<byte>(ha.Name, (int)ha.NameLength).SequenceEqual(new ReadOnlySpan<byte>(hb.Name, (int)hb.NameLength)));
     }
-
-    private static int AlignUp(int value, int alignment) => (value + alignment - 1) & ~(alignment - 1);
 }
