@@ -56,8 +56,7 @@ public sealed class UdpSendBatch(int capacity = UdpSendBatch.DefaultCapacity, in
     /// <summary>As <see cref="TryAdd(ReadOnlySpan{byte})"/>, to <paramref name="destination"/> (empty: the connected peer).</summary>
     public bool TryAdd(ReadOnlySpan<byte> payload, in UdpAddress destination)
     {
-        if (PacksRuns && Count != 0 && payload.Length <= Internal.SegmentedSendPlan.MaxSegmentBytes
-            && _buffer!.TryAppend(Count - 1, payload, destination, Internal.SegmentedSendPlan.MaxSegments, Internal.SegmentedSendPlan.MaxGroupBytes))
+        if (PacksRuns && Count != 0 && _buffer!.TryPack(Count - 1, payload, destination))
         {
             HasPackedRuns = true;
             return true;

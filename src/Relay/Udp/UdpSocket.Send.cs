@@ -203,7 +203,7 @@ public sealed partial class UdpSocket
     /// <summary>Sends the datagrams packed in slot <paramref name="index"/> one at a time (the rare path after a packed send failed).</summary>
     private void SendUnpacked(MessageBuffer queue, int index, ref int sent, ref long bytes)
     {
-        var destination = queue.HasDestination(index) ? queue.Address(index) : default;
+        var destination = queue.Destination(index);
         var size = queue.SegmentSize(index);
         var payload = queue.OutgoingPayload(index);
         for (var offset = 0; offset < payload.Length; offset += size)
@@ -250,8 +250,7 @@ public sealed partial class UdpSocket
         }
 
         var queue = _sendQueue ??= new MessageBuffer(_options.SendSlots, _options.SendSlotBytes);
-        if (_sendCount > _sendHead && SendsSegmented && payload.Length <= SegmentedSendPlan.MaxSegmentBytes
-            && queue.TryAppend(_sendCount - 1, payload, destination, SegmentedSendPlan.MaxSegments, SegmentedSendPlan.MaxGroupBytes))
+        if (_sendCount > _sendHead && SendsSegmented && queue.TryPack(_sendCount - 1, payload, destination))
         {
             // One more datagram of the run in the last slot: it leaves with that slot, as its own datagram.
             ScheduleFlushIfNeeded();

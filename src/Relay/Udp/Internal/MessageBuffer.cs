@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using static FastSpinnRelay.Relay.Udp.Internal.LinuxInterop;
 
 namespace FastSpinnRelay.Relay.Udp.Internal;
@@ -156,6 +157,15 @@ internal sealed unsafe class MessageBuffer
     }
 
     /// <summary>
+    /// <see cref="TryAppend"/> within what one UDP GSO group may hold (<see cref="SegmentedSendPlan.MaxSegmentBytes"/>
+    /// per datagram, <see cref="SegmentedSendPlan.MaxSegments"/> datagrams, <see cref="SegmentedSendPlan.MaxGroupBytes"/>):
+    /// how a send queue or batch packs a run into its last slot.
+    /// </summary>
+    public bool TryPack(int index, ReadOnlySpan<byte> payload, in UdpAddress destination) =>
+        payload.Length <= SegmentedSendPlan.MaxSegmentBytes
+        && TryAppend(index, payload, destination, SegmentedSendPlan.MaxSegments, SegmentedSendPlan.MaxGroupBytes);
+
+    /// <summary>
     /// Adds <paramref name="payload"/> to the run already in header <paramref name="index"/>'s slot, when it is one
     /// more datagram of the same size for the same destination and the run stays within
     /// <paramref name="maxDatagrams"/>, <paramref name="maxBytes"/> and the slot. The header then carries a
@@ -188,13 +198,21 @@ internal sealed unsafe class MessageBuffer
         return true;
     }
 
-    /// <summary>True when header <paramref name="index"/> is addressed to <paramref name="destination"/> (empty: the connected peer).</summary>
+    /// <summary>
+    /// True when header <paramref name="index"/> is addressed to exactly <paramref name="destination"/>'s socket address
+    /// bytes (empty: the connected peer), so datagrams sent together under one header's address lose nothing.
+    /// </summary>
     public bool SameDestination(int index, in UdpAddress destination)
     {
         ref var header = ref _headers[index].Header;
-        return header.NameLength == (uint)destination.SockAddrLength
-            && (header.NameLength == 0 || destination.Equals(*(UdpAddress*)header.Name));
+        var length = destination.SockAddrLength;
+        return header.NameLength == (uint)length
+            && (length == 0 || new ReadOnlySpan<byte>(header.Name, length).SequenceEqual(
+                MemoryMarshal.AsBytes(new ReadOnlySpan<UdpAddress>(in destination))[..length]));
     }
+
+    /// <summary>Where header <paramref name="index"/> sends to: its address, or empty for the connected peer.</summary>
+    public UdpAddress Destination(int index) => HasDestination(index) ? Address(index) : default;
 
     /// <summary>True when header <paramref name="index"/> carries a destination (sendto) rather than using connect().</summary>
     public bool HasDestination(int index) => _headers[index].Header.NameLength != 0;

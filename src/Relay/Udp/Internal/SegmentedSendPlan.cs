@@ -100,10 +100,11 @@ internal sealed unsafe class SegmentedSendPlan
             var n = 1;
             if (size is > 0 and <= MaxSegmentBytes)
             {
+                var to = queue.Destination(i);
                 var bytes = queue.OutgoingLength(i);
                 while (i + n < end && queue.SegmentSize(i + n) == size
                     && datagrams + queue.Datagrams(i + n) <= MaxSegments && bytes + queue.OutgoingLength(i + n) <= MaxGroupBytes
-                    && SameDestination(queue, i, i + n))
+                    && queue.SameDestination(i + n, to))
                 {
                     bytes += queue.OutgoingLength(i + n);
                     datagrams += queue.Datagrams(i + n);
@@ -142,12 +143,4 @@ internal sealed unsafe class SegmentedSendPlan
 
     /// <summary>Keeps the pinned block reachable until a native call that uses its pointers has returned.</summary>
     public void KeepAlive() => GC.KeepAlive(_block);
-
-    private static bool SameDestination(MessageBuffer queue, int a, int b)
-    {
-        ref var ha = ref queue.Header(a).Header;
-        ref var hb = ref queue.Header(b).Header;
-        return ha.NameLength == hb.NameLength
-            && (ha.NameLength == 0 || new ReadOnlySpan<byte>(ha.Name, (int)ha.NameLength).SequenceEqual(new ReadOnlySpan<byte>(hb.Name, (int)hb.NameLength)));
-    }
 }
