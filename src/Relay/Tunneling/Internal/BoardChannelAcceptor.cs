@@ -229,7 +229,8 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
         if (flow.TryClose(_loop) && Log.IsEnabled(LogLevel.Info))
         {
-            Log.Info(_component, $"closed {flow}: {why} (to board {flow.PacketsUp} pkts, from board {flow.PacketsDown} pkts, dropped {flow.Dropped})");
+            var paused = flow.Pauses == 0 ? "" : $", reading paused {flow.Pauses} times for a full tunnel";
+            Log.Info(_component, $"closed {flow}: {why} (to board {flow.PacketsUp} pkts, from board {flow.PacketsDown} pkts, dropped {flow.Dropped}{paused})");
         }
     }
 
