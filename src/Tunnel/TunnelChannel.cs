@@ -115,8 +115,8 @@ public sealed class TunnelChannel
     public bool TryWaitForLatestRoom() => _session.TryWaitForLatestRoom(this);
 
     /// <summary>
-    /// Latest class: a hint (no lock) that the session's latest queue has dropped datagrams since it last had room;
-    /// a producer checks it before it pauses and confirms with <see cref="TryWaitForLatestRoom"/>.
+    /// Latest class: a hint (no lock) that the session's latest queue has dropped datagrams since it last had room and
+    /// a connection is draining it; a producer checks it before it pauses and confirms with <see cref="TryWaitForLatestRoom"/>.
     /// </summary>
     public bool LatestQueueOverflowed => _session.LatestQueueOverflowed;
 

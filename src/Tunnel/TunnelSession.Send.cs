@@ -96,7 +96,7 @@ public sealed partial class TunnelSession
         return sent;
     }
 
-    internal bool LatestQueueOverflowed => Volatile.Read(ref _latestOverflowed);
+    internal bool LatestQueueOverflowed => Volatile.Read(ref _latestOverflowed) && Current is not null;
 
     /// <summary>See <see cref="TunnelChannel.TryWaitForLatestRoom"/>.</summary>
     internal bool TryWaitForLatestRoom(TunnelChannel channel)
