@@ -229,7 +229,8 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
         if (flow.TryClose(_loop) && Log.IsEnabled(LogLevel.Info))
         {
-            var paused = flow.Pauses == 0 ? "" : $", reading paused {flow.Pauses} times for a full tunnel";
+            var paused = flow.Pauses == 0 && flow.KernelDrops == 0 ? ""
+                : $", reading paused {flow.Pauses} times for a full tunnel, {flow.KernelDrops} dropped by the kernel meanwhile or when it fell behind";
             Log.Info(_component, $"closed {flow}: {why} (to board {flow.PacketsUp} pkts, from board {flow.PacketsDown} pkts, dropped {flow.Dropped}{paused})");
         }
     }

@@ -102,6 +102,9 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler
     /// <summary>Times reading stopped because the tunnel's latest queue overflowed.</summary>
     public long Pauses => _backpressure?.Pauses ?? 0;
 
+    /// <summary>Datagrams the kernel dropped at the socket's full buffer (e.g. while paused), as of closing; 0 before.</summary>
+    public long KernelDrops { get; private set; }
+
     public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
     {
         LastActive = Stopwatch.GetTimestamp();
@@ -163,6 +166,7 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler
         }
 
         _backpressure?.Stop(); // a resume queued now must not register the socket this disposes
+        KernelDrops = socket?.KernelReceiveDrops() ?? 0;
 
         _pacer?.Dispose();
         if (socket is not null && !loop.Unregister(socket, dispose: true))
