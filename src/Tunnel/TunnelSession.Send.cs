@@ -45,26 +45,13 @@ public sealed partial class TunnelSession
             return TunnelSendStatus.TooLarge;
         }
 
-        lock (_gate)
-        {
-            if (_closed || !channel.IsOpen)
-            {
-                return TunnelSendStatus.Closed;
-            }
-
-            var drops = new DropCounter(this);
-            _latest.Enqueue(channel.Id, datagram, ref drops);
-            drops.Commit();
-        }
-
-        Interlocked.Increment(ref _counters.LatestDatagramsQueued);
-        Signal.Set();
-        return TunnelSendStatus.Sent;
+        var one = new OneDatagram(datagram);
+        return TrySendLatestAll(channel, ref one) == 1 ? TunnelSendStatus.Sent : TunnelSendStatus.Closed;
     }
 
     /// <summary>Queues a run of latest-class datagrams under one lock; skips those too large. Returns how many were queued.</summary>
     internal int TrySendLatestAll<TSource>(TunnelChannel channel, ref TSource source)
-        where TSource : struct, ITunnelDatagramSource
+        where TSource : struct, ITunnelDatagramSource, allows ref struct
     {
         var sent = 0;
         lock (_gate)
@@ -285,6 +272,21 @@ public sealed partial class TunnelSession
             }
 
             _channelDatagrams = 0;
+        }
+    }
+
+    /// <summary>A single datagram as a source, so one send and a run share the queueing code.</summary>
+    private ref struct OneDatagram(ReadOnlySpan<byte> datagram) : ITunnelDatagramSource
+    {
+        private ReadOnlySpan<byte> _datagram = datagram;
+        private bool _taken;
+
+        public bool TryNext(out ReadOnlySpan<byte> datagram)
+        {
+            bool first = !_taken;
+            datagram = first ? _datagram : default;
+            _taken = true;
+            return first;
         }
     }
 }
