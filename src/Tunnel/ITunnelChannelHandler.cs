@@ -37,6 +37,22 @@ public interface ITunnelBatchHandler : ITunnelChannelHandler
 }
 
 /// <summary>
+/// A latest-class producer that stops reading its source while the session's latest queue overflows (the tunnel is
+/// slower than the source), so the excess is dropped before it is received rather than after: see
+/// <see cref="TunnelChannel.TryWaitForLatestRoom"/>. <see cref="OnLatestRoom"/> says when to read again.
+/// </summary>
+public interface ITunnelRoomHandler : ITunnelChannelHandler
+{
+    /// <summary>
+    /// The latest queue has room again (the send loop drained it to half), or the connection ended (no send loop
+    /// drains it now, so dropping the oldest is the freshest choice again). Called once per successful
+    /// <see cref="TunnelChannel.TryWaitForLatestRoom"/>, from the send loop or the ending connection, under the
+    /// session's lock: set a flag or post work; never call back into the session.
+    /// </summary>
+    void OnLatestRoom(TunnelChannel channel);
+}
+
+/// <summary>
 /// Decides on channels the peer opens. Called on the receive loop; the channel's kind and target are set. Return the
 /// handler for its traffic to accept it, or null to refuse it (the peer gets CLOSE with ChannelRejected). This is where
 /// a server enforces which boards and ports a client may reach.

@@ -106,6 +106,23 @@ public sealed class TunnelChannel
         return sent;
     }
 
+    /// <summary>
+    /// Latest class, for a handler that is an <see cref="ITunnelRoomHandler"/>: true when the session's latest queue
+    /// has dropped datagrams since it last had room and a connection is draining it; the handler then hears
+    /// <see cref="ITunnelRoomHandler.OnLatestRoom"/> once, when there is room again. False (nothing to wait for) otherwise.
+    /// Cheap when the queue has not overflowed (no lock).
+    /// </summary>
+    public bool TryWaitForLatestRoom() => _session.TryWaitForLatestRoom(this);
+
+    /// <summary>
+    /// Latest class: a hint (no lock) that the session's latest queue has dropped datagrams since it last had room and
+    /// a connection is draining it; a producer checks it before it pauses and confirms with <see cref="TryWaitForLatestRoom"/>.
+    /// </summary>
+    public bool LatestQueueOverflowed => _session.LatestQueueOverflowed;
+
+    /// <summary>Set while this channel's handler waits for <see cref="ITunnelRoomHandler.OnLatestRoom"/> (under the session's lock).</summary>
+    internal bool WaitingForRoom { get; set; }
+
     /// <summary>Completes when a reliable datagram of <paramref name="datagramLength"/> bytes would fit, or the channel closes.</summary>
     public ValueTask WaitForSpaceAsync(int datagramLength, CancellationToken cancellationToken = default) =>
         _session.WaitForSpaceAsync(TunnelFrameWriter.DataFrameLength(datagramLength), cancellationToken);
@@ -131,7 +148,7 @@ public sealed class TunnelChannel
     /// <summary>Counts a delivered datagram; called only by the session's receive loop (one writer: a plain store).</summary>
     internal void CountReceived() => Volatile.Write(ref _received, _received + 1);
 
-    internal void CountDropped() => Interlocked.Increment(ref _dropped);
+    internal void CountDropped(long datagrams) => Interlocked.Add(ref _dropped, datagrams);
 
     /// <inheritdoc/>
     public override string ToString() => $"channel {Id} ({Kind} to {Target})";

@@ -12,12 +12,21 @@ public sealed partial class TunnelSession
     /// <summary>Largest run of reliable frames written before a flush (then the loop looks again).</summary>
     private const int ReliableWriteBudget = 64 * 1024;
 
+    /// <summary>Most BATCH frames written before a flush (with 16 KiB batches, 128 KiB per write).</summary>
+    private const int LatestBatchesPerWrite = 8;
+
     private TunnelConnectionRunner? _current;
     private int _ackDue;
     private int _pongDue;
     private int _pingDue;
     private ulong _pongToken;
     private ulong _retransmitUntil;
+
+    /// <summary>The latest queue dropped datagrams since it last had room (written under the lock, read without it as a hint).</summary>
+    private bool _latestOverflowed;
+
+    /// <summary>Channels waiting for <see cref="ITunnelRoomHandler.OnLatestRoom"/> (under the lock).</summary>
+    private int _roomWaiters;
 
     /// <summary>Woken whenever the send loop has something to write (one waiter: the current connection's send loop).</summary>
     internal AsyncSignal Signal { get; } = new();
@@ -79,6 +88,10 @@ public sealed partial class TunnelSession
         DetachedTimestamp = _options.TimeProvider.GetTimestamp();
         Interlocked.CompareExchange(ref _current, null, runner);
         Volatile.Write(ref _lastCloseReason, (int)reason);
+        lock (_gate)
+        {
+            LatestRoomLocked(); // nothing drains the queue now: producers that wait read (and drop the oldest) again
+        }
     }
 
     internal void RequestPing()
@@ -92,7 +105,8 @@ public sealed partial class TunnelSession
 
     /// <summary>
     /// Writes what is pending, in priority order: ACK, PONG, PING, then reliable frames (retransmissions first, at most
-    /// about 64 KiB), then, only when no reliable frame waits, one BATCH. Returns the bytes written (0: nothing to do).
+    /// about 64 KiB), then, only when no reliable frame waits, BATCH frames (at most <see cref="LatestBatchesPerWrite"/>).
+    /// Returns the bytes written (0: nothing to do).
     /// </summary>
     internal int WritePending(IBufferWriter<byte> output, Span<byte> batchBuffer)
     {
@@ -125,16 +139,40 @@ public sealed partial class TunnelSession
 
             if (!_replay.HasUnsent)
             {
-                raw = _latest.Dequeue(batchBuffer);
+                raw = DequeueLatestLocked(batchBuffer);
             }
         }
 
-        if (raw > 0)
+        // Several batches per flush when the queue holds them: one write (one syscall, one wake-up of the peer) carries
+        // them all. Reliable frames queued meanwhile go first in the next pass.
+        int batches = 0;
+        while (raw > 0)
         {
             written += WriteBatch(output, batchBuffer[..raw]);
+            if (++batches >= LatestBatchesPerWrite)
+            {
+                break;
+            }
+
+            lock (_gate)
+            {
+                raw = _replay.HasUnsent ? 0 : DequeueLatestLocked(batchBuffer);
+            }
         }
 
         return written;
+    }
+
+    /// <summary>Takes the next batch's records; once the queue is down to half after an overflow, there is room again.</summary>
+    private int DequeueLatestLocked(Span<byte> batchBuffer)
+    {
+        int raw = _latest.Dequeue(batchBuffer);
+        if (_latestOverflowed && _latest.UsedBytes <= _latest.Capacity / 2)
+        {
+            LatestRoomLocked();
+        }
+
+        return raw;
     }
 
     /// <summary>
@@ -155,6 +193,8 @@ public sealed partial class TunnelSession
             _channels.Clear();
             _replay.Reset();
             _latest.Clear();
+            _latestOverflowed = false;
+            _roomWaiters = 0;
             _retransmitUntil = 0;
             Volatile.Write(ref _inboundNext, 0);
             Array.Clear(_id);

@@ -45,25 +45,13 @@ public sealed partial class TunnelSession
             return TunnelSendStatus.TooLarge;
         }
 
-        lock (_gate)
-        {
-            if (_closed || !channel.IsOpen)
-            {
-                return TunnelSendStatus.Closed;
-            }
-
-            var drops = new DropCounter(this);
-            _latest.Enqueue(channel.Id, datagram, ref drops);
-        }
-
-        Interlocked.Increment(ref _counters.LatestDatagramsQueued);
-        Signal.Set();
-        return TunnelSendStatus.Sent;
+        var one = new OneDatagram(datagram);
+        return TrySendLatestAll(channel, ref one) == 1 ? TunnelSendStatus.Sent : TunnelSendStatus.Closed;
     }
 
     /// <summary>Queues a run of latest-class datagrams under one lock; skips those too large. Returns how many were queued.</summary>
     internal int TrySendLatestAll<TSource>(TunnelChannel channel, ref TSource source)
-        where TSource : struct, ITunnelDatagramSource
+        where TSource : struct, ITunnelDatagramSource, allows ref struct
     {
         var sent = 0;
         lock (_gate)
@@ -82,6 +70,8 @@ public sealed partial class TunnelSession
                     sent++;
                 }
             }
+
+            drops.Commit();
         }
 
         if (sent != 0)
@@ -91,6 +81,66 @@ public sealed partial class TunnelSession
         }
 
         return sent;
+    }
+
+    internal bool LatestQueueOverflowed => Volatile.Read(ref _latestOverflowed) && Current is not null;
+
+    /// <summary>See <see cref="TunnelChannel.TryWaitForLatestRoom"/>.</summary>
+    internal bool TryWaitForLatestRoom(TunnelChannel channel)
+    {
+        if (!Volatile.Read(ref _latestOverflowed))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (!_latestOverflowed || _closed || Current is null || !channel.IsOpen || channel.Delivery != TunnelDeliveryClass.Latest
+                || channel.Handler is not ITunnelRoomHandler)
+            {
+                return false;
+            }
+
+            if (!channel.WaitingForRoom)
+            {
+                channel.WaitingForRoom = true;
+                _roomWaiters++;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The latest queue has room (or nothing drains it any more): clears the overflow and tells each waiting handler.
+    /// Under the lock; the handlers' contract (<see cref="ITunnelRoomHandler.OnLatestRoom"/>) keeps them out of the session.
+    /// </summary>
+    private void LatestRoomLocked()
+    {
+        _latestOverflowed = false;
+        if (_roomWaiters == 0)
+        {
+            return;
+        }
+
+        _roomWaiters = 0;
+        foreach (TunnelChannel channel in _channels.Values)
+        {
+            if (!channel.WaitingForRoom)
+            {
+                continue;
+            }
+
+            channel.WaitingForRoom = false;
+            try
+            {
+                (channel.Handler as ITunnelRoomHandler)?.OnLatestRoom(channel);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                HandlerFault(channel, ex);
+            }
+        }
     }
 
     private bool FitsLatest(int datagramLength) =>
@@ -174,17 +224,69 @@ public sealed partial class TunnelSession
         }
     }
 
-    /// <summary>Counts each datagram the latest queue drops, per session and per channel (called under the lock).</summary>
-    private readonly struct DropCounter(TunnelSession session) : IDropCounter
+    /// <summary>
+    /// Counts the datagrams the latest queue drops (called under the lock, per drop: plain adds into this struct);
+    /// <see cref="Commit"/> adds them to the session's and channels' counters once per run, not once per datagram.
+    /// </summary>
+    private struct DropCounter(TunnelSession session) : IDropCounter
     {
+        private long _datagrams;
+        private long _bytes;
+        private ushort _channel;
+        private long _channelDatagrams;
+
         public void Dropped(ushort channel, int datagramLength)
         {
-            Interlocked.Increment(ref session._counters.LatestDatagramsDropped);
-            Interlocked.Add(ref session._counters.LatestBytesDropped, datagramLength);
-            if (session._channels.TryGetValue(channel, out TunnelChannel? owner))
+            if (_channelDatagrams != 0 && channel != _channel)
             {
-                owner.CountDropped();
+                CommitChannel();
             }
+
+            _channel = channel;
+            _channelDatagrams++;
+            _datagrams++;
+            _bytes += datagramLength;
+        }
+
+        /// <summary>Adds what was counted to the counters (still under the lock: the channel table is read).</summary>
+        public void Commit()
+        {
+            if (_datagrams == 0)
+            {
+                return;
+            }
+
+            CommitChannel();
+            Volatile.Write(ref session._latestOverflowed, true);
+            Interlocked.Add(ref session._counters.LatestDatagramsDropped, _datagrams);
+            Interlocked.Add(ref session._counters.LatestBytesDropped, _bytes);
+            _datagrams = 0;
+            _bytes = 0;
+        }
+
+        private void CommitChannel()
+        {
+            if (session._channels.TryGetValue(_channel, out TunnelChannel? owner))
+            {
+                owner.CountDropped(_channelDatagrams);
+            }
+
+            _channelDatagrams = 0;
+        }
+    }
+
+    /// <summary>A single datagram as a source, so one send and a run share the queueing code.</summary>
+    private ref struct OneDatagram(ReadOnlySpan<byte> datagram) : ITunnelDatagramSource
+    {
+        private ReadOnlySpan<byte> _datagram = datagram;
+        private bool _taken;
+
+        public bool TryNext(out ReadOnlySpan<byte> datagram)
+        {
+            bool first = !_taken;
+            datagram = first ? _datagram : default;
+            _taken = true;
+            return first;
         }
     }
 }

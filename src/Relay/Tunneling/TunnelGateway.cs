@@ -49,6 +49,9 @@ public sealed class TunnelGateway : IAsyncDisposable
     /// <summary>Live-output sockets receiving from the board (their IP tags set).</summary>
     public int LiveOutputSockets => _acceptor.LiveOutputSockets;
 
+    /// <summary>Times live-output sockets stopped being read because the tunnel's latest queue overflowed (open flows).</summary>
+    public long LiveOutputPauses => _acceptor.LiveOutputPauses;
+
     /// <summary>Boot packets sent to the board's boot port.</summary>
     public long BootPacketsSent => _acceptor.BootPacketsSent;
 

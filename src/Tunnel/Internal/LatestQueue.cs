@@ -25,6 +25,12 @@ internal sealed class LatestQueue
 
     public int Count => _ring.Count;
 
+    /// <summary>Bytes the queue can hold.</summary>
+    public int Capacity => _ring.Capacity;
+
+    /// <summary>Bytes of queued records.</summary>
+    public int UsedBytes => _ring.UsedBytes;
+
     /// <summary>
     /// Queues a datagram for <paramref name="channel"/>, dropping the oldest queued datagrams until it fits; each
     /// dropped datagram's channel is passed to <paramref name="onDrop"/>. False (and dropped, nothing else touched)

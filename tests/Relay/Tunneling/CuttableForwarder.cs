@@ -5,7 +5,8 @@ namespace FastSpinnRelay.Relay.Tests.Tunneling;
 
 /// <summary>
 /// A loopback TCP forwarder the test controls: every accepted connection is relayed to the target, and
-/// <see cref="CutAll"/> closes all of them at once, as a network failure would. Tunnel clients connect here.
+/// <see cref="CutAll"/> closes all of them at once, as a network failure would; <see cref="Hold"/> stops relaying
+/// (a stalled path: the senders' buffers fill) until <see cref="Release"/>. Tunnel clients connect here.
 /// </summary>
 internal sealed class CuttableForwarder : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ internal sealed class CuttableForwarder : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private readonly Task _accept;
     private int _accepted;
+    private volatile TaskCompletionSource? _held;
 
     public CuttableForwarder(IPEndPoint target)
     {
@@ -29,6 +31,12 @@ internal sealed class CuttableForwarder : IAsyncDisposable
 
     /// <summary>Connections accepted so far.</summary>
     public int Accepted => Volatile.Read(ref _accepted);
+
+    /// <summary>Stops relaying in both directions (what is in flight stays in the sockets' buffers).</summary>
+    public void Hold() => _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Relays again after <see cref="Hold"/>.</summary>
+    public void Release() => Interlocked.Exchange(ref _held, null)?.TrySetResult();
 
     /// <summary>Closes every relayed connection (both sides).</summary>
     public void CutAll()
@@ -46,6 +54,7 @@ internal sealed class CuttableForwarder : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Release();
         _stop.Cancel();
         _listener.Stop();
         CutAll();
@@ -91,13 +100,18 @@ internal sealed class CuttableForwarder : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to)
     {
         var buffer = new byte[16 * 1024];
         try
         {
             while (true)
             {
+                if (_held is { } held)
+                {
+                    await held.Task.ConfigureAwait(false);
+                }
+
                 var n = await from.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (n == 0)
                 {

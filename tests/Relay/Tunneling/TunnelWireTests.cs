@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Emulator;
@@ -124,6 +125,43 @@ public class TunnelWireTests
 
             Assert.Equal((count, 0L, 0L, 0L), (tracker.Received, tracker.Lost, tracker.Duplicated, tracker.Reordered));
         }
+    }
+
+    [Fact]
+    public async Task Live_output_the_tunnel_cannot_carry_stops_being_read_and_flows_again_once_the_tunnel_drains()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        using var visualiser = new RawUdp(4 << 20);
+        await using var chain = await Chain.StartAsync(board, cuttable: true, liveOutput: new LiveOutputRoute(3, [visualiser.LocalEndPoint]));
+        Assert.True(Loopback.WaitUntil(() => chain.Gateway.LiveOutputSockets == 1));
+        var liveOutput = board.Tags.Get(3)!.Destination!; // the server's live-output socket: "the board" sends there
+        using var flood = new RawUdp();
+
+        // A stalled path: TCP buffers fill, then the latest queue overflows, and the flow stops reading.
+        chain.Forwarder!.Hold();
+        var packet = new byte[1000];
+        for (var i = 0; i < 200_000 && chain.Gateway.LiveOutputPauses == 0; i++)
+        {
+            flood.Send(packet, liveOutput);
+        }
+
+        Assert.True(chain.Gateway.LiveOutputPauses > 0, "the live-output socket was never paused");
+
+        // Once the path drains (or a tick passes) the socket is read again: a marker sent now reaches the visualiser.
+        chain.Forwarder.Release();
+        var marker = "marker"u8.ToArray();
+        var buffer = new byte[2048];
+        var seen = false;
+        for (var i = 0; i < 3000 && !seen; i++)
+        {
+            flood.Send(marker, liveOutput);
+            while (!seen && visualiser.Socket.Poll(TimeSpan.FromMilliseconds(5), SelectMode.SelectRead))
+            {
+                seen = buffer.AsSpan(0, visualiser.Socket.Receive(buffer)).SequenceEqual(marker);
+            }
+        }
+
+        Assert.True(seen, "nothing sent after the path drained reached the visualiser");
     }
 
     [Fact]

@@ -281,4 +281,24 @@ public class UdpSocketTests
         probe.Bind(Loopback);
         return (IPEndPoint)probe.LocalEndPoint!;
     }
+
+    [Fact]
+    public void Datagrams_the_kernel_drops_at_a_full_receive_buffer_are_reported()
+    {
+        using var receiver = UdpTestSupport.Open(portable: false, new UdpSocketOptions { ReceiveBufferBytes = 64 * 1024, ForceBufferSizes = false });
+        using var sender = UdpTestSupport.Open(portable: false);
+        Assert.Equal(0, receiver.KernelReceiveDrops());
+
+        // Never read: far more than 64 KiB (its truesize is larger still) arrives, so the kernel must drop some.
+        var to = UdpAddress.FromIPEndPoint(receiver.LocalEndPoint);
+        var payload = new byte[1000];
+        for (var i = 0; i < 1000; i++)
+        {
+            sender.SendTo(payload, to);
+        }
+
+        Assert.True(UdpTestSupport.WaitUntil(() => receiver.KernelReceiveDrops() > 0));
+        receiver.Dispose();
+        Assert.Null(receiver.KernelReceiveDrops());
+    }
 }

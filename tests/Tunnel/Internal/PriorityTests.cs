@@ -42,19 +42,22 @@ public class PriorityTests
         session.TryResume(0, TunnelFeatures.None, TunnelFeatures.None);
         TunnelChannel live = session.OpenChannel(TunnelChannelKind.EieioOutput, TunnelTarget.Default, new RecordingHandler());
         TunnelChannel scp = session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 800; i++) // 210 KB of records: more than one pass's 8 batches of 16 KiB
         {
             live.TrySend(SpikeStream.Packet(i, 64, 1000));
         }
 
         var output = new ArrayBufferWriter<byte>();
         byte[] batch = new byte[session.Options.MaxBatchBytes];
-        session.WritePending(output, batch); // the two OPENs and the first batch
+        session.WritePending(output, batch); // the two OPENs and the first 8 batches
+        Assert.Equal(2 + 8, Types(output.WrittenSpan).Count);
         scp.TrySend([9]);
         var next = new ArrayBufferWriter<byte>();
         session.WritePending(next, batch);
 
-        Assert.Equal([TunnelFrameType.Data, TunnelFrameType.Batch], Types(next.WrittenSpan));
+        List<TunnelFrameType> types = Types(next.WrittenSpan);
+        Assert.Equal([TunnelFrameType.Data, TunnelFrameType.Batch], types[..2]);
+        Assert.All(types[1..], t => Assert.Equal(TunnelFrameType.Batch, t));
     }
 
     private static List<TunnelFrameType> Types(ReadOnlySpan<byte> frames)

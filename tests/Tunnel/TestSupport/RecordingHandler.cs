@@ -2,11 +2,18 @@ using FastSpinnRelay.Protocol.Tunnel;
 
 namespace FastSpinnRelay.Tunnel.Tests.TestSupport;
 
-/// <summary>Records what a channel receives; optionally echoes each datagram back (a board answering SCP).</summary>
-internal sealed class RecordingHandler(bool echo = false) : ITunnelChannelHandler
+/// <summary>
+/// Records what a channel receives; optionally echoes each datagram back (a board answering SCP). Also counts the
+/// latest queue's room notifications (<see cref="Rooms"/>), which it hears only after a TryWaitForLatestRoom.
+/// </summary>
+internal sealed class RecordingHandler(bool echo = false) : ITunnelRoomHandler
 {
     private readonly List<byte[]> _datagrams = [];
     private readonly List<uint> _gaps = [];
+    private int _rooms;
+
+    /// <summary>Times <see cref="ITunnelRoomHandler.OnLatestRoom"/> was called.</summary>
+    public int Rooms => Volatile.Read(ref _rooms);
 
     public TunnelErrorCode? ClosedWith { get; private set; }
 
@@ -62,6 +69,8 @@ internal sealed class RecordingHandler(bool echo = false) : ITunnelChannelHandle
     }
 
     public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => ClosedWith = code;
+
+    public void OnLatestRoom(TunnelChannel channel) => Interlocked.Increment(ref _rooms);
 }
 
 /// <summary>Accepts every channel the peer opens (except refused kinds), with a recording (optionally echoing) handler.</summary>

@@ -17,8 +17,14 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// </summary>
 internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDisposable
 {
-    private readonly UdpEventLoop _loop;
     private const int IpTagCount = 8;
+
+    /// <summary>The longest a live-output flow stops reading for a full latest queue (<see cref="BoardFlow"/>).</summary>
+    private static readonly TimeSpan PauseTick = TimeSpan.FromMilliseconds(100);
+
+    private readonly UdpEventLoop _loop;
+    private readonly ITimer _pauseTick;
+    private int _pauseTickArmed;
 
     private readonly IPEndPoint _scp;
     private readonly IPEndPoint _boot;
@@ -40,6 +46,8 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         _bootMinGap = bootMinGap;
         _component = component;
         _socketOptions = new UdpSocketOptions { ErrorSink = new UdpErrorLog(component) };
+        _pauseTick = TimeProvider.System.CreateTimer(
+            static s => ((BoardChannelAcceptor)s!).OnPauseTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Channels accepted so far.</summary>
@@ -68,6 +76,18 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             lock (_gate)
             {
                 return _flows.Count(f => f.Channel.Kind == TunnelChannelKind.EieioOutput && f.Socket is not null);
+            }
+        }
+    }
+
+    /// <summary>Times open live-output flows stopped reading for a full latest queue.</summary>
+    public long LiveOutputPauses
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _flows.Sum(f => f.Pauses);
             }
         }
     }
@@ -197,7 +217,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             Release(flow, "server shutting down");
         }
 
-        await Task.CompletedTask.ConfigureAwait(false);
+        await _pauseTick.DisposeAsync().ConfigureAwait(false);
     }
 
     internal void Release(BoardFlow flow, string why)
@@ -209,7 +229,30 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
         if (flow.TryClose(_loop) && Log.IsEnabled(LogLevel.Info))
         {
-            Log.Info(_component, $"closed {flow}: {why} (to board {flow.PacketsUp} pkts, from board {flow.PacketsDown} pkts, dropped {flow.Dropped})");
+            var paused = flow.Pauses == 0 && flow.KernelDrops == 0 ? ""
+                : $", reading paused {flow.Pauses} times for a full tunnel, {flow.KernelDrops} dropped by the kernel meanwhile or when it fell behind";
+            Log.Info(_component, $"closed {flow}: {why} (to board {flow.PacketsUp} pkts, from board {flow.PacketsDown} pkts, dropped {flow.Dropped}{paused})");
+        }
+    }
+
+    /// <summary>A live-output flow stopped reading (UDP loop): a tick within <see cref="PauseTick"/> ends the pause at the latest.</summary>
+    internal void Paused()
+    {
+        if (Interlocked.Exchange(ref _pauseTickArmed, 1) == 0)
+        {
+            _pauseTick.Change(PauseTick, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnPauseTick()
+    {
+        Volatile.Write(ref _pauseTickArmed, 0);
+        lock (_gate)
+        {
+            foreach (var flow in _flows)
+            {
+                flow.Tick();
+            }
         }
     }
 

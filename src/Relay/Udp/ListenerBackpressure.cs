@@ -1,36 +1,32 @@
-using FastSpinnRelay.Relay.Udp;
-
-namespace FastSpinnRelay.Relay.Classic.Internal;
+namespace FastSpinnRelay.Relay.Udp;
 
 /// <summary>
-/// The client's TCP mode under overload: while its only flow's outbox refuses frames (the stream cannot keep up),
-/// the listener stops being read, so the kernel drops what does not fit in the socket's buffer instead of the relay
-/// receiving, copying and then dropping it; reading resumes as soon as the connection's writer takes the waiting
-/// frames (there is room again), and at every tick at the latest.
+/// Stops reading a registered socket while what it feeds cannot take more, so that under overload the kernel drops
+/// the excess at the socket's buffer instead of the relay receiving, copying and then dropping it; reading resumes
+/// when the consumer says there is room (<see cref="Room"/>). Receiving is the most expensive part of a relay's path:
+/// on two cores, a loop that keeps receiving what it will drop also takes the CPU its consumer needs to catch up.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Measured on a full-rate 1042-byte stream: the client received every datagram and dropped 44 % of them at the
-/// full outbox, so almost half of its receive work (the most expensive part of its path) was wasted on datagrams
-/// that never left. Paused, that work is not done; the stream waits in the socket's buffer (4 MiB) instead of the
-/// outbox (256 KiB), which also lets a paced boot stream (<c>--boot-min-gap</c>) lose less. Datagrams the kernel
-/// drops are not in the route's dropped counter.
+/// Users: the classic TCP client (its only flow's outbox is full; the stream waits in the socket's 4 MiB buffer
+/// instead of the 256 KiB outbox) and the tunnel server's live-output flows (the session's latest queue overflows;
+/// see <c>BoardFlow</c>). Datagrams the kernel drops while paused are not in the owner's dropped counter, only in
+/// the socket's <see cref="UdpSocket.KernelReceiveDrops"/>. The owner bounds a pause: it calls <see cref="Room"/> on
+/// its own tick, or when the consumer goes away.
 /// </para>
 /// <para>
-/// Only with one flow: with several applications, one slow connection must not stop the others being read. A
-/// pause lasts until the writer's current write completes, a tick (100 ms) at most.
-/// </para>
-/// <para>
-/// Threading: <see cref="Refused"/> on the loop thread; <see cref="Room"/> from any thread. Pausing and resuming
-/// (unregistering and registering the listener) happen on the loop thread, at the end of an iteration.
+/// Threading: <see cref="Refused"/> on the loop thread; <see cref="Room"/> and <see cref="Stop"/> from any thread.
+/// Pausing and resuming (unregistering and registering the socket) happen on the loop thread, at the end of an
+/// iteration. After <see cref="Stop"/> nothing is registered again, so the owner may dispose the socket.
 /// </para>
 /// </remarks>
-internal sealed class ListenerBackpressure
+public sealed class ListenerBackpressure
 {
     private const int Reading = 0;
     private const int PauseQueued = 1;
     private const int Paused = 2;
     private const int ResumeQueued = 3;
+    private const int Stopped = 4;
 
     private readonly UdpEventLoop _loop;
     private readonly UdpSocket _listener;
@@ -55,7 +51,7 @@ internal sealed class ListenerBackpressure
     /// <summary>True while the listener is not being read.</summary>
     public bool IsPaused => Volatile.Read(ref _state) is Paused or ResumeQueued;
 
-    /// <summary>Loop thread: the only flow's outbox refused frames in this batch; stop reading at the end of the iteration.</summary>
+    /// <summary>Loop thread: the consumer refused (or dropped) what this batch brought; stop reading at the end of the iteration.</summary>
     public void Refused()
     {
         if (Interlocked.CompareExchange(ref _state, PauseQueued, Reading) == Reading && !_loop.Post(_pause))
@@ -64,7 +60,7 @@ internal sealed class ListenerBackpressure
         }
     }
 
-    /// <summary>Any thread: the outbox has room again (or a tick came): read again.</summary>
+    /// <summary>Any thread: the consumer has room again (or a tick came): read again.</summary>
     public void Room()
     {
         while (true)
@@ -101,6 +97,9 @@ internal sealed class ListenerBackpressure
             }
         }
     }
+
+    /// <summary>Any thread: never pause or resume again (the owner is closing the socket). Idempotent.</summary>
+    public void Stop() => Volatile.Write(ref _state, Stopped);
 
     private void Pause()
     {

@@ -1,9 +1,7 @@
-using FastSpinnRelay.Relay.Classic.Internal;
-using FastSpinnRelay.Relay.Tests.Udp;
 using FastSpinnRelay.Relay.Udp;
 using static FastSpinnRelay.Relay.Tests.Classic.LoopTestSupport;
 
-namespace FastSpinnRelay.Relay.Tests.Classic;
+namespace FastSpinnRelay.Relay.Tests.Udp;
 
 public class ListenerBackpressureTests
 {
@@ -65,6 +63,27 @@ public class ListenerBackpressureTests
 
         Assert.False(backpressure.IsPaused);
         Assert.Equal(1, loop.RegisteredCount);
+    }
+
+    [Fact]
+    public void After_Stop_a_paused_listener_is_never_registered_again_and_a_refusal_does_not_pause()
+    {
+        using var rig = new Rig();
+        var (loop, backpressure) = (rig.Loop, rig.Backpressure);
+        RunOnLoop(loop, backpressure.Refused);
+        Assert.True(UdpTestSupport.WaitUntil(() => backpressure.IsPaused && loop.RegisteredCount == 0));
+
+        backpressure.Stop(); // the owner is about to dispose the socket
+        backpressure.Room();
+        RunOnLoop(loop, backpressure.Room);
+        RunOnLoop(loop, () => { });
+        Assert.Equal(0, loop.RegisteredCount);
+
+        Assert.True(loop.Register(rig.Listener, rig.Receiver));
+        RunOnLoop(loop, backpressure.Refused);
+        RunOnLoop(loop, () => { });
+        Assert.Equal(1, loop.RegisteredCount);
+        Assert.Equal(1, backpressure.Pauses);
     }
 
     /// <summary>A loop with a registered listener and the backpressure under test.</summary>

@@ -1,0 +1,88 @@
+using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Tunnel.Tests.TestSupport;
+
+namespace FastSpinnRelay.Tunnel.Tests.Session;
+
+/// <summary>
+/// A latest-class producer may wait for room (and stop reading its source) only after the latest queue overflowed
+/// while a connection drains it; it hears once, when the queue is down to half or the connection ends.
+/// </summary>
+public class LatestRoomTests
+{
+    private const int Spikes = 20_000; // far more than the queue (256 KiB) and the pipe (64 KiB) hold
+
+    [Fact]
+    public async Task A_producer_waits_only_after_an_overflow_and_hears_once_when_the_queue_drains()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        var (board, producer, gate) = await OpenStalledLiveOutputAsync(pair);
+
+        Assert.False(board.LatestQueueOverflowed);
+        Assert.False(board.TryWaitForLatestRoom()); // nothing dropped: nothing to wait for
+
+        Flood(board);
+        Assert.True(pair.ServerSession.GetCounters().LatestDatagramsDropped > 0);
+        Assert.True(board.LatestQueueOverflowed);
+        Assert.True(board.TryWaitForLatestRoom());
+        Assert.True(board.TryWaitForLatestRoom()); // waiting twice is one wait
+        Assert.Equal(0, producer.Rooms); // the receiver is stalled: nothing drains
+
+        gate.Set();
+        await Bounded.Until(() => producer.Rooms == 1, "room once the queue drains");
+        await Bounded.Until(() => pair.ServerSession.GetCounters().LatestDatagramsQueued - pair.ServerSession.GetCounters().LatestDatagramsDropped
+            == pair.Client.Session.GetCounters().LatestDatagramsReceived, "everything left in the queue delivered");
+        Assert.False(board.LatestQueueOverflowed);
+        Assert.False(board.TryWaitForLatestRoom());
+        Assert.Equal(1, producer.Rooms);
+    }
+
+    [Fact]
+    public async Task A_waiting_producer_hears_when_the_connection_ends()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        var (board, producer, gate) = await OpenStalledLiveOutputAsync(pair);
+        Flood(board);
+        Assert.True(board.TryWaitForLatestRoom());
+
+        pair.ServerSession.AbortConnection(); // nothing drains the queue now: dropping the oldest is the freshest choice again
+        await Bounded.Until(() => producer.Rooms == 1, "room when the connection ends");
+        gate.Set();
+    }
+
+    [Fact]
+    public async Task A_reliable_channel_never_waits_for_latest_room()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        var (board, _, gate) = await OpenStalledLiveOutputAsync(pair);
+        TunnelChannel scp = pair.Client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 2, "the SCP channel to open");
+        TunnelChannel boardScp = pair.ServerAcceptor.Opened.Single(o => o.Channel.Kind == TunnelChannelKind.Scp).Channel;
+        Flood(board);
+
+        Assert.Equal(TunnelDeliveryClass.Reliable, boardScp.Delivery);
+        Assert.True(boardScp.LatestQueueOverflowed); // the hint is the session's
+        Assert.False(boardScp.TryWaitForLatestRoom()); // but only latest-class producers feed that queue
+        Assert.True(board.TryWaitForLatestRoom());
+        gate.Set();
+        Assert.Equal(TunnelChannelKind.Scp, scp.Kind);
+    }
+
+    /// <summary>Opens a live-output channel whose visualiser (the client's handler) stalls on its first datagram until the gate is set.</summary>
+    private static async Task<(TunnelChannel Board, RecordingHandler Producer, ManualResetEventSlim Gate)> OpenStalledLiveOutputAsync(TunnelPair pair)
+    {
+        var gate = new ManualResetEventSlim(false);
+        var visualiser = new RecordingHandler { BeforeEach = () => gate.Wait(Bounded.Limit) };
+        pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), visualiser);
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        var (board, producer) = pair.ServerAcceptor.Opened[0];
+        return (board, producer, gate);
+    }
+
+    private static void Flood(TunnelChannel board)
+    {
+        for (int i = 0; i < Spikes; i++)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, board.TrySend(SpikeStream.Packet(i, keysPerPacket: 64, population: 1000)));
+        }
+    }
+}
