@@ -14,7 +14,8 @@
 # not run, or was not measured (no [MemoryDiagnoser]), and this script exits with that code. Reports (markdown,
 # CSV with the Allocated column) are in BenchmarkDotNet.Artifacts/results/.
 #
-# The machine is shared: run one BenchmarkDotNet job at a time.
+# The machine is shared: run one BenchmarkDotNet job at a time. The generated project's build may take up to 15
+# minutes (BenchmarkDotNet's own limit, 2 minutes, was reached on a loaded 2-core machine and failed the run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 filter="${1:-*}"
@@ -25,7 +26,7 @@ job="${JOB:-short}"
 dotnet build bench/Micro/FastSpinnRelay.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly -clp:NoSummary
 set +e
 dotnet run -c Release --no-build --project bench/Micro -- \
-    --filter "$filter" --job "$job" --memory --exporters csv markdown "$@"
+    --filter "$filter" --job "$job" --memory --exporters csv markdown --buildTimeout 900 "$@"
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then
