@@ -18,6 +18,9 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     private readonly IPEndPoint _flowBind;
     private readonly LogLimiter _flowLog = new(5, TimeSpan.FromSeconds(10));
 
+    /// <summary>A run on its way from the loop's receive batch to a flow socket (loop thread; empty between calls).</summary>
+    private readonly UdpInPlaceBatch _inPlace = new();
+
     public UdpToUdpRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, UdpSocketOptions flowOptions)
         : base(settings, loop, listenOptions)
     {
@@ -56,10 +59,33 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
         return flow;
     }
 
+    /// <summary>
+    /// Sends the run to the target from where the loop received it (<see cref="UdpSocket.QueueSendInPlace"/>: a
+    /// coalesced train leaves as the GSO group it arrived as, its bytes never copied in user space), or, where the
+    /// socket has no batch syscalls, copies each datagram into the flow socket's send queue.
+    /// </summary>
     protected override int Forward(Flow flow, DatagramBatch batch, int start, int end, out int sent, out long bytes)
     {
         sent = 0;
         bytes = 0;
+        var upstream = flow.Upstream;
+        if (upstream.UsesBatchSyscalls)
+        {
+            for (var i = start; i < end; i++)
+            {
+                if (!_inPlace.TryAdd(batch.GetPayload(i)))
+                {
+                    sent += upstream.QueueSendInPlace(_inPlace, out var partBytes);
+                    bytes += partBytes;
+                    _inPlace.TryAdd(batch.GetPayload(i));
+                }
+            }
+
+            sent += upstream.QueueSendInPlace(_inPlace, out var lastBytes); // refusals are counted by the socket
+            bytes += lastBytes;
+            return end;
+        }
+
         for (var i = start; i < end; i++)
         {
             var payload = batch.GetPayload(i);
