@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Udp;
 using static FastSpinnRelay.Relay.Tests.Classic.ClassicTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Classic;
@@ -61,6 +62,39 @@ public class ClassicTcpTests
 
         connection.Send(0, 0, 0, 4, 0x80, 0x00, 0x2A, 0x00);
         Assert.Equal(new byte[] { 0x80, 0x00, 0x2A, 0x00 }, app.Receive());
+    }
+
+    [Fact]
+    public async Task Client_writes_trains_of_large_datagrams_from_where_they_arrived_framed_exactly_and_in_order()
+    {
+        using var fakeServer = RawTcp.Listen();
+        var port = ((IPEndPoint)fakeServer.LocalEndPoint!).Port;
+        await using var client = await StartAsync(ClientOptions(port, port, scpViaTcp: false, bootViaTcp: true));
+        using var connection = RawTcp.Accept(fakeServer);
+
+        // GSO trains of 1042-byte datagrams: the client reads each as one coalesced train, a run far over the in-place
+        // threshold, and writes it with one gathering send while its connection is idle (through the outbox otherwise).
+        using var app = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        var batch = new UdpSendBatch(capacity: 64, packRuns: app.SendsSegmented);
+        var to = UdpAddress.FromIPEndPoint(client.Boot.ListenEndPoint);
+        for (var round = 0; round < 6; round++)
+        {
+            var expected = new List<byte>();
+            for (var n = round * 50; n < (round + 1) * 50; n++)
+            {
+                var packet = Payload("boot", n, 1042);
+                Assert.True(batch.TryAdd(packet, to));
+                expected.AddRange(new byte[] { 0, 0, 0x04, 0x12 });
+                expected.AddRange(packet);
+            }
+
+            Assert.Equal(50, app.SendBatch(batch, out _));
+            Assert.Equal(expected.ToArray(), connection.Read(expected.Count));
+        }
+
+        Assert.True(WaitUntil(() => client.Boot.GetCounters().PacketsUp == 300));
+        Assert.Equal(0, client.Boot.GetCounters().Dropped);
+        Assert.True(Assert.IsType<UdpToStreamRoute>(client.Boot).InPlaceRuns > 0);
     }
 
     [Theory]

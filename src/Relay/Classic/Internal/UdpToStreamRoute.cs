@@ -34,6 +34,17 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     private readonly LogLimiter _connectionLog = new(10, TimeSpan.FromSeconds(10));
     private Socket? _spare;
 
+    /// <summary>
+    /// Smallest run (payload bytes) written in place: below it the run is framed into the outbox, so the small frames of
+    /// several runs leave in one larger write (each TCP write costs the kernel a segment and a wake-up of the reader).
+    /// </summary>
+    internal const int InPlaceMinBytes = 8 * 1024;
+
+    /// <summary>A run on its way from the loop's receive batch to a stream (loop thread; empty between calls).</summary>
+    private readonly FrameGather _gather = new();
+
+    private long _inPlaceRuns;
+
     public UdpToStreamRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, LegacyStreamOptions streamOptions)
         : base(settings, loop, listenOptions)
     {
@@ -41,6 +52,9 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         _flushes = new StreamFlushes(loop);
         _backpressure = new ListenerBackpressure(loop, Listener, this);
     }
+
+    /// <summary>Runs written to a stream in place rather than through the outbox (for tests).</summary>
+    internal long InPlaceRuns => Volatile.Read(ref _inPlaceRuns);
 
     /// <summary>Times the listener stopped being read because the only flow's outbox was full (for tests and logs).</summary>
     internal long ListenerPauses => _backpressure.Pauses;
@@ -91,6 +105,12 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     {
         queued = 0;
         bytes = 0;
+        if ((long)(end - start) * batch.GetLength(start) >= InPlaceMinBytes && TryWriteInPlace(flow, batch, start, end, out bytes))
+        {
+            queued = end - start;
+            return end;
+        }
+
         int pending;
         using (var appender = flow.Outbox.BeginAppend())
         {
@@ -118,6 +138,38 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         }
 
         return end;
+    }
+
+    /// <summary>
+    /// Writes the run straight from the receive batch with one gathering send when the flow's connection is idle
+    /// (<see cref="LegacyStreamClient.TryWriteInPlace"/>): large datagrams reach the stream without a copy into the outbox.
+    /// False when the run must be queued instead (a write under way, frames waiting, not connected).
+    /// </summary>
+    private bool TryWriteInPlace(Flow flow, DatagramBatch batch, int start, int end, out long bytes)
+    {
+        bytes = 0;
+        for (var i = start; i < end; i++)
+        {
+            var payload = batch.GetPayload(i);
+            if (!_gather.TryAdd(payload))
+            {
+                _gather.Clear(); // a run longer than the gather (a batch over 512): queue it instead
+                bytes = 0;
+                return false;
+            }
+
+            bytes += payload.Length;
+        }
+
+        if (flow.Client.TryWriteInPlace(_gather))
+        {
+            Volatile.Write(ref _inPlaceRuns, _inPlaceRuns + 1);
+            return true;
+        }
+
+        _gather.Clear();
+        bytes = 0;
+        return false;
     }
 
     protected override void OnFlowTick(Flow flow)
