@@ -49,6 +49,29 @@ public class ClassicTcpTests
     }
 
     [Fact]
+    public async Task Server_keeps_the_order_of_small_and_large_frames_it_sends_in_place_or_copied()
+    {
+        using var board = new EchoBoard { Echo = false };
+        await using var server = await StartAsync(ServerOptions(board) with { BootViaTcp = true, BootMinGap = TimeSpan.Zero });
+        using var client = RawTcp.Connect(server.Boot.ListenEndPoint);
+        int[] sizes = [24, 300, 300, 1042, 10, 282, 282, 24, 24, 1042, 1042, 256, 255, 256];
+        var sent = new List<byte[]>();
+        var stream = new List<byte>();
+        for (var n = 0; n < 300; n++)
+        {
+            var payload = Payload("mixed", n, sizes[n % sizes.Length]);
+            sent.Add(payload);
+            stream.AddRange(new byte[] { 0, 0, (byte)(payload.Length >> 8), (byte)payload.Length });
+            stream.AddRange(payload);
+        }
+
+        client.Send([.. stream]); // many frames per read: in-place runs and packed slots alternate
+
+        Assert.True(WaitUntil(() => board.Received.Count == sent.Count));
+        Assert.Equal(sent, board.Payloads);
+    }
+
+    [Fact]
     public async Task Client_frames_each_datagram_exactly_and_returns_each_frame_as_exactly_its_datagram()
     {
         using var fakeServer = RawTcp.Listen();

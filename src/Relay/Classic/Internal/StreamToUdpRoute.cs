@@ -306,10 +306,17 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         private readonly UdpInPlaceBatch? _upInPlace;
 
         /// <summary>
-        /// The same without batch syscalls: copied into slots. 128 slots (256 KiB, allocated on the first frame) so a
-        /// read of many frames leaves in full groups.
+        /// Smaller frames, and all frames without batch syscalls: copied into slots, a run of one size packed into one
+        /// slot (contiguous bytes for the kernel, where in place it would walk an iovec per datagram of a few bytes).
+        /// 128 slots (256 KiB, allocated on the first frame) so a read of many frames leaves in full groups.
         /// </summary>
         private readonly UdpSendBatch _upBatch;
+
+        /// <summary>
+        /// Smallest frame sent in place: below it, copying into a packed slot costs less than the kernel walking one
+        /// iovec per datagram (and a 64 KiB read of 24-byte frames fits one batch of packed slots, not three in place).
+        /// </summary>
+        internal const int InPlaceMinFrameBytes = 256;
 
         /// <summary>What the socket and outbox counted that the route has already taken in.</summary>
         public LossWatch Watch;
@@ -355,15 +362,20 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         /// </summary>
         public void OnFrame(ReadOnlySpan<byte> datagram)
         {
-            if (_upInPlace is { } inPlace)
+            if (_upInPlace is { } inPlace && datagram.Length >= InPlaceMinFrameBytes)
             {
-                if (!inPlace.TryAdd(datagram))
+                if (!_upBatch.IsEmpty || !inPlace.TryAdd(datagram))
                 {
-                    OnFramesEnd();
+                    OnFramesEnd(); // what waits goes first, in order
                     inPlace.TryAdd(datagram);
                 }
 
                 return;
+            }
+
+            if (_upInPlace is { IsEmpty: false })
+            {
+                OnFramesEnd();
             }
 
             if (_upBatch.TryAdd(datagram))
