@@ -18,8 +18,17 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     private readonly IPEndPoint _flowBind;
     private readonly LogLimiter _flowLog = new(5, TimeSpan.FromSeconds(10));
 
+    /// <summary>
+    /// Smallest run (payload bytes) sent in place. A smaller one (a train of 24-byte datagrams is 1.5 KiB) is copied
+    /// into the flow socket's queue, which sends every run of the loop iteration with one sendmmsg at its end; in place
+    /// it would cost a sendmmsg of its own to save copying a few bytes per datagram.
+    /// </summary>
+    internal const int InPlaceMinBytes = 4096;
+
     /// <summary>A run on its way from the loop's receive batch to a flow socket (loop thread; empty between calls).</summary>
     private readonly UdpInPlaceBatch _inPlace = new();
+
+    private long _inPlaceRuns;
 
     public UdpToUdpRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, UdpSocketOptions flowOptions)
         : base(settings, loop, listenOptions)
@@ -29,6 +38,9 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     }
 
     public override ClassicTransport TargetTransport => ClassicTransport.Udp;
+
+    /// <summary>Runs sent in place rather than copied into a flow socket's queue (for tests).</summary>
+    internal long InPlaceRuns => Volatile.Read(ref _inPlaceRuns);
 
     /// <summary>Where a flow socket binds: loopback for a loopback target, else any address; always an ephemeral port.</summary>
     internal static IPEndPoint FlowBindEndPoint(IPEndPoint target) => target.AddressFamily == AddressFamily.InterNetworkV6
@@ -60,16 +72,17 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     }
 
     /// <summary>
-    /// Sends the run to the target from where the loop received it (<see cref="UdpSocket.QueueSendInPlace"/>: a
-    /// coalesced train leaves as the GSO group it arrived as, its bytes never copied in user space), or, where the
-    /// socket has no batch syscalls, copies each datagram into the flow socket's send queue.
+    /// Sends a run of at least <see cref="InPlaceMinBytes"/> to the target from where the loop received it
+    /// (<see cref="UdpSocket.QueueSendInPlace"/>: a coalesced train leaves as the GSO group it arrived as, its bytes never
+    /// copied in user space); copies a smaller run, or any run where the socket has no batch syscalls, into the flow
+    /// socket's send queue.
     /// </summary>
     protected override int Forward(Flow flow, DatagramBatch batch, int start, int end, out int sent, out long bytes)
     {
         sent = 0;
         bytes = 0;
         var upstream = flow.Upstream;
-        if (upstream.UsesBatchSyscalls)
+        if (upstream.UsesBatchSyscalls && (long)(end - start) * batch.GetLength(start) >= InPlaceMinBytes)
         {
             for (var i = start; i < end; i++)
             {
@@ -83,6 +96,7 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
 
             sent += upstream.QueueSendInPlace(_inPlace, out var lastBytes); // refusals are counted by the socket
             bytes += lastBytes;
+            Volatile.Write(ref _inPlaceRuns, _inPlaceRuns + 1);
             return end;
         }
 
