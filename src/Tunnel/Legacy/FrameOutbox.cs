@@ -218,15 +218,6 @@ public sealed class FrameOutbox
         }
     }
 
-    /// <summary>Frames that bypassed the outbox (an in-place write) were lost with a broken connection: count them as dropped.</summary>
-    internal void CountLost(int frames)
-    {
-        lock (_gate)
-        {
-            _dropped += frames;
-        }
-    }
-
     /// <summary>The block from <see cref="TryTake"/> was not (fully) written: its frames count as dropped.</summary>
     internal void Abandon()
     {

@@ -205,12 +205,6 @@ public sealed class LegacyStreamClient
         }
     }
 
-    /// <summary>
-    /// Writes <paramref name="frames"/> from where they lie if the connection is up and idle (see
-    /// <see cref="LegacyStreamConnection.TryWriteInPlace"/>); false, with nothing done, when they must be queued in the outbox.
-    /// </summary>
-    public bool TryWriteInPlace(FrameGather frames) => Volatile.Read(ref _current) is { } connection && connection.TryWriteInPlace(frames);
-
     /// <summary>Closes the current connection if its writes have stalled (see <see cref="LegacyStreamConnection.CloseIfStalled"/>); it will reconnect.</summary>
     public bool CloseIfStalled(long timestamp) => Volatile.Read(ref _current)?.CloseIfStalled(timestamp) ?? false;
 

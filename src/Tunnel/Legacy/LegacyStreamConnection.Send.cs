@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using FastSpinnRelay.Tunnel.Legacy.Internal;
 
 namespace FastSpinnRelay.Tunnel.Legacy;
 
@@ -18,8 +17,6 @@ public sealed partial class LegacyStreamConnection
     private SocketAsyncEventArgs? _chainArgs;
     private int _chainFrames;
     private int _chainBytes;
-    private bool _chainInPlace;
-    private byte[]? _continuation;
 
     /// <summary>Frames written whole to the stream.</summary>
     public long FramesOut => Volatile.Read(ref _framesOut);
@@ -95,75 +92,6 @@ public sealed partial class LegacyStreamConnection
                 Volatile.Write(ref _writing, 0);
 
                 // Frames queued while this thread wrote: the send loop takes them.
-                if (_outbox.PendingBytes > 0)
-                {
-                    _outbox.Wake();
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Writes <paramref name="frames"/> now with one gathering send from where their datagrams lie, when the connection
-    /// is up and idle (no write under way, nothing waiting in the outbox, which must go first) on Linux. What the socket
-    /// does not take at once is copied and finishes from the socket's completions, like <see cref="FlushOrWake"/>'s
-    /// write. Never blocks. For the UDP loop: a run of large datagrams reaches the stream without being copied into the
-    /// outbox first.
-    /// </summary>
-    /// <returns>
-    /// True when the frames were taken (written, being written, or lost with a connection that broke, counted as the
-    /// outbox's drops); the gather is then empty. False, with nothing done, when the caller must queue them in the outbox.
-    /// </returns>
-    public bool TryWriteInPlace(FrameGather frames)
-    {
-        ArgumentNullException.ThrowIfNull(frames);
-        if (frames.IsEmpty || !GatherSend.IsAvailable || Volatile.Read(ref _started) == 0 || IsClosing
-            || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
-        {
-            return false;
-        }
-
-        var handedOver = false;
-        try
-        {
-            if (_outbox.PendingBytes > 0 || IsClosing)
-            {
-                return false;
-            }
-
-            var count = frames.Count;
-            var bytes = frames.Bytes;
-            var sent = GatherSend.Send(_socket, frames, out var error);
-            if (sent < 0)
-            {
-                frames.Clear();
-                _outbox.CountLost(count);
-                RecordClose(FromSocketError(new SocketException((int)error), writing: true));
-                return true;
-            }
-
-            if (sent == bytes)
-            {
-                frames.Clear();
-                Written(count, bytes);
-                return true;
-            }
-
-            // The socket is full: the rest is copied once and goes out from the socket's completions.
-            var rest = _continuation is { } buffer && buffer.Length >= bytes ? buffer : _continuation = new byte[Math.Max(bytes, 64 * 1024)];
-            var left = frames.CopyFrom(sent, rest);
-            frames.Clear();
-            Volatile.Write(ref _writeStarted, Stopwatch.GetTimestamp());
-            handedOver = true;
-            _chainInPlace = true;
-            StartChain(rest.AsMemory(0, left), count, bytes);
-            return true;
-        }
-        finally
-        {
-            if (!handedOver)
-            {
-                Volatile.Write(ref _writing, 0);
                 if (_outbox.PendingBytes > 0)
                 {
                     _outbox.Wake();
@@ -252,7 +180,6 @@ public sealed partial class LegacyStreamConnection
         }
 
         Written(_chainFrames, _chainBytes);
-        _chainInPlace = false;
         if (IsClosing || !_outbox.TryTake(out var next, out var count))
         {
             EndChain(written: true, close: null);
@@ -272,17 +199,8 @@ public sealed partial class LegacyStreamConnection
         if (!written)
         {
             Volatile.Write(ref _writeStarted, 0);
-            if (_chainInPlace)
-            {
-                _outbox.CountLost(_chainFrames); // the frames of an in-place write, never in the outbox
-            }
-            else
-            {
-                _outbox.Abandon();
-            }
+            _outbox.Abandon();
         }
-
-        _chainInPlace = false;
 
         if (close is { } reason)
         {

@@ -34,20 +34,6 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     private readonly LogLimiter _connectionLog = new(10, TimeSpan.FromSeconds(10));
     private Socket? _spare;
 
-    /// <summary>
-    /// Smallest run (payload bytes) written in place: a train of boot-sized datagrams (57 × 1042 B) is; a train of
-    /// SCP-sized ones (64 × 282 B) is framed into the outbox, so several runs leave in one larger write. Measured:
-    /// with 8 KiB, 282-byte runs went in place too and the chain used more CPU per datagram (0.34–0.45 µs against
-    /// 0.30–0.33), since each TCP write costs the kernel a segment, its delivery and a wake-up of the reader, which at
-    /// 18 KiB a write outweighs the copy saved.
-    /// </summary>
-    internal const int InPlaceMinBytes = 32 * 1024;
-
-    /// <summary>A run on its way from the loop's receive batch to a stream (loop thread; empty between calls).</summary>
-    private readonly FrameGather _gather = new();
-
-    private long _inPlaceRuns;
-
     public UdpToStreamRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, LegacyStreamOptions streamOptions)
         : base(settings, loop, listenOptions)
     {
@@ -55,9 +41,6 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         _flushes = new StreamFlushes(loop);
         _backpressure = new ListenerBackpressure(loop, Listener, this);
     }
-
-    /// <summary>Runs written to a stream in place rather than through the outbox (for tests).</summary>
-    internal long InPlaceRuns => Volatile.Read(ref _inPlaceRuns);
 
     /// <summary>Times the listener stopped being read because the only flow's outbox was full (for tests and logs).</summary>
     internal long ListenerPauses => _backpressure.Pauses;
@@ -108,12 +91,6 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     {
         queued = 0;
         bytes = 0;
-        if ((long)(end - start) * batch.GetLength(start) >= InPlaceMinBytes && TryWriteInPlace(flow, batch, start, end, out bytes))
-        {
-            queued = end - start;
-            return end;
-        }
-
         int pending;
         using (var appender = flow.Outbox.BeginAppend())
         {
@@ -141,38 +118,6 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         }
 
         return end;
-    }
-
-    /// <summary>
-    /// Writes the run straight from the receive batch with one gathering send when the flow's connection is idle
-    /// (<see cref="LegacyStreamClient.TryWriteInPlace"/>): large datagrams reach the stream without a copy into the outbox.
-    /// False when the run must be queued instead (a write under way, frames waiting, not connected).
-    /// </summary>
-    private bool TryWriteInPlace(Flow flow, DatagramBatch batch, int start, int end, out long bytes)
-    {
-        bytes = 0;
-        for (var i = start; i < end; i++)
-        {
-            var payload = batch.GetPayload(i);
-            if (!_gather.TryAdd(payload))
-            {
-                _gather.Clear(); // a run longer than the gather (a batch over 512): queue it instead
-                bytes = 0;
-                return false;
-            }
-
-            bytes += payload.Length;
-        }
-
-        if (flow.Client.TryWriteInPlace(_gather))
-        {
-            Volatile.Write(ref _inPlaceRuns, _inPlaceRuns + 1);
-            return true;
-        }
-
-        _gather.Clear();
-        bytes = 0;
-        return false;
     }
 
     protected override void OnFlowTick(Flow flow)
