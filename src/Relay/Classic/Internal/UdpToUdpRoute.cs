@@ -72,17 +72,18 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     }
 
     /// <summary>
-    /// Sends a run of at least <see cref="InPlaceMinBytes"/> to the target from where the loop received it
-    /// (<see cref="UdpSocket.QueueSendInPlace"/>: a coalesced train leaves as the GSO group it arrived as, its bytes never
-    /// copied in user space); copies a smaller run, or any run where the socket has no batch syscalls, into the flow
-    /// socket's send queue.
+    /// Sends a run of coalesced trains of at least <see cref="InPlaceMinBytes"/> to the target from where the loop received
+    /// it (<see cref="UdpSocket.QueueSendInPlace"/>: a train leaves as the GSO group it arrived as, one iovec, its bytes
+    /// never copied in user space); copies anything else into the flow socket's send queue: a smaller run, datagrams
+    /// read one by one (in separate slots they would cost the kernel one iovec each, which costs more than the copy
+    /// saved), or any run where the socket has no batch syscalls.
     /// </summary>
     protected override int Forward(Flow flow, DatagramBatch batch, int start, int end, out int sent, out long bytes)
     {
         sent = 0;
         bytes = 0;
         var upstream = flow.Upstream;
-        if (upstream.UsesBatchSyscalls && (long)(end - start) * batch.GetLength(start) >= InPlaceMinBytes)
+        if (batch.HoldsTrains && upstream.UsesBatchSyscalls && (long)(end - start) * batch.GetLength(start) >= InPlaceMinBytes)
         {
             for (var i = start; i < end; i++)
             {
