@@ -93,6 +93,13 @@ public sealed class DatagramBatch : IDisposable
         return _viewing ? _views![index].Truncated : (buffer.Header(index).Header.Flags & LinuxInterop.MSG_TRUNC) != 0;
     }
 
+    /// <summary>
+    /// True when the last receive came from a coalescing socket (UDP_GRO) and handed out views into the messages the kernel
+    /// filled rather than slots: the datagrams of each train there lie end to end, so an in-place send
+    /// (<see cref="UdpInPlaceBatch"/>) passes a train as one iovec. False after a plain receive (one slot per datagram).
+    /// </summary>
+    public bool HoldsTrains => _viewing;
+
     /// <summary>Releases the slots; later reads throw and receives into it fail.</summary>
     public void Dispose()
     {

@@ -4,7 +4,9 @@ namespace FastSpinnRelay.Tunnel.Legacy;
 /// <remarks>
 /// Called on the connection's receive task (a thread-pool thread), one call at a time per connection, in stream
 /// order. Must not block: forward the datagram (e.g. one UDP send, or queue it for one batched send) and return.
-/// The span is valid only during the call. An exception closes the connection with <see cref="StreamCloseReason.Fault"/>.
+/// The span stays valid and unchanged until the next <see cref="OnFramesEnd"/> returns, in pinned memory, so a handler
+/// may record where frames lie and send them from there at <see cref="OnFramesEnd"/> (never later). An exception closes
+/// the connection with <see cref="StreamCloseReason.Fault"/>.
 /// </remarks>
 public interface ILegacyFrameHandler
 {

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Udp;
 using static FastSpinnRelay.Relay.Tests.Classic.ClassicTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Classic;
@@ -48,6 +49,29 @@ public class ClassicTcpTests
     }
 
     [Fact]
+    public async Task Server_keeps_the_order_of_small_and_large_frames_it_sends_in_place_or_copied()
+    {
+        using var board = new EchoBoard { Echo = false };
+        await using var server = await StartAsync(ServerOptions(board) with { BootViaTcp = true, BootMinGap = TimeSpan.Zero });
+        using var client = RawTcp.Connect(server.Boot.ListenEndPoint);
+        int[] sizes = [24, 600, 600, 1042, 10, 282, 282, 24, 24, 1042, 1042, 512, 511, 512];
+        var sent = new List<byte[]>();
+        var stream = new List<byte>();
+        for (var n = 0; n < 300; n++)
+        {
+            var payload = Payload("mixed", n, sizes[n % sizes.Length]);
+            sent.Add(payload);
+            stream.AddRange(new byte[] { 0, 0, (byte)(payload.Length >> 8), (byte)payload.Length });
+            stream.AddRange(payload);
+        }
+
+        client.Send([.. stream]); // many frames per read: in-place runs and packed slots alternate
+
+        Assert.True(WaitUntil(() => board.Received.Count == sent.Count));
+        Assert.Equal(sent, board.Payloads);
+    }
+
+    [Fact]
     public async Task Client_frames_each_datagram_exactly_and_returns_each_frame_as_exactly_its_datagram()
     {
         using var fakeServer = RawTcp.Listen();
@@ -61,6 +85,37 @@ public class ClassicTcpTests
 
         connection.Send(0, 0, 0, 4, 0x80, 0x00, 0x2A, 0x00);
         Assert.Equal(new byte[] { 0x80, 0x00, 0x2A, 0x00 }, app.Receive());
+    }
+
+    [Fact]
+    public async Task Client_frames_trains_of_large_datagrams_exactly_and_in_order()
+    {
+        using var fakeServer = RawTcp.Listen();
+        var port = ((IPEndPoint)fakeServer.LocalEndPoint!).Port;
+        await using var client = await StartAsync(ClientOptions(port, port, scpViaTcp: false, bootViaTcp: true));
+        using var connection = RawTcp.Accept(fakeServer);
+
+        // GSO trains of 1042-byte datagrams: the client reads each as one coalesced train and frames it as a run.
+        using var app = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        var batch = new UdpSendBatch(capacity: 64, packRuns: app.SendsSegmented);
+        var to = UdpAddress.FromIPEndPoint(client.Boot.ListenEndPoint);
+        for (var round = 0; round < 6; round++)
+        {
+            var expected = new List<byte>();
+            for (var n = round * 50; n < (round + 1) * 50; n++)
+            {
+                var packet = Payload("boot", n, 1042);
+                Assert.True(batch.TryAdd(packet, to));
+                expected.AddRange(new byte[] { 0, 0, 0x04, 0x12 });
+                expected.AddRange(packet);
+            }
+
+            Assert.Equal(50, app.SendBatch(batch, out _));
+            Assert.Equal(expected.ToArray(), connection.Read(expected.Count));
+        }
+
+        Assert.True(WaitUntil(() => client.Boot.GetCounters().PacketsUp == 300));
+        Assert.Equal(0, client.Boot.GetCounters().Dropped);
     }
 
     [Theory]

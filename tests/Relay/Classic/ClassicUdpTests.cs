@@ -1,5 +1,7 @@
 using System.Net;
+using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Udp;
 using static FastSpinnRelay.Relay.Tests.Classic.ClassicTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Classic;
@@ -26,6 +28,39 @@ public class ClassicUdpTests
         Assert.Equal((1, request.Length, 1, request.Length), (counters.PacketsUp, counters.BytesUp, counters.PacketsDown, counters.BytesDown));
         Assert.Equal((1, 1), (counters.FlowsOpened, counters.FlowsActive));
         Assert.True(LogCapture.WaitFor("server/scp", "new UDP peer", client.Address.ToString()));
+    }
+
+    [Theory]
+    [InlineData(24)]
+    [InlineData(282)]
+    [InlineData(1042)]
+    public async Task Trains_pass_the_chain_whole_and_in_order_sent_in_place_when_large(int size)
+    {
+        using var board = new EchoBoard { Echo = false };
+        await using var server = await StartAsync(ServerOptions(board));
+        await using var client = await StartAsync(ClientOptions(server));
+
+        // GSO trains: each relay reads one as a coalesced train and, from 4 KiB up, sends it on as it came.
+        using var app = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        var batch = new UdpSendBatch(capacity: 64, packRuns: app.SendsSegmented);
+        var to = UdpAddress.FromIPEndPoint(client.Scp.ListenEndPoint);
+        var sent = new List<byte[]>();
+        for (var round = 0; round < 6; round++)
+        {
+            for (var n = 0; n < 50; n++)
+            {
+                var packet = Payload("train", sent.Count, size);
+                sent.Add(packet);
+                Assert.True(batch.TryAdd(packet, to));
+            }
+
+            Assert.Equal(50, app.SendBatch(batch, out _));
+            Assert.True(WaitUntil(() => board.Received.Count == sent.Count));
+        }
+
+        Assert.Equal(sent, board.Payloads);
+        var inPlace = new[] { client.Scp, server.Scp }.Sum(r => Assert.IsType<UdpToUdpRoute>(r).InPlaceRuns);
+        Assert.True(size * 50 >= UdpToUdpRoute.InPlaceMinBytes ? inPlace > 0 : inPlace == 0);
     }
 
     [Fact]

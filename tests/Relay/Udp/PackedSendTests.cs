@@ -222,23 +222,6 @@ public class PackedSendTests
         Assert.Equal(40, sender.GetCounters().DatagramsOut);
     }
 
-    private static void ExpectInOrder(UdpSocket receiver, int size, int count, UdpAddress source)
-    {
-        using var batch = new DatagramBatch();
-        var next = 0;
-        var received = ReceiveUntil(receiver, batch, count, b =>
-        {
-            for (var i = 0; i < b.Count; i++)
-            {
-                var expected = new byte[size];
-                Fill(expected, next++);
-                Assert.Equal(expected, b.GetPayload(i).ToArray());
-                Assert.Equal(source, b.GetSource(i));
-            }
-        });
-        Assert.Equal(count, received);
-    }
-
     private static void Pack(MessageBuffer queue, int slot, int datagrams, int size, UdpAddress to)
     {
         queue.SetOutgoing(slot, Datagram(size, 0), to);

@@ -29,5 +29,20 @@ internal sealed class ScriptedIo(DatagramIo inner) : DatagramIo
         return sent.Count < allowed ? sent : new IoResult(sent.Count, step.Error, step.Code);
     }
 
+    /// <summary>Like <see cref="SendBatchScript"/>, for prepared messages (in-place sends): <c>Max</c> counts messages.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(int Max, IoError Error, int Code)> SendMessagesScript { get; } = new();
+
     public override IoResult SendOne(ReadOnlySpan<byte> payload, in UdpAddress destination) => inner.SendOne(payload, destination);
+
+    public override IoResult SendMessages(UdpInPlaceBatch batch, int count)
+    {
+        if (!SendMessagesScript.TryDequeue(out var step))
+        {
+            return inner.SendMessages(batch, count);
+        }
+
+        var allowed = Math.Min(step.Max, count);
+        var sent = allowed == 0 ? IoResult.Done(0) : inner.SendMessages(batch, allowed);
+        return sent.Count < allowed ? sent : new IoResult(sent.Count, step.Error, step.Code);
+    }
 }

@@ -63,6 +63,27 @@ internal static class UdpTestSupport
         return received;
     }
 
+    /// <summary>
+    /// Receives <paramref name="count"/> datagrams of <paramref name="size"/> bytes from <paramref name="source"/> and
+    /// checks they are <see cref="Fill"/>'s, sequences <paramref name="firstSequence"/> on, in order.
+    /// </summary>
+    public static void ExpectInOrder(UdpSocket receiver, int size, int count, UdpAddress source, int firstSequence = 0)
+    {
+        using var batch = new DatagramBatch();
+        var next = firstSequence;
+        var received = ReceiveUntil(receiver, batch, count, b =>
+        {
+            for (var i = 0; i < b.Count; i++)
+            {
+                var expected = new byte[size];
+                Fill(expected, next++);
+                Assert.Equal(expected, b.GetPayload(i).ToArray());
+                Assert.Equal(source, b.GetSource(i));
+            }
+        });
+        Assert.Equal(count, received);
+    }
+
     /// <summary>Fills <paramref name="buffer"/> with a payload identified by <paramref name="sequence"/>; returns its length (8 to 300).</summary>
     public static int WritePayload(Span<byte> buffer, int sequence)
     {

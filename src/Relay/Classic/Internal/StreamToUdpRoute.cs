@@ -298,13 +298,27 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         private readonly StreamToUdpRoute _route;
 
         /// <summary>
-        /// Frames of the current read on their way to the board (receive task only). 128 slots (256 KiB, allocated on
-        /// the first frame): the engine sends a batch's runs of same-sized datagrams as UDP GSO groups of up to 64, so
-        /// a read of many frames leaves in full groups, two or more per sendmmsg; with 32 slots every group was half
-        /// size and the kernel crossed its send path twice as often. A run of same-sized frames shares a slot (one copy
-        /// of contiguous bytes for the kernel) while the board socket segments its sends.
+        /// Frames of the current read on their way to the board (receive task only), where the socket has batch
+        /// syscalls: recorded where they lie in the stream's receive buffer (pinned, unchanged until
+        /// <see cref="OnFramesEnd"/>) and sent from there, a run of same-sized frames as one UDP GSO group whose iovecs
+        /// are the frames' payloads, so the relay copies none of them.
+        /// </summary>
+        private readonly UdpInPlaceBatch? _upInPlace;
+
+        /// <summary>
+        /// Smaller frames, and all frames without batch syscalls: copied into slots, a run of one size packed into one
+        /// slot (contiguous bytes for the kernel, where in place it would walk an iovec per datagram of a few bytes).
+        /// 128 slots (256 KiB, allocated on the first frame) so a read of many frames leaves in full groups.
         /// </summary>
         private readonly UdpSendBatch _upBatch;
+
+        /// <summary>
+        /// Smallest frame sent in place (boot-sized ones are). Below it, copying into a packed slot costs less than the
+        /// kernel's copy from one iovec per datagram, which pays a fixed cost per iovec: profiled at 282 B, sending in
+        /// place removed the server's Memmove (2.3 % of the chain's samples) but its <c>_copy_from_iter</c> went from
+        /// 5.7 % to 11.2 %; at 1042 B the kernel's copy cost the same either way and the Memmove (3.2 %) was saved.
+        /// </summary>
+        internal const int InPlaceMinFrameBytes = 512;
 
         /// <summary>What the socket and outbox counted that the route has already taken in.</summary>
         public LossWatch Watch;
@@ -316,6 +330,7 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
             Remote = remote;
             Upstream = upstream;
             _upBatch = new UdpSendBatch(2 * DatagramBatch.DefaultCapacity, packRuns: upstream.SendsSegmented);
+            _upInPlace = upstream.UsesBatchSyscalls ? new UdpInPlaceBatch() : null;
             Outbox = new FrameOutbox(route.Settings.OutboxBytes);
             Stream = new LegacyStreamConnection(socket, Outbox, this, route._streamOptions);
         }
@@ -349,6 +364,22 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         /// </summary>
         public void OnFrame(ReadOnlySpan<byte> datagram)
         {
+            if (_upInPlace is { } inPlace && datagram.Length >= InPlaceMinFrameBytes)
+            {
+                if (!_upBatch.IsEmpty || !inPlace.TryAdd(datagram))
+                {
+                    OnFramesEnd(); // what waits goes first, in order
+                    inPlace.TryAdd(datagram);
+                }
+
+                return;
+            }
+
+            if (_upInPlace is { IsEmpty: false })
+            {
+                OnFramesEnd();
+            }
+
             if (_upBatch.TryAdd(datagram))
             {
                 return;
@@ -368,6 +399,12 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
 
         public void OnFramesEnd()
         {
+            if (_upInPlace is { IsEmpty: false } inPlace)
+            {
+                var sent = Upstream.SendInPlace(inPlace, out var bytes);
+                CountUp(sent, bytes);
+            }
+
             if (!_upBatch.IsEmpty)
             {
                 var sent = Upstream.SendBatch(_upBatch, out var bytes);

@@ -18,6 +18,18 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     private readonly IPEndPoint _flowBind;
     private readonly LogLimiter _flowLog = new(5, TimeSpan.FromSeconds(10));
 
+    /// <summary>
+    /// Smallest run (payload bytes) sent in place. A smaller one (a train of 24-byte datagrams is 1.5 KiB) is copied
+    /// into the flow socket's queue, which sends every run of the loop iteration with one sendmmsg at its end; in place
+    /// it would cost a sendmmsg of its own to save copying a few bytes per datagram.
+    /// </summary>
+    internal const int InPlaceMinBytes = 4096;
+
+    /// <summary>A run on its way from the loop's receive batch to a flow socket (loop thread; empty between calls).</summary>
+    private readonly UdpInPlaceBatch _inPlace = new();
+
+    private long _inPlaceRuns;
+
     public UdpToUdpRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, UdpSocketOptions flowOptions)
         : base(settings, loop, listenOptions)
     {
@@ -26,6 +38,9 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     }
 
     public override ClassicTransport TargetTransport => ClassicTransport.Udp;
+
+    /// <summary>Runs sent in place rather than copied into a flow socket's queue (for tests).</summary>
+    internal long InPlaceRuns => Volatile.Read(ref _inPlaceRuns);
 
     /// <summary>Where a flow socket binds: loopback for a loopback target, else any address; always an ephemeral port.</summary>
     internal static IPEndPoint FlowBindEndPoint(IPEndPoint target) => target.AddressFamily == AddressFamily.InterNetworkV6
@@ -56,10 +71,36 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
         return flow;
     }
 
+    /// <summary>
+    /// Sends a run of coalesced trains of at least <see cref="InPlaceMinBytes"/> to the target from where the loop received
+    /// it (<see cref="UdpSocket.QueueSendInPlace"/>: a train leaves as the GSO group it arrived as, one iovec, its bytes
+    /// never copied in user space); copies anything else into the flow socket's send queue: a smaller run, datagrams
+    /// read one by one (in separate slots they would cost the kernel one iovec each, which costs more than the copy
+    /// saved), or any run where the socket has no batch syscalls.
+    /// </summary>
     protected override int Forward(Flow flow, DatagramBatch batch, int start, int end, out int sent, out long bytes)
     {
         sent = 0;
         bytes = 0;
+        var upstream = flow.Upstream;
+        if (batch.HoldsTrains && upstream.UsesBatchSyscalls && (long)(end - start) * batch.GetLength(start) >= InPlaceMinBytes)
+        {
+            for (var i = start; i < end; i++)
+            {
+                if (!_inPlace.TryAdd(batch.GetPayload(i)))
+                {
+                    sent += upstream.QueueSendInPlace(_inPlace, out var partBytes);
+                    bytes += partBytes;
+                    _inPlace.TryAdd(batch.GetPayload(i));
+                }
+            }
+
+            sent += upstream.QueueSendInPlace(_inPlace, out var lastBytes); // refusals are counted by the socket
+            bytes += lastBytes;
+            Volatile.Write(ref _inPlaceRuns, _inPlaceRuns + 1);
+            return end;
+        }
+
         for (var i = start; i < end; i++)
         {
             var payload = batch.GetPayload(i);

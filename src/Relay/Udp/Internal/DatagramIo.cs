@@ -53,4 +53,12 @@ internal abstract class DatagramIo
 
     /// <summary>Sends one datagram without waiting; an empty destination means the connected peer.</summary>
     public abstract IoResult SendOne(ReadOnlySpan<byte> payload, in UdpAddress destination);
+
+    /// <summary>
+    /// Sends the first <paramref name="count"/> messages <paramref name="batch"/> prepared (one sendmmsg) without waiting:
+    /// <see cref="IoResult.Count"/> is messages sent. Only the native path has it (<see cref="IsNative"/>); others send
+    /// datagram by datagram instead.
+    /// </summary>
+    public virtual IoResult SendMessages(UdpInPlaceBatch batch, int count) =>
+        throw new NotSupportedException("Prepared messages need the native path.");
 }

@@ -131,6 +131,39 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
         return false;
     }
 
+    public override IoResult SendMessages(UdpInPlaceBatch batch, int count)
+    {
+        var messages = batch.Headers;
+        if (!TryAcquire())
+        {
+            return Closed;
+        }
+
+        try
+        {
+            int sent;
+            do
+            {
+                sent = SendMMsg(_fd, messages, (uint)count, SendFlags);
+            }
+            while (Interrupted(sent));
+
+            var result = Outcome(sent);
+            if (sent < 0 && messages[0].Header.ControlLength != 0 && result.Code is EINVAL or EIO or EOPNOTSUPP or ENOPROTOOPT)
+            {
+                // As for queued groups: the kernel (or the route) refuses UDP_SEGMENT; plain sends from now on.
+                _segmentation = false;
+            }
+
+            return result;
+        }
+        finally
+        {
+            handle.DangerousRelease();
+            batch.KeepAlive();
+        }
+    }
+
     public override IoResult SendOne(ReadOnlySpan<byte> payload, in UdpAddress destination)
     {
         if (!TryAcquire())

@@ -9,8 +9,8 @@ namespace FastSpinnRelay.Tunnel.Legacy.Internal;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Frames taken stay valid until the next <see cref="Compact"/> (so a caller may await between them, e.g. to pace
-/// boot packets). The buffer starts small and grows only when a frame that has been announced needs it, never past
+/// Frames taken stay valid and unchanged until the next <see cref="Compact"/> (so a caller may await between them, e.g.
+/// to pace boot packets), and the buffer is pinned, so a handler may send them from where they lie. The buffer starts small and grows only when a frame that has been announced needs it, never past
 /// 4 + the reader's maximum; the length is checked before the payload is waited for.
 /// </para>
 /// <para>Threading: one reader at a time. No allocation except when growing.</para>
@@ -27,7 +27,7 @@ internal sealed class FrameReceiveBuffer
     public FrameReceiveBuffer(LengthPrefixedFrameReader reader, int initialBytes)
     {
         _reader = reader;
-        _buffer = new byte[Math.Clamp(initialBytes, 64, LengthPrefixedFrameReader.HeaderLength + reader.MaxFrameLength)];
+        _buffer = GC.AllocateUninitializedArray<byte>(Math.Clamp(initialBytes, 64, LengthPrefixedFrameReader.HeaderLength + reader.MaxFrameLength), pinned: true);
     }
 
     /// <summary>Where the next read should go (never empty after <see cref="Compact"/>).</summary>
@@ -75,7 +75,7 @@ internal sealed class FrameReceiveBuffer
         var needed = announcedLength < 0 ? LengthPrefixedFrameReader.HeaderLength : LengthPrefixedFrameReader.HeaderLength + (int)announcedLength;
         if (needed > _buffer.Length)
         {
-            var grown = new byte[Math.Max(needed, Math.Min(_buffer.Length * 2, LengthPrefixedFrameReader.HeaderLength + _reader.MaxFrameLength))];
+            var grown = GC.AllocateUninitializedArray<byte>(Math.Max(needed, Math.Min(_buffer.Length * 2, LengthPrefixedFrameReader.HeaderLength + _reader.MaxFrameLength)), pinned: true);
             _buffer.AsSpan(_start, pending).CopyTo(grown);
             _buffer = grown;
         }
