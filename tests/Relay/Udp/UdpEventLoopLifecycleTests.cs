@@ -27,8 +27,29 @@ public class UdpEventLoopLifecycleTests
         Assert.True(WaitUntil(() => work.Runs == 1));
         Assert.True(work.AlwaysOnLoopThread);
 
-        // Posting a reused work object allocates nothing on the posting thread once the command queues (two,
-        // swapped by the loop) have grown to the burst size.
+        // Posting a reused work object allocates nothing on the posting thread once the command queues have room
+        // for the burst. There are two, swapped at every run of commands, and how a burst splits between them
+        // depends on how fast the loop keeps up; so both are grown first, deterministically: while the loop is
+        // held inside a posted work item, a burst lands whole in the queue it is not running, and the hold posted
+        // behind that burst holds the loop again with the other queue taking posts.
+        using (var hold = new HoldingWork())
+        {
+            Assert.True(loop.Post(hold));
+            for (var queue = 0; queue < 2; queue++)
+            {
+                Assert.True(WaitUntil(() => hold.Entered == queue + 1));
+                for (var i = 0; i < 100; i++)
+                {
+                    Assert.True(loop.Post(work));
+                }
+
+                Assert.True(queue == 1 || loop.Post(hold));
+                hold.Release();
+            }
+
+            Assert.True(WaitUntil(() => work.Runs == 201));
+        }
+
         var allocated = new long[3];
         for (var round = 0; round < 3; round++)
         {
@@ -39,11 +60,11 @@ public class UdpEventLoopLifecycleTests
             }
 
             allocated[round] = GC.GetAllocatedBytesForCurrentThread() - before;
-            var expected = 1 + (100 * (round + 1));
+            var expected = 201 + (100 * (round + 1));
             Assert.True(WaitUntil(() => work.Runs == expected));
         }
 
-        Assert.Equal(0, allocated[2]);
+        Assert.Equal(new long[3], allocated);
 
         RunOnOtherThread(() => Assert.True(loop.Unregister(l)));
         Assert.True(WaitUntil(() => loop.RegisteredCount == 0));
@@ -268,6 +289,26 @@ public class UdpEventLoopLifecycleTests
                 Interlocked.Increment(ref _runs); // after the action, so a waiter sees its effects
             }
         }
+    }
+
+    /// <summary>Holds the loop thread inside a posted work item until released (at most <see cref="Deadline"/>).</summary>
+    private sealed class HoldingWork : IUdpLoopWork, IDisposable
+    {
+        private readonly SemaphoreSlim _release = new(0);
+        private int _entered;
+
+        /// <summary>How many times the loop has entered the hold.</summary>
+        public int Entered => Volatile.Read(ref _entered);
+
+        public void Release() => _release.Release();
+
+        public void Execute(UdpEventLoop loop)
+        {
+            Interlocked.Increment(ref _entered);
+            _release.Wait(Deadline);
+        }
+
+        public void Dispose() => _release.Dispose();
     }
 
     private sealed class TickCounter : IUdpTickHandler

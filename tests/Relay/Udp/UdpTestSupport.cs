@@ -226,6 +226,45 @@ internal static class UdpTestSupport
         }
     }
 
+    /// <summary>
+    /// Wraps a receiver; once started, reads the loop thread's allocated-bytes counter after every batch the inner
+    /// receiver handled. <see cref="Allocated"/> is what the loop thread allocated from the end of the first such
+    /// batch to the end of the last: everything the loop did in between, and nothing else.
+    /// </summary>
+    public sealed class AllocationMeter(IUdpReceiver inner) : IUdpReceiver
+    {
+        private int _started;
+        private long _first;
+        private long _last;
+        private int _samples;
+
+        /// <summary>Batches measured so far; read it before <see cref="Allocated"/> (it publishes the samples).</summary>
+        public int Samples => Volatile.Read(ref _samples);
+
+        public long Allocated => Volatile.Read(ref _last) - Volatile.Read(ref _first);
+
+        /// <summary>Measures from the next batch on. Call while no datagram is in flight.</summary>
+        public void Start() => Volatile.Write(ref _started, 1);
+
+        public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
+        {
+            inner.OnDatagrams(socket, batch);
+            if (Volatile.Read(ref _started) == 0)
+            {
+                return;
+            }
+
+            var now = GC.GetAllocatedBytesForCurrentThread();
+            if (_samples == 0)
+            {
+                Volatile.Write(ref _first, now);
+            }
+
+            Volatile.Write(ref _last, now);
+            Volatile.Write(ref _samples, _samples + 1);
+        }
+    }
+
     /// <summary>Records the loop thread's allocated-bytes counter each time it runs.</summary>
     public sealed class AllocationProbe : IUdpLoopWork
     {

@@ -101,7 +101,13 @@ internal static class StreamTestSupport
         private int _unflushed;
         private int _flushesWithFrames;
 
-        public ConcurrentQueue<(byte[] Frame, long Timestamp)> Frames { get; } = new();
+        private long _lastFramesEnd;
+
+        /// <summary>
+        /// Each frame with when it was handed on and when <see cref="OnFramesEnd"/> was last called before that
+        /// (<see cref="Stopwatch"/> ticks, 0 if never).
+        /// </summary>
+        public ConcurrentQueue<(byte[] Frame, long Timestamp, long LastFramesEnd)> Frames { get; } = new();
 
         public bool Throw { get; set; }
 
@@ -114,7 +120,7 @@ internal static class StreamTestSupport
                 throw new InvalidOperationException("handler bug");
             }
 
-            Frames.Enqueue((datagram.ToArray(), Stopwatch.GetTimestamp()));
+            Frames.Enqueue((datagram.ToArray(), Stopwatch.GetTimestamp(), Volatile.Read(ref _lastFramesEnd)));
             Interlocked.Increment(ref _unflushed);
         }
 
@@ -126,6 +132,7 @@ internal static class StreamTestSupport
 
         public void OnFramesEnd()
         {
+            Volatile.Write(ref _lastFramesEnd, Stopwatch.GetTimestamp());
             if (Interlocked.Exchange(ref _unflushed, 0) != 0)
             {
                 Interlocked.Increment(ref _flushesWithFrames);
