@@ -21,9 +21,9 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// Live output under overload (the board sends faster than the tunnel carries): once the session's latest queue
 /// drops datagrams, the flow stops reading its socket (<see cref="ListenerBackpressure"/>) until the send loop has
 /// drained the queue to half, the connection ends, or a tick (100 ms) passes. The kernel then drops the excess
-/// unread, and the CPU the loop spent receiving datagrams only to drop them goes to the send loop: on two cores this
-/// took a full-rate 24-byte stream from 0.4 to about 0.9 of one UDP hop's rate. What reaches the visualiser is at
-/// most a pause older than with dropping the oldest alone.
+/// unread, and the CPU the loop spent receiving datagrams only to drop them goes to the send loop: on two cores the
+/// bench's full-rate 24-byte stream went from 0.33 to 0.81 of one UDP hop's rate (docs/performance.md). What reaches
+/// the visualiser is at most a pause older than with dropping the oldest alone.
 /// </para>
 /// </remarks>
 internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler
