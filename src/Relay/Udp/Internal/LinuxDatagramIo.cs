@@ -68,14 +68,7 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
                 return grouped;
             }
 
-            int sent;
-            do
-            {
-                sent = SendMMsg(_fd, buffer.Headers + start, (uint)count, SendFlags);
-            }
-            while (Interrupted(sent));
-
-            return Outcome(sent);
+            return Outcome(SendAll(buffer.Headers + start, count));
         }
         finally
         {
@@ -99,13 +92,7 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
             return false;
         }
 
-        int sent;
-        do
-        {
-            sent = SendMMsg(_fd, plan.Headers, (uint)plan.Count, SendFlags);
-        }
-        while (Interrupted(sent));
-
+        var sent = SendAll(plan.Headers, plan.Count);
         plan.KeepAlive();
         if (sent >= 0)
         {
@@ -122,12 +109,7 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
             return true;
         }
 
-        if (plan.Headers[0].Header.ControlLength != 0 && errno is EINVAL or EIO or EOPNOTSUPP or ENOPROTOOPT)
-        {
-            // The kernel (or the route: a segment over the path MTU) refuses UDP_SEGMENT: plain sends from now on.
-            _segmentation = false;
-        }
-
+        StopSegmentingIfRefused(plan.Headers, errno);
         return false;
     }
 
@@ -141,18 +123,11 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
 
         try
         {
-            int sent;
-            do
-            {
-                sent = SendMMsg(_fd, messages, (uint)count, SendFlags);
-            }
-            while (Interrupted(sent));
-
+            var sent = SendAll(messages, count);
             var result = Outcome(sent);
-            if (sent < 0 && messages[0].Header.ControlLength != 0 && result.Code is EINVAL or EIO or EOPNOTSUPP or ENOPROTOOPT)
+            if (sent < 0)
             {
-                // As for queued groups: the kernel (or the route) refuses UDP_SEGMENT; plain sends from now on.
-                _segmentation = false;
+                StopSegmentingIfRefused(messages, result.Code);
             }
 
             return result;
@@ -190,6 +165,31 @@ internal sealed unsafe class LinuxDatagramIo(SafeSocketHandle handle, bool segme
         finally
         {
             handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>One sendmmsg of <paramref name="count"/> messages, repeated while a signal interrupts it.</summary>
+    private int SendAll(MMsgHdr* headers, int count)
+    {
+        int sent;
+        do
+        {
+            sent = SendMMsg(_fd, headers, (uint)count, SendFlags);
+        }
+        while (Interrupted(sent));
+
+        return sent;
+    }
+
+    /// <summary>
+    /// After a failed send whose first message carried UDP_SEGMENT: when the kernel (or the route: a segment over the
+    /// path MTU) refuses segmentation, plain sends from now on.
+    /// </summary>
+    private void StopSegmentingIfRefused(MMsgHdr* first, int errno)
+    {
+        if (first->Header.ControlLength != 0 && errno is EINVAL or EIO or EOPNOTSUPP or ENOPROTOOPT)
+        {
+            _segmentation = false;
         }
     }
 
