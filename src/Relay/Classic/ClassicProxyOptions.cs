@@ -129,6 +129,12 @@ public sealed record ClassicProxyOptions
     /// </summary>
     public TimeSpan SpinBeforeSleep { get; init; } = DefaultSpinBeforeSleep;
 
+    /// <summary>
+    /// Test seam: SO_RCVBUF for the UDP listening sockets, not forced (null = the engine's 4 MiB), so a test can make
+    /// the kernel drop at a listener without sending megabytes.
+    /// </summary>
+    internal int? ListenReceiveBufferBytes { get; init; }
+
     /// <summary>The address listening sockets actually use.</summary>
     public IPAddress EffectiveBindAddress => BindAddress ?? (Role == ClassicRole.Server ? IPAddress.Any : IPAddress.Loopback);
 

@@ -22,6 +22,10 @@ namespace FastSpinnRelay.Relay.Classic;
 /// <param name="Refused">Datagrams or connections refused because <c>--max-flows</c> flows were open.</param>
 /// <param name="Unreachable">ICMP errors (port or host unreachable) reported for the target; never fatal.</param>
 /// <param name="Reconnects">Client, TCP: connections re-established after one was lost.</param>
+/// <param name="KernelDrops">Datagrams the kernel dropped at the route's UDP listening socket before the relay could
+/// read them: its receive buffer was full, because the relay fell behind or (client, TCP) stopped reading while the
+/// stream to the server was full. Not in <paramref name="Dropped"/>. Sampled on the loop's tick and at shutdown; 0 for
+/// a TCP listener and where the kernel does not report it (Linux SO_MEMINFO).</param>
 public readonly record struct RouteCounters(
     long PacketsUp,
     long BytesUp,
@@ -35,13 +39,14 @@ public readonly record struct RouteCounters(
     long Denied,
     long Refused,
     long Unreachable,
-    long Reconnects)
+    long Reconnects,
+    long KernelDrops = 0)
 {
     /// <summary>One log-friendly line, e.g. "up 12 pkts/3.4 KB, down 12 pkts/1.0 KB, flows 1 open (2 opened), ...".</summary>
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
         $"up {PacketsUp} pkts/{Bytes(BytesUp)}, down {PacketsDown} pkts/{Bytes(BytesDown)}, " +
-        $"flows {FlowsActive} open ({FlowsOpened} opened, {FlowsClosed} closed), dropped {Dropped}, " +
+        $"flows {FlowsActive} open ({FlowsOpened} opened, {FlowsClosed} closed), dropped {Dropped}, kernel drops {KernelDrops}, " +
         $"malformed {Malformed}, denied {Denied}, refused {Refused}, unreachable {Unreachable}, reconnects {Reconnects}");
 
     private static string Bytes(long bytes) => bytes switch

@@ -11,7 +11,8 @@ namespace FastSpinnRelay.Relay.Udp;
 /// Users: the classic TCP client (its only flow's outbox is full; the stream waits in the socket's 4 MiB buffer
 /// instead of the 256 KiB outbox) and the tunnel server's live-output flows (the session's latest queue overflows;
 /// see <c>BoardFlow</c>). Datagrams the kernel drops while paused are not in the owner's dropped counter, only in
-/// the socket's <see cref="UdpSocket.KernelReceiveDrops"/>. The owner bounds a pause: it calls <see cref="Room"/> on
+/// the socket's <see cref="UdpSocket.KernelReceiveDrops"/>, which the owners report (the classic route's "kernel drops"
+/// counter, the tunnel's flow close log). The owner bounds a pause: it calls <see cref="Room"/> on
 /// its own tick, or when the consumer goes away.
 /// </para>
 /// <para>

@@ -48,7 +48,9 @@ public sealed partial class UdpEventLoop
         _handledDatagrams = false;
         if (woken)
         {
-            Volatile.Write(ref _wakePending, 0);
+            // A full fence, not a release write: the reads of _commandsPending below must not move before it, or a
+            // poster that still saw the old wake pending (and so did not wake) could have its command missed.
+            Interlocked.Exchange(ref _wakePending, 0);
         }
 
         if (count < 0)
@@ -372,9 +374,18 @@ public sealed partial class UdpEventLoop
 
         lock (_gate)
         {
-            _exited = true;
-            _poller.Dispose();
+            _exited = true; // no wake-up is claimed from now on
         }
+
+        // Wake-ups claimed before are written outside the gate: let them finish (each is one non-blocking write)
+        // before the poller's descriptors are closed and their numbers can be reused.
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _wakesInFlight) != 0)
+        {
+            spin.SpinOnce();
+        }
+
+        _poller.Dispose();
 
         _batch.Dispose();
     }

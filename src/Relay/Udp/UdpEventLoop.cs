@@ -42,12 +42,13 @@ public sealed partial class UdpEventLoop : IDisposable
     private readonly DatagramBatch _batch;
     private readonly ReadyEvent[] _events;
 
-    // Guards the command queue, the stop flag, and wake-ups against the poller being disposed.
+    // Guards the command queue, the stop flag and the claiming of wake-ups (the wake itself is written outside it).
     private readonly Lock _gate = new();
     private Queue<Command> _commands = new(64);
     private Queue<Command> _running = new(64);
     private int _commandsPending;
     private int _wakePending;
+    private int _wakesInFlight;
     private bool _stopRequested;
     private bool _exited;
 
@@ -193,10 +194,16 @@ public sealed partial class UdpEventLoop : IDisposable
     /// <returns>True when the thread has ended.</returns>
     public bool Stop()
     {
+        bool wake;
         lock (_gate)
         {
             _stopRequested = true;
-            WakeLocked();
+            wake = ClaimWakeLocked();
+        }
+
+        if (wake)
+        {
+            WakeClaimed();
         }
 
         return !IsLoopThread && _thread.Join(_options.StopTimeout);
@@ -235,8 +242,16 @@ public sealed partial class UdpEventLoop : IDisposable
         return new SelectPoller();
     }
 
+    /// <summary>
+    /// Queues <paramref name="command"/> and, from another thread, wakes the loop. The wake (a syscall) is written
+    /// after the gate is released, so the loop thread never waits on the gate for a poster's syscall. No wake-up is
+    /// lost: the pending flag is published before the wake is claimed, and the loop clears the wake flag with a full
+    /// fence before it reads that flag (see <see cref="Run"/>), so either the claim finds the flag clear and wakes,
+    /// or the loop sees the command.
+    /// </summary>
     private bool Enqueue(in Command command)
     {
+        bool wake;
         lock (_gate)
         {
             if (_stopRequested)
@@ -246,21 +261,43 @@ public sealed partial class UdpEventLoop : IDisposable
 
             _commands.Enqueue(command);
             Volatile.Write(ref _commandsPending, 1);
-            if (!IsLoopThread)
-            {
-                WakeLocked();
-            }
+            wake = !IsLoopThread && ClaimWakeLocked();
+        }
+
+        if (wake)
+        {
+            WakeClaimed();
         }
 
         return true;
     }
 
-    /// <summary>Wakes the loop at most once per wait; the lock keeps this from racing the poller's disposal.</summary>
-    private void WakeLocked()
+    /// <summary>
+    /// Under <see cref="_gate"/>: true when the caller must write the wake-up (none is pending since the loop's last
+    /// wait and the poller is still open). The claim is counted in <see cref="_wakesInFlight"/> until
+    /// <see cref="WakeClaimed"/> ends it, so <see cref="Shutdown"/> does not dispose the poller under the write.
+    /// </summary>
+    private bool ClaimWakeLocked()
     {
-        if (!_exited && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        if (_exited || Interlocked.Exchange(ref _wakePending, 1) != 0)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _wakesInFlight);
+        return true;
+    }
+
+    /// <summary>Writes a wake-up claimed by <see cref="ClaimWakeLocked"/>, outside the gate.</summary>
+    private void WakeClaimed()
+    {
+        try
         {
             _poller.Wake();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _wakesInFlight);
         }
     }
 

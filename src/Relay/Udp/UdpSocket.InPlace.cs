@@ -1,5 +1,3 @@
-using FastSpinnRelay.Relay.Udp.Internal;
-
 namespace FastSpinnRelay.Relay.Udp;
 
 public sealed partial class UdpSocket
@@ -67,75 +65,22 @@ public sealed partial class UdpSocket
             return one;
         }
 
-        var next = 0;
-        var sent = 0;
-        long sentBytes = 0;
-        var retriedAt = -1;
+        var datagrams = new InPlaceDatagrams(batch);
+        var status = SendAllMessages(ref datagrams, out var sent, out var sentBytes);
         var accepted = 0;
         long acceptedBytes = 0;
-        while (next < count)
+        if (status == UdpStatus.WouldBlock)
         {
-            var messages = batch.Build(next, SendsSegmented);
-            var result = IsDisposed ? new IoResult(0, IoError.Closed, 0) : _io.SendMessages(batch, messages);
-            for (var m = 0; m < result.Count; m++)
+            if (queueRest)
             {
-                for (var end = next + batch.DatagramsIn(m); next < end; next++)
-                {
-                    sentBytes += batch.Datagram(next).Length;
-                    sent++;
-                }
+                accepted = QueueAll(batch, datagrams.Next, out acceptedBytes);
             }
-
-            if (result.Error == IoError.None)
+            else
             {
-                continue;
-            }
-
-            if (result.Error == IoError.Closed)
-            {
-                break;
-            }
-
-            if (result.Error == IoError.WouldBlock)
-            {
-                if (queueRest)
-                {
-                    accepted = QueueAll(batch, next, out acceptedBytes);
-                }
-                else
-                {
-                    Interlocked.Add(ref _sendDrops, count - next);
-                }
-
-                break;
-            }
-
-            if (result.Error == IoError.PeerUnreachable && retriedAt != next)
-            {
-                // A pending ICMP error came back instead of this send: count it, retry once.
-                Interlocked.Increment(ref _icmpErrors);
-                retriedAt = next;
-                continue;
-            }
-
-            // Any other error: the failing message's datagrams one by one, so each meets its own error.
-            for (var end = next + batch.DatagramsIn(result.Count); next < end; next++)
-            {
-                var datagram = batch.Datagram(next);
-                var one = _io.SendOne(datagram, default);
-                if (one.Count == 1)
-                {
-                    sent++;
-                    sentBytes += datagram.Length;
-                }
-                else
-                {
-                    AccountSendFailure(one);
-                }
+                Interlocked.Add(ref _sendDrops, count - datagrams.Next);
             }
         }
 
-        AccountSent(sent, sentBytes);
         batch.Clear();
         bytes = sentBytes + acceptedBytes;
         return sent + accepted;

@@ -135,68 +135,14 @@ public sealed partial class UdpSocket
     }
 
     /// <summary>
-    /// Hands slots [<paramref name="head"/>, <paramref name="end"/>) of <paramref name="queue"/> to the kernel;
-    /// <paramref name="head"/> moves past every slot sent or dropped for an error. Stops at a full send buffer
-    /// (<see cref="UdpStatus.WouldBlock"/>) or a closed socket (<see cref="UdpStatus.Closed"/>). Counts what it sent:
-    /// <paramref name="sent"/> datagrams (a packed slot counts each datagram it holds) of <paramref name="bytes"/> bytes.
+    /// Hands slots [<paramref name="head"/>, <paramref name="end"/>) of <paramref name="queue"/> to the kernel
+    /// (<see cref="SendAllMessages"/>); <paramref name="head"/> moves past every slot sent or dropped for an error.
     /// </summary>
     private UdpStatus SendRange(MessageBuffer queue, ref int head, int end, out int sent, out long bytes)
     {
-        var status = UdpStatus.Ok;
-        var retriedAt = -1;
-        sent = 0;
-        bytes = 0;
-        while (head < end)
-        {
-            var result = IsDisposed
-                ? new IoResult(0, IoError.Closed, 0)
-                : _io.SendBatch(queue, head, end - head);
-            for (var i = 0; i < result.Count; i++)
-            {
-                bytes += queue.OutgoingLength(head + i);
-                sent += queue.Datagrams(head + i);
-            }
-
-            head += result.Count;
-            if (result.Error == IoError.None)
-            {
-                continue;
-            }
-
-            if (result.Error == IoError.WouldBlock)
-            {
-                status = UdpStatus.WouldBlock;
-                break;
-            }
-
-            if (result.Error == IoError.Closed)
-            {
-                status = UdpStatus.Closed;
-                break;
-            }
-
-            if (result.Error == IoError.PeerUnreachable && retriedAt != head)
-            {
-                // The kernel reported a pending ICMP error instead of sending this datagram: count it, retry once.
-                Interlocked.Increment(ref _icmpErrors);
-                retriedAt = head;
-                continue;
-            }
-
-            if (queue.Datagrams(head) > 1)
-            {
-                // A packed slot failed as a whole: send its datagrams one by one, so each meets its own error.
-                SendUnpacked(queue, head, ref sent, ref bytes);
-            }
-            else
-            {
-                AccountSendFailure(result);
-            }
-
-            head++;
-        }
-
-        AccountSent(sent, bytes);
+        var slots = new QueuedSlots(queue, head, end);
+        var status = SendAllMessages(ref slots, out sent, out bytes);
+        head = slots.Head;
         return status;
     }
 
@@ -208,17 +154,7 @@ public sealed partial class UdpSocket
         var payload = queue.OutgoingPayload(index);
         for (var offset = 0; offset < payload.Length; offset += size)
         {
-            var datagram = payload.Slice(offset, Math.Min(size, payload.Length - offset));
-            var result = IsDisposed ? new IoResult(0, IoError.Closed, 0) : _io.SendOne(datagram, destination);
-            if (result.Count == 1)
-            {
-                sent++;
-                bytes += datagram.Length;
-            }
-            else
-            {
-                AccountSendFailure(result);
-            }
+            SendSingle(payload.Slice(offset, Math.Min(size, payload.Length - offset)), destination, ref sent, ref bytes);
         }
 
         queue.KeepAlive();

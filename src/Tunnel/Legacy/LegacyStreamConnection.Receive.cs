@@ -21,7 +21,7 @@ public sealed partial class LegacyStreamConnection
     {
         var buffer = new FrameReceiveBuffer(_reader, _options.ReceiveBufferBytes);
         var gap = (long)(_options.MinFrameGap.TotalSeconds * Stopwatch.Frequency);
-        long lastFrame = 0;
+        var pacing = new FramePacing(gap);
         try
         {
             while (true)
@@ -51,14 +51,16 @@ public sealed partial class LegacyStreamConnection
                     {
                         // Every whole frame of this read leaves in one go (one batched send, not one per frame).
                         _handler.OnFramesEnd();
+                        pacing.Flushed();
                         buffer.Compact(announced);
                         break;
                     }
 
-                    if (gap > 0)
+                    if (pacing.IsOn)
                     {
                         _handler.OnFramesEnd(); // the previous frame leaves at its own time, not with this one
-                        lastFrame = await PaceAsync(lastFrame, gap).ConfigureAwait(false);
+                        pacing.Flushed();
+                        await PaceAsync(pacing.Due).ConfigureAwait(false);
                     }
 
                     if (IsClosing)
@@ -68,6 +70,7 @@ public sealed partial class LegacyStreamConnection
                     }
 
                     _handler.OnFrame(buffer.Payload(frame));
+                    pacing.Handed();
                     Volatile.Write(ref _framesIn, _framesIn + 1);
                 }
             }
@@ -87,10 +90,9 @@ public sealed partial class LegacyStreamConnection
         }
     }
 
-    /// <summary>Waits until <paramref name="gap"/> ticks after <paramref name="last"/>; returns the time the frame may go.</summary>
-    private static async ValueTask<long> PaceAsync(long last, long gap)
+    /// <summary>Waits until the <see cref="Stopwatch"/> timestamp <paramref name="due"/>.</summary>
+    private static async ValueTask PaceAsync(long due)
     {
-        var due = last + gap;
         long now;
         while ((now = Stopwatch.GetTimestamp()) < due)
         {
@@ -98,7 +100,36 @@ public sealed partial class LegacyStreamConnection
             var milliseconds = (int)Math.Ceiling((due - now) * 1000.0 / Stopwatch.Frequency);
             await Task.Delay(Math.Max(1, milliseconds)).ConfigureAwait(false);
         }
+    }
 
-        return now;
+    /// <summary>
+    /// The clock of <see cref="LegacyStreamOptions.MinFrameGap"/>: a frame may be handed on one gap after the flush that
+    /// sent the frame before it returned, so the gap holds between the handler's sends themselves (a slow send or a
+    /// preempted thread between handing a frame on and sending it cannot shorten the next gap). A frame that arrives
+    /// later than that goes at once: frames further apart keep their spacing.
+    /// </summary>
+    private struct FramePacing(long gap)
+    {
+        private long _lastSent;
+        private bool _waitingToLeave;
+
+        /// <summary>True when frames are paced (a gap over zero).</summary>
+        public readonly bool IsOn => gap > 0;
+
+        /// <summary>When the next frame may be handed on (<see cref="Stopwatch"/> ticks; 0 before the first).</summary>
+        public readonly long Due => _lastSent == 0 ? 0 : _lastSent + gap;
+
+        /// <summary>A frame was handed on; it leaves with the next flush.</summary>
+        public void Handed() => _waitingToLeave = IsOn;
+
+        /// <summary>The handler's flush returned: if it sent a paced frame, the next gap counts from now.</summary>
+        public void Flushed()
+        {
+            if (_waitingToLeave)
+            {
+                _lastSent = Stopwatch.GetTimestamp();
+                _waitingToLeave = false;
+            }
+        }
     }
 }

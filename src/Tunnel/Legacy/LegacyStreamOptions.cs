@@ -20,8 +20,9 @@ public sealed record LegacyStreamOptions
     public int ReceiveBufferBytes { get; init; } = 8 * 1024;
 
     /// <summary>
-    /// Smallest gap between frames handed on from the stream (default 0 = none). Frames that arrive together leave
-    /// at least this far apart; frames that arrive further apart keep their spacing. For boot packets, which an
+    /// Smallest gap between frames handed on from the stream (default 0 = none), counted from when the handler's flush
+    /// that sent the previous frame returned, so it holds between the sends themselves. Frames that arrive together
+    /// leave at least this far apart; frames that arrive further apart keep their spacing. For boot packets, which an
     /// unbooted board can be flooded by. While it waits, the connection does not read (TCP back-pressure).
     /// </summary>
     public TimeSpan MinFrameGap { get; init; }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Udp;
@@ -432,34 +433,13 @@ public class ClassicTcpTests
         Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
         Assert.Contains("-T", error.Message, StringComparison.Ordinal);
     }
+
     [Fact]
     public async Task A_TCP_client_stops_reading_its_port_while_the_stream_is_full_then_delivers_in_order_exactly_once()
     {
-        // A "server" that accepts and does not read until told to: the client's TCP buffers and outbox fill.
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(4);
-        var tunnelPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        using var bootBoard = new EchoBoard();
-        var accepting = listener.AcceptAsync();
-        await using var client = await StartAsync(ClientOptions(tunnelPort, bootBoard.Port, scpViaTcp: true, bootViaTcp: false) with
-        {
-            OutboxBytes = 16 * 1024,
-        });
-        using var server = await accepting.WaitAsync(Deadline);
-        var route = Assert.IsType<UdpToStreamRoute>(client.Scp);
-        using var app = new TestPeer();
-
-        var sent = 0;
-        Assert.True(WaitUntil(() =>
-        {
-            for (var i = 0; i < 200; i++)
-            {
-                app.Send(Payload("n", sent++, 1000), client.Scp.ListenEndPoint);
-            }
-
-            return route.ListenerPauses > 0;
-        }));
+        await using var stalled = await StalledServer.StartAsync(16 * 1024);
+        var (client, server, route, app) = (stalled.Client, stalled.Server, stalled.Route, stalled.App);
+        Assert.True(stalled.FloodUntil("n", () => route.ListenerPauses > 0));
 
         // Now read: every frame whole, payloads strictly in the order sent, none twice; then a late datagram still arrives.
         var lastSeen = -1;
@@ -506,5 +486,94 @@ public class ClassicTcpTests
             return late;
         }));
         Assert.True(lastSeen >= 0);
+    }
+
+    [Fact]
+    public async Task Datagrams_the_kernel_drops_while_a_TCP_client_pauses_its_port_are_counted_and_logged()
+    {
+        // With a small receive buffer at the paused port, the kernel soon drops what the application keeps sending.
+        await using var stalled = await StalledServer.StartAsync(16 * 1024, listenReceiveBufferBytes: 16 * 1024);
+        var scp = stalled.Client.Scp;
+        Assert.True(stalled.FloodUntil("k", () => stalled.Route.ListenerPauses > 0 && scp.GetCounters().KernelDrops > 0));
+
+        var counters = scp.GetCounters();
+        Assert.True(counters.KernelDrops <= stalled.Sent);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"kernel drops {counters.KernelDrops},"), counters.Describe(), StringComparison.Ordinal);
+        Assert.True(LogCapture.WaitFor("client/scp", "the kernel dropped", $"arriving at UDP {scp.ListenEndPoint}", "receive buffer full"));
+    }
+
+    /// <summary>
+    /// A TCP client (SCP over -T) whose "server" accepts and does not read until the test does: the client's TCP
+    /// buffers and outbox fill, and it stops reading its UDP port.
+    /// </summary>
+    private sealed class StalledServer : IAsyncDisposable
+    {
+        private readonly Socket _listener;
+        private readonly EchoBoard _bootBoard;
+
+        private StalledServer(Socket listener, EchoBoard bootBoard, ClassicProxyHost client, Socket server)
+        {
+            _listener = listener;
+            _bootBoard = bootBoard;
+            Client = client;
+            Server = server;
+            Route = Assert.IsType<UdpToStreamRoute>(client.Scp);
+        }
+
+        public ClassicProxyHost Client { get; }
+
+        /// <summary>The server's end of the client's connection (not read until the test reads it).</summary>
+        public Socket Server { get; }
+
+        public UdpToStreamRoute Route { get; }
+
+        public TestPeer App { get; } = new();
+
+        /// <summary>Datagrams the application has sent so far.</summary>
+        public int Sent { get; private set; }
+
+        public static async Task<StalledServer> StartAsync(int outboxBytes, int? listenReceiveBufferBytes = null)
+        {
+            var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var bootBoard = new EchoBoard();
+            try
+            {
+                listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                listener.Listen(4);
+                var accepting = listener.AcceptAsync();
+                var client = await ClassicTestSupport.StartAsync(ClientOptions(((IPEndPoint)listener.LocalEndPoint!).Port, bootBoard.Port, scpViaTcp: true, bootViaTcp: false) with
+                {
+                    OutboxBytes = outboxBytes,
+                    ListenReceiveBufferBytes = listenReceiveBufferBytes,
+                });
+                return new StalledServer(listener, bootBoard, client, await accepting.WaitAsync(Deadline));
+            }
+            catch
+            {
+                listener.Dispose();
+                bootBoard.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The application sends 1000-byte payloads tagged <paramref name="tag"/>, 200 at a time, until <paramref name="condition"/> holds (bounded).</summary>
+        public bool FloodUntil(string tag, Func<bool> condition) => WaitUntil(() =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                App.Send(Payload(tag, Sent++, 1000), Client.Scp.ListenEndPoint);
+            }
+
+            return condition();
+        });
+
+        public async ValueTask DisposeAsync()
+        {
+            App.Dispose();
+            Server.Dispose();
+            await Client.DisposeAsync();
+            _bootBoard.Dispose();
+            _listener.Dispose();
+        }
     }
 }

@@ -147,6 +147,25 @@ public class InPlaceSendTests
     }
 
     [Fact]
+    public void Datagrams_from_another_socket_do_not_disturb_the_order_check()
+    {
+        // What a stray from a parallel test looks like: another socket sending to this receiver's port meanwhile.
+        using var receiver = Open(portable: false, new UdpSocketOptions { ReceiveCoalescing = false });
+        using var sender = Open(portable: false, new UdpSocketOptions { RemoteEndPoint = receiver.LocalEndPoint });
+        using var stray = Open(portable: false);
+        var payload = new byte[282];
+        for (var i = 0; i < 20; i++)
+        {
+            Fill(payload, i);
+            Assert.Equal(UdpStatus.Ok, sender.Send(payload));
+            Fill(payload, 282 + i);
+            Assert.Equal(UdpStatus.Ok, stray.SendTo(payload, receiver.LocalAddress));
+        }
+
+        ExpectInOrder(receiver, 282, 20, sender.LocalAddress);
+    }
+
+    [Fact]
     public void A_full_send_buffer_queues_the_rest_on_the_loop_and_drops_it_elsewhere()
     {
         using var receiver = Open(portable: false, new UdpSocketOptions { ReceiveCoalescing = false });

@@ -83,6 +83,89 @@ public class UdpEventLoopLifecycleTests
 
     [Theory]
     [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public void Work_posted_from_many_threads_at_once_always_wakes_the_loop(bool portable)
+    {
+        // Ticks an hour apart: the loop leaves its wait only when woken, so a lost wake-up leaves a posted item unrun
+        // and its bounded wait below fails. Each poster waits for its item before the next, racing the others' wakes.
+        using var loop = NewLoop(portable, new UdpEventLoopOptions { TickInterval = TimeSpan.FromHours(1) });
+        const int Posters = 4;
+        const int Rounds = 500;
+        var works = new CountingWork[Posters];
+        var completed = new int[Posters];
+        var threads = new Thread[Posters];
+        for (var p = 0; p < Posters; p++)
+        {
+            var poster = p;
+            works[poster] = new CountingWork();
+            threads[poster] = new Thread(() =>
+            {
+                var work = works[poster];
+                for (var round = 1; round <= Rounds; round++)
+                {
+                    if (!loop.Post(work) || !SpinWait.SpinUntil(() => work.Runs == round, Deadline))
+                    {
+                        return;
+                    }
+
+                    completed[poster] = round;
+                }
+            });
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            Assert.True(thread.Join(Deadline * 2));
+        }
+
+        Assert.Equal(Enumerable.Repeat(Rounds, Posters), completed);
+        Assert.Equal(0, loop.CallbackFaults);
+    }
+
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public void Posting_while_the_loop_stops_is_run_or_refused_and_the_loop_ends_cleanly(bool portable)
+    {
+        // Posters keep waking the loop (outside its gate) while it shuts down and closes its poller.
+        var loop = NewLoop(portable);
+        const int Posters = 4;
+        const int MaxPosts = 100_000;
+        var work = new CountingWork();
+        var threads = new Thread[Posters];
+        for (var p = 0; p < Posters; p++)
+        {
+            threads[p] = new Thread(() =>
+            {
+                for (var i = 0; i < MaxPosts && loop.Post(work); i++)
+                {
+                }
+            });
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        Assert.True(WaitUntil(() => work.Runs > 0));
+        Assert.True(loop.Stop());
+        foreach (var thread in threads)
+        {
+            Assert.True(thread.Join(Deadline));
+        }
+
+        Assert.False(loop.IsRunning);
+        Assert.False(loop.Post(work));
+        Assert.Equal(0, loop.CallbackFaults);
+        loop.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
     public void On_the_loop_thread_unregistering_is_immediate_so_the_socket_can_be_disposed_there(bool portable)
     {
         using var loop = NewLoop(portable);

@@ -65,23 +65,38 @@ internal static class UdpTestSupport
 
     /// <summary>
     /// Receives <paramref name="count"/> datagrams of <paramref name="size"/> bytes from <paramref name="source"/> and
-    /// checks they are <see cref="Fill"/>'s, sequences <paramref name="firstSequence"/> on, in order.
+    /// checks they are <see cref="Fill"/>'s, sequences <paramref name="firstSequence"/> on, in order, with none missing
+    /// and none extra. Datagrams from any other address are strays and skipped: the tests run in parallel, and a
+    /// socket of another test may still send to a port this receiver was given after that test's socket closed.
     /// </summary>
     public static void ExpectInOrder(UdpSocket receiver, int size, int count, UdpAddress source, int firstSequence = 0)
     {
         using var batch = new DatagramBatch();
-        var next = firstSequence;
-        var received = ReceiveUntil(receiver, batch, count, b =>
+        var expected = new byte[size];
+        var fromSource = 0;
+        var strays = new List<string>();
+        WaitUntil(() =>
         {
-            for (var i = 0; i < b.Count; i++)
+            while (fromSource < count && receiver.Receive(batch) == UdpStatus.Ok)
             {
-                var expected = new byte[size];
-                Fill(expected, next++);
-                Assert.Equal(expected, b.GetPayload(i).ToArray());
-                Assert.Equal(source, b.GetSource(i));
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (batch.GetSource(i) != source)
+                    {
+                        strays.Add(batch.GetSource(i).ToString());
+                        continue;
+                    }
+
+                    Fill(expected, firstSequence + fromSource++);
+                    Assert.Equal(expected, batch.GetPayload(i).ToArray());
+                }
             }
+
+            return fromSource >= count;
         });
-        Assert.Equal(count, received);
+        Assert.True(
+            fromSource == count,
+            $"{fromSource} of {count} datagrams came from {source}; {strays.Count} from elsewhere ({string.Join(", ", strays.Distinct())}).");
     }
 
     /// <summary>Fills <paramref name="buffer"/> with a payload identified by <paramref name="sequence"/>; returns its length (8 to 300).</summary>

@@ -101,15 +101,19 @@ internal static class StreamTestSupport
         private int _unflushed;
         private int _flushesWithFrames;
 
-        private long _lastFramesEnd;
+        /// <summary>Each frame with when it was handed on (<see cref="Stopwatch"/> ticks).</summary>
+        public ConcurrentQueue<(byte[] Frame, long Timestamp)> Frames { get; } = new();
 
         /// <summary>
-        /// Each frame with when it was handed on and when <see cref="OnFramesEnd"/> was last called before that
-        /// (<see cref="Stopwatch"/> ticks, 0 if never).
+        /// For each frame, in order, when the <see cref="OnFramesEnd"/> that sent it returned (<see cref="Stopwatch"/>
+        /// ticks): what a handler that sends at <see cref="OnFramesEnd"/> sees as the frame leaving.
         /// </summary>
-        public ConcurrentQueue<(byte[] Frame, long Timestamp, long LastFramesEnd)> Frames { get; } = new();
+        public ConcurrentQueue<long> Sent { get; } = new();
 
         public bool Throw { get; set; }
+
+        /// <summary>How long a flush that has frames takes (a slow send); default none.</summary>
+        public TimeSpan SendTime { get; init; }
 
         public IReadOnlyList<byte[]> Payloads => [.. Frames.Select(f => f.Frame)];
 
@@ -120,7 +124,7 @@ internal static class StreamTestSupport
                 throw new InvalidOperationException("handler bug");
             }
 
-            Frames.Enqueue((datagram.ToArray(), Stopwatch.GetTimestamp(), Volatile.Read(ref _lastFramesEnd)));
+            Frames.Enqueue((datagram.ToArray(), Stopwatch.GetTimestamp()));
             Interlocked.Increment(ref _unflushed);
         }
 
@@ -132,10 +136,20 @@ internal static class StreamTestSupport
 
         public void OnFramesEnd()
         {
-            Volatile.Write(ref _lastFramesEnd, Stopwatch.GetTimestamp());
-            if (Interlocked.Exchange(ref _unflushed, 0) != 0)
+            var flushed = Interlocked.Exchange(ref _unflushed, 0);
+            if (flushed != 0)
             {
                 Interlocked.Increment(ref _flushesWithFrames);
+                if (SendTime > TimeSpan.Zero)
+                {
+                    Thread.Sleep(SendTime);
+                }
+            }
+
+            var now = Stopwatch.GetTimestamp(); // the last thing this "send" does
+            for (var i = 0; i < flushed; i++)
+            {
+                Sent.Enqueue(now);
             }
         }
     }

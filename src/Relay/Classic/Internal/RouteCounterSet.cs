@@ -18,6 +18,7 @@ internal sealed class RouteCounterSet
     private long _refused;
     private long _unreachable;
     private long _reconnects;
+    private long _kernelDrops;
 
     public void AddUp(long packets, long bytes)
     {
@@ -53,6 +54,9 @@ internal sealed class RouteCounterSet
 
     public void Reconnected() => Interlocked.Increment(ref _reconnects);
 
+    /// <summary>The listening socket's kernel drop count as last read (a running total: it replaces, not adds).</summary>
+    public void SetKernelDrops(long total) => Volatile.Write(ref _kernelDrops, total);
+
     public RouteCounters Snapshot()
     {
         var opened = Volatile.Read(ref _flowsOpened);
@@ -70,7 +74,8 @@ internal sealed class RouteCounterSet
             Volatile.Read(ref _denied),
             Volatile.Read(ref _refused),
             Volatile.Read(ref _unreachable),
-            Volatile.Read(ref _reconnects));
+            Volatile.Read(ref _reconnects),
+            Volatile.Read(ref _kernelDrops));
     }
 
     private static void AddIfAny(ref long field, long count)

@@ -69,7 +69,9 @@ internal sealed class RouteFactory(ClassicProxyOptions options, IPAddress target
             isBoot ? options.BootMinGap : TimeSpan.Zero,
             options.ReconnectDelayMax);
         var sink = new UdpErrorLog(settings.Component);
-        var listenOptions = UdpSocketOptions.Default with { ErrorSink = sink };
+        var listenOptions = options.ListenReceiveBufferBytes is { } receiveBuffer
+            ? UdpSocketOptions.Default with { ErrorSink = sink, ReceiveBufferBytes = receiveBuffer, ForceBufferSizes = false }
+            : UdpSocketOptions.Default with { ErrorSink = sink };
 
         try
         {

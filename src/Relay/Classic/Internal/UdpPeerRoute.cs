@@ -25,8 +25,11 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     private readonly HashSet<UdpAddress> _deniedLogged = [];
     private readonly LogLimiter _admissionLog = new(5, TimeSpan.FromSeconds(10));
     private readonly LogLimiter _malformedLog = new(5, TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _kernelDropLog = new(5, TimeSpan.FromSeconds(10));
     private readonly long _idleTicks;
     private long _listenerLossSeen;
+    private long _kernelDropsSeen;
+    private long _pausesSeen;
     private int _flowNumber;
 
     protected UdpPeerRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions)
@@ -65,6 +68,9 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
 
     /// <summary>Flows open now (loop thread).</summary>
     protected int FlowCount => _flows.Count;
+
+    /// <summary>Times the listener stopped being read on purpose (back-pressure from a full stream); 0 for routes that never pause it.</summary>
+    internal virtual long ListenerPauses => 0;
 
     public RouteCounters GetCounters() => Counters.Snapshot();
 
@@ -154,6 +160,7 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
         var loss = counters.SendDrops + counters.SendErrors;
         Counters.AddDropped(loss - _listenerLossSeen);
         _listenerLossSeen = loss;
+        CollectKernelDrops();
     }
 
     /// <summary>Closes every flow and the listener. Call after the loop has stopped.</summary>
@@ -165,6 +172,7 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
             Close(flow, "relay shutting down");
         }
 
+        CollectKernelDrops(); // read before closing: a closed socket reports nothing
         Listener.Dispose();
         await WhenFlowsClosedAsync().ConfigureAwait(false);
     }
@@ -269,6 +277,33 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
             Log.Info(Component, $"closed flow #{flow.Number} of UDP peer {flow.Peer}: {why} " +
                 $"(up {flow.PacketsUp} pkts, down {flow.PacketsDown} pkts; {_flows.Count} in use)");
         }
+    }
+
+    /// <summary>
+    /// Reads how many datagrams the kernel dropped at the listener (one getsockopt, on the tick and at shutdown), puts
+    /// the total in the counters and warns (rate-limited) when there are new ones: nothing else sees them.
+    /// </summary>
+    private void CollectKernelDrops()
+    {
+        if (Listener.KernelReceiveDrops() is not { } total)
+        {
+            return;
+        }
+
+        Counters.SetKernelDrops(total);
+        var added = total - _kernelDropsSeen;
+        if (added <= 0)
+        {
+            return;
+        }
+
+        _kernelDropsSeen = total;
+        var pauses = ListenerPauses - _pausesSeen;
+        _pausesSeen += pauses;
+        _kernelDropLog.Write(LogLevel.Warning, Component, (Added: added, Total: total, Pauses: pauses, At: ListenEndPoint), static s =>
+            $"the kernel dropped {s.Added} datagram(s) arriving at UDP {s.At}, its receive buffer full " +
+            (s.Pauses > 0 ? $"while reading paused ({s.Pauses} time(s)) for the full stream to the server" : "(the relay fell behind)") +
+            $"; {s.Total} in all");
     }
 
     private void LogTruncated(in UdpAddress source, int slotSize) =>

@@ -43,7 +43,7 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     }
 
     /// <summary>Times the listener stopped being read because the only flow's outbox was full (for tests and logs).</summary>
-    internal long ListenerPauses => _backpressure.Pauses;
+    internal override long ListenerPauses => _backpressure.Pauses;
 
     public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
 
