@@ -37,6 +37,21 @@ public interface ITunnelBatchHandler : ITunnelChannelHandler
 }
 
 /// <summary>
+/// A batch handler that takes each run of a BATCH frame's datagrams for its channel in one call instead of one call
+/// per datagram (the receive loop's cost per datagram is then a record read and the handler's own work).
+/// <see cref="ITunnelChannelHandler.OnDatagram"/> still serves reliable channels; <see cref="ITunnelBatchHandler.OnBatchEnd"/>
+/// follows each run as before.
+/// </summary>
+public interface ITunnelRunHandler : ITunnelBatchHandler
+{
+    /// <summary>
+    /// A run of latest-class datagrams arrived: read them all with <see cref="TunnelDatagramRun.TryNext"/> (those left
+    /// unread are dropped). Same rules as <see cref="ITunnelChannelHandler.OnDatagram"/>: do not block, copy or queue.
+    /// </summary>
+    void OnDatagrams(TunnelChannel channel, ref TunnelDatagramRun run);
+}
+
+/// <summary>
 /// A latest-class producer that stops reading its source while the session's latest queue overflows (the tunnel is
 /// slower than the source), so the excess is dropped before it is received rather than after: see
 /// <see cref="TunnelChannel.TryWaitForLatestRoom"/>. <see cref="OnLatestRoom"/> says when to read again.
