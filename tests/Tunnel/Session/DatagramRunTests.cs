@@ -120,10 +120,10 @@ public class DatagramRunTests
         return records;
     }
 
-    /// <summary>Records runs (the receive loop is its only caller; the test reads after a bounded wait, under the lock).</summary>
+    /// <summary>Records runs into a <see cref="RecordingHandler"/> (the receive loop is its only caller).</summary>
     private sealed class RunHandler : ITunnelRunHandler
     {
-        private readonly List<byte[]> _datagrams = [];
+        private readonly RecordingHandler _recorded = new();
         private int _runs;
         private int _ends;
 
@@ -137,37 +137,16 @@ public class DatagramRunTests
 
         public int Ends => Volatile.Read(ref _ends);
 
-        public int Count
-        {
-            get
-            {
-                lock (_datagrams)
-                {
-                    return _datagrams.Count;
-                }
-            }
-        }
+        public int Count => _recorded.Count;
 
-        public byte[][] Datagrams
-        {
-            get
-            {
-                lock (_datagrams)
-                {
-                    return [.. _datagrams];
-                }
-            }
-        }
+        public byte[][] Datagrams => _recorded.Datagrams;
 
         public void OnDatagrams(TunnelChannel channel, ref TunnelDatagramRun run)
         {
             int runs = Interlocked.Increment(ref _runs);
-            lock (_datagrams)
+            while (run.Count < ReadAtMost && run.TryNext(out ReadOnlySpan<byte> datagram))
             {
-                while (run.Count < ReadAtMost && run.TryNext(out ReadOnlySpan<byte> datagram))
-                {
-                    _datagrams.Add(datagram.ToArray());
-                }
+                _recorded.OnDatagram(channel, datagram, 0);
             }
 
             if (ThrowEveryOther && runs % 2 == 1)
