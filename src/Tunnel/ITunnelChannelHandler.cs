@@ -24,11 +24,13 @@ public interface ITunnelChannelHandler
 }
 
 /// <summary>
-/// A handler that also wants to know when a BATCH frame's datagrams for its channel have all been delivered: called
-/// after the last of them (when the batch moves on to another channel, and at the batch's end), on the same loop and
-/// under the same rules as <see cref="ITunnelChannelHandler.OnDatagram"/>. A handler that queues what it forwards
-/// (e.g. for one sendmmsg) flushes here, so a batch of hundreds of spike packets costs a few syscalls, not hundreds.
-/// Latest-class channels only; reliable datagrams arrive one frame each.
+/// A handler that also wants to know when a run of datagrams for its channel has been delivered, so what it queued
+/// (e.g. for one sendmmsg) can leave at once: a run of hundreds of spike packets or SCP requests then costs a few
+/// syscalls, not hundreds. Called on the same loop and under the same rules as
+/// <see cref="ITunnelChannelHandler.OnDatagram"/>. Latest class: after the batch's last datagram for the channel (when
+/// the batch moves on to another channel, and at the batch's end). Reliable class: after the last datagram of one
+/// read from the transport (or sooner, when a datagram for another channel comes next), so a lone datagram is not
+/// held back.
 /// </summary>
 public interface ITunnelBatchHandler : ITunnelChannelHandler
 {
