@@ -87,6 +87,29 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
             return;
         }
 
+        if (code == TunnelErrorCode.SessionLost)
+        {
+            Reopen(channel);
+            return;
+        }
+
         Log.Warn(component, $"live output of IP tag {tag} stopped: the server closed {channel} ({code}); restart relay tunnel connect to set the tag again");
+    }
+
+    /// <summary>
+    /// The server no longer knew the session (it restarted, or the session expired while the link was down), so the tag
+    /// it set on the board is gone with it: ask for the tag again on the new session (the server sets it anew).
+    /// </summary>
+    private void Reopen(TunnelChannel lost)
+    {
+        try
+        {
+            TunnelChannel fresh = lost.Session.OpenChannel(lost.Kind, lost.Target, this);
+            Log.Warn(component, $"live output of IP tag {tag}: the server had forgotten the session (restarted?); asked for the tag again as {fresh}");
+        }
+        catch (InvalidOperationException e)
+        {
+            Log.Warn(component, $"live output of IP tag {tag} lost with the session and not opened again: {e.Message}");
+        }
     }
 }
