@@ -24,16 +24,33 @@ public interface ITunnelChannelHandler
 }
 
 /// <summary>
-/// A handler that also wants to know when a BATCH frame's datagrams for its channel have all been delivered: called
-/// after the last of them (when the batch moves on to another channel, and at the batch's end), on the same loop and
-/// under the same rules as <see cref="ITunnelChannelHandler.OnDatagram"/>. A handler that queues what it forwards
-/// (e.g. for one sendmmsg) flushes here, so a batch of hundreds of spike packets costs a few syscalls, not hundreds.
-/// Latest-class channels only; reliable datagrams arrive one frame each.
+/// A handler that also wants to know when a run of datagrams for its channel has been delivered, so what it queued
+/// (e.g. for one sendmmsg) can leave at once: a run of hundreds of spike packets or SCP requests then costs a few
+/// syscalls, not hundreds. Called on the same loop and under the same rules as
+/// <see cref="ITunnelChannelHandler.OnDatagram"/>. Latest class: after the batch's last datagram for the channel (when
+/// the batch moves on to another channel, and at the batch's end). Reliable class: after the last datagram of one
+/// read from the transport (or sooner, when a datagram for another channel comes next), so a lone datagram is not
+/// held back.
 /// </summary>
 public interface ITunnelBatchHandler : ITunnelChannelHandler
 {
     /// <summary>The datagrams of the current batch for <paramref name="channel"/> have all been delivered.</summary>
     void OnBatchEnd(TunnelChannel channel);
+}
+
+/// <summary>
+/// A batch handler that takes each run of a BATCH frame's datagrams for its channel in one call instead of one call
+/// per datagram (the receive loop's cost per datagram is then a record read and the handler's own work).
+/// <see cref="ITunnelChannelHandler.OnDatagram"/> still serves reliable channels; <see cref="ITunnelBatchHandler.OnBatchEnd"/>
+/// follows each run as before.
+/// </summary>
+public interface ITunnelRunHandler : ITunnelBatchHandler
+{
+    /// <summary>
+    /// A run of latest-class datagrams arrived: read them all with <see cref="TunnelDatagramRun.TryNext"/> (those left
+    /// unread are dropped). Same rules as <see cref="ITunnelChannelHandler.OnDatagram"/>: do not block, copy or queue.
+    /// </summary>
+    void OnDatagrams(TunnelChannel channel, ref TunnelDatagramRun run);
 }
 
 /// <summary>

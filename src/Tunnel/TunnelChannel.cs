@@ -146,7 +146,7 @@ public sealed class TunnelChannel
     public void Close(TunnelErrorCode code = TunnelErrorCode.None) => _session.CloseChannel(this, code);
 
     /// <summary>Counts a delivered datagram; called only by the session's receive loop (one writer: a plain store).</summary>
-    internal void CountReceived() => Volatile.Write(ref _received, _received + 1);
+    internal void CountReceived(int datagrams = 1) => Volatile.Write(ref _received, _received + datagrams);
 
     internal void CountDropped(long datagrams) => Interlocked.Add(ref _dropped, datagrams);
 

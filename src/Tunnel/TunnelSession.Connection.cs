@@ -127,7 +127,7 @@ public sealed partial class TunnelSession
             Interlocked.Increment(ref _counters.PingsSent);
         }
 
-        int raw = 0;
+        bool latestTurn;
         lock (_gate)
         {
             ulong before = _replay.SendSequence;
@@ -137,30 +137,60 @@ public sealed partial class TunnelSession
                 _counters.ReliableFramesRetransmitted += (long)(Math.Min(_replay.SendSequence, _retransmitUntil) - before);
             }
 
-            if (!_replay.HasUnsent)
-            {
-                raw = DequeueLatestLocked(batchBuffer);
-            }
+            latestTurn = !_replay.HasUnsent;
         }
 
         // Several batches per flush when the queue holds them: one write (one syscall, one wake-up of the peer) carries
         // them all. Reliable frames queued meanwhile go first in the next pass.
-        int batches = 0;
-        while (raw > 0)
+        for (int batches = 0; latestTurn && batches < LatestBatchesPerWrite; batches++)
         {
-            written += WriteBatch(output, batchBuffer[..raw]);
-            if (++batches >= LatestBatchesPerWrite)
+            int wire = PeerCompression ? WriteCompressedBatch(output, batchBuffer) : WriteBatchInPlace(output);
+            if (wire == 0)
             {
                 break;
             }
 
-            lock (_gate)
-            {
-                raw = _replay.HasUnsent ? 0 : DequeueLatestLocked(batchBuffer);
-            }
+            written += wire;
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// Moves the next batch's records from the queue straight into the output behind a BATCH header (one copy), unless
+    /// reliable frames wait. Returns the frame's length, 0 when nothing was written.
+    /// </summary>
+    private int WriteBatchInPlace(IBufferWriter<byte> output)
+    {
+        Span<byte> destination = output.GetSpan(TunnelFrameHeader.Length + _options.MaxBatchBytes);
+        int raw;
+        lock (_gate)
+        {
+            raw = _replay.HasUnsent ? 0 : DequeueLatestLocked(destination.Slice(TunnelFrameHeader.Length, _options.MaxBatchBytes));
+        }
+
+        if (raw == 0)
+        {
+            return 0;
+        }
+
+        TunnelFrameWriter.TryWriteBatchHeader(destination, raw, out int wire);
+        return CountBatch(output, raw, wire);
+    }
+
+    /// <summary>
+    /// Takes the next batch's records into <paramref name="batchBuffer"/>, unless reliable frames wait, and writes them
+    /// LZ4-compressed (or plain when too short or incompressible). Returns the frame's length, 0 when nothing was written.
+    /// </summary>
+    private int WriteCompressedBatch(IBufferWriter<byte> output, Span<byte> batchBuffer)
+    {
+        int raw;
+        lock (_gate)
+        {
+            raw = _replay.HasUnsent ? 0 : DequeueLatestLocked(batchBuffer);
+        }
+
+        return raw == 0 ? 0 : WriteBatch(output, batchBuffer[..raw]);
     }
 
     /// <summary>Takes the next batch's records; once the queue is down to half after an overflow, there is room again.</summary>
@@ -259,9 +289,14 @@ public sealed partial class TunnelSession
             TunnelFrameWriter.TryWriteBatch(output.GetSpan(TunnelFrameHeader.Length + records.Length), records, out wire);
         }
 
+        return CountBatch(output, records.Length, wire);
+    }
+
+    private int CountBatch(IBufferWriter<byte> output, int raw, int wire)
+    {
         output.Advance(wire);
         Interlocked.Increment(ref _counters.BatchesSent);
-        Interlocked.Add(ref _counters.BatchRawBytes, records.Length);
+        Interlocked.Add(ref _counters.BatchRawBytes, raw);
         Interlocked.Add(ref _counters.BatchWireBytes, wire);
         return wire;
     }

@@ -9,6 +9,7 @@ public sealed partial class TunnelSession
 {
     private ulong _inboundNext;
     private TunnelChannel? _lastLookup;
+    private TunnelChannel? _reliableRun;
 
     /// <summary>Handles one whole frame that arrived after the handshake.</summary>
     internal FrameOutcome HandleFrame(ReadOnlySpan<byte> frame, TunnelFrameType type, Span<byte> decompressBuffer)
@@ -28,7 +29,7 @@ public sealed partial class TunnelSession
                     return outcome;
                 }
 
-                Deliver(data.Channel, data.Datagram, data.GapMicroseconds, TunnelDeliveryClass.Reliable);
+                Deliver(data.Channel, data.Datagram, data.GapMicroseconds);
                 return FrameOutcome.Continue;
             }
 
@@ -86,21 +87,66 @@ public sealed partial class TunnelSession
             records = raw;
         }
 
-        // A batch handler hears when its run of datagrams ends: at a change of channel and at the batch's end.
+        // The records come in runs of one channel's datagrams; a batch handler hears when each run ends.
         TunnelBatchRecordEnumerator walk = TunnelBatchRecords.Enumerate(records);
-        TunnelChannel? run = null;
-        while (walk.MoveNext())
+        bool more = walk.MoveNext();
+        while (more)
         {
-            TunnelChannel? to = Deliver(walk.Channel, walk.Datagram, 0, TunnelDeliveryClass.Latest);
-            if (to != run)
+            var run = new TunnelDatagramRun(walk);
+            TunnelChannel? channel = Resolve(walk.Channel, TunnelDeliveryClass.Latest);
+            if (channel is not null)
             {
-                EndBatch(run);
-                run = to;
+                DeliverRun(channel, ref run);
+
+                // Receive-side counters have one writer, this loop: plain stores.
+                channel.CountReceived(run.Count);
+                Volatile.Write(ref _counters.LatestDatagramsReceived, _counters.LatestDatagramsReceived + run.Count);
             }
+
+            // What was not handed over (no open channel, closed meanwhile, or left unread) is counted undelivered.
+            int delivered = run.Count;
+            int undelivered = run.Finish() - delivered;
+            if (undelivered != 0)
+            {
+                Interlocked.Add(ref _counters.DatagramsForClosedChannels, undelivered);
+            }
+
+            EndBatch(channel);
+            more = run.NextRun(out walk);
         }
 
-        EndBatch(run);
         return FrameOutcome.Continue;
+    }
+
+    /// <summary>Hands a run to its channel's handler: in one call when it takes runs, else datagram by datagram.</summary>
+    private void DeliverRun(TunnelChannel channel, ref TunnelDatagramRun run)
+    {
+        if (channel.Handler is ITunnelRunHandler runs)
+        {
+            try
+            {
+                runs.OnDatagrams(channel, ref run);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                HandlerFault(channel, ex);
+            }
+
+            return;
+        }
+
+        ITunnelChannelHandler handler = channel.Handler!;
+        while (channel.IsOpen && run.TryNext(out ReadOnlySpan<byte> datagram))
+        {
+            try
+            {
+                handler.OnDatagram(channel, datagram, 0);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                HandlerFault(channel, ex);
+            }
+        }
     }
 
     private void EndBatch(TunnelChannel? channel)
@@ -282,8 +328,46 @@ public sealed partial class TunnelSession
         return false;
     }
 
-    /// <summary>Hands a datagram to its channel's handler; returns that channel, or null when it was not delivered.</summary>
-    private TunnelChannel? Deliver(ushort id, ReadOnlySpan<byte> datagram, uint gapMicroseconds, TunnelDeliveryClass delivery)
+    /// <summary>
+    /// The frames of one read from the transport have been handled: a batch handler whose reliable datagrams arrived
+    /// in it hears that its run ended (so what it queued leaves now, one syscall for the read rather than per frame).
+    /// </summary>
+    internal void EndOfRead()
+    {
+        TunnelChannel? run = _reliableRun;
+        _reliableRun = null;
+        EndBatch(run);
+    }
+
+    /// <summary>Hands a reliable datagram to its channel's handler (a change of channel ends the previous one's run).</summary>
+    private void Deliver(ushort id, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
+    {
+        TunnelChannel? channel = Resolve(id, TunnelDeliveryClass.Reliable);
+        if (channel is null)
+        {
+            Interlocked.Increment(ref _counters.DatagramsForClosedChannels);
+            return;
+        }
+
+        if (channel != _reliableRun)
+        {
+            EndBatch(_reliableRun);
+            _reliableRun = channel;
+        }
+
+        channel.CountReceived();
+        try
+        {
+            channel.Handler!.OnDatagram(channel, datagram, gapMicroseconds);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            HandlerFault(channel, ex);
+        }
+    }
+
+    /// <summary>The open channel <paramref name="id"/> of class <paramref name="delivery"/> with a handler, or null (not delivered).</summary>
+    private TunnelChannel? Resolve(ushort id, TunnelDeliveryClass delivery)
     {
         TunnelChannel? channel = _lastLookup;
         if (channel is null || channel.Id != id || !channel.IsOpen)
@@ -296,31 +380,7 @@ public sealed partial class TunnelSession
             _lastLookup = channel;
         }
 
-        ITunnelChannelHandler? handler = channel?.Handler;
-        if (channel is null || handler is null || !channel.IsOpen || channel.Delivery != delivery)
-        {
-            Interlocked.Increment(ref _counters.DatagramsForClosedChannels);
-            return null;
-        }
-
-        // Receive-side counters have one writer, this loop (handlers are called one at a time per session): plain
-        // stores, no locked instruction per datagram.
-        channel.CountReceived();
-        if (delivery == TunnelDeliveryClass.Latest)
-        {
-            Volatile.Write(ref _counters.LatestDatagramsReceived, _counters.LatestDatagramsReceived + 1);
-        }
-
-        try
-        {
-            handler.OnDatagram(channel, datagram, gapMicroseconds);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            HandlerFault(channel, ex);
-        }
-
-        return channel;
+        return channel is null || channel.Handler is null || !channel.IsOpen || channel.Delivery != delivery ? null : channel;
     }
 
     private void NotifyClosed(TunnelChannel channel, TunnelErrorCode code)

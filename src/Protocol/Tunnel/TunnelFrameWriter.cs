@@ -248,6 +248,22 @@ public static class TunnelFrameWriter
     }
 
     /// <summary>
+    /// Writes the header of an uncompressed BATCH whose <paramref name="recordsLength"/> bytes of records are already in
+    /// place at <c>destination[TunnelFrameHeader.Length..]</c> (written there by the caller), so the records are copied
+    /// once. False when <paramref name="destination"/> is shorter than the whole frame.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="recordsLength"/> is not positive.</exception>
+    public static bool TryWriteBatchHeader(Span<byte> destination, int recordsLength, out int bytesWritten)
+    {
+        if (recordsLength <= 0)
+        {
+            CallerBug.ArgumentOutOfRange(nameof(recordsLength), "A batch holds at least one record.");
+        }
+
+        return Begin(destination, TunnelFrameHeader.Length + recordsLength, TunnelFrameType.Batch, 0, 0, out bytesWritten);
+    }
+
+    /// <summary>
     /// Writes the 12 bytes that precede the LZ4 block of a compressed BATCH (header with flag bit 0, raw length), for a
     /// block of <paramref name="blockLength"/> bytes compressed straight into <c>destination[12..]</c>.
     /// </summary>

@@ -103,13 +103,46 @@ internal sealed class ByteRing<TLayout>
         return next == _wrapEnd ? 0 : next;
     }
 
-    /// <summary>Removes the oldest record.</summary>
-    public void PopHead()
+    /// <summary>
+    /// The oldest records that lie back to back up to the wrap point (or the newest record) and fit in
+    /// <paramref name="maxBytes"/>, as one span: <paramref name="count"/> records, to copy at once and then
+    /// <see cref="PopHead(int, int)"/>. Empty when the ring is empty or the oldest record alone is longer.
+    /// </summary>
+    public ReadOnlySpan<byte> HeadRun(int maxBytes, out int count)
     {
-        int length = TLayout.LengthAt(_buffer.AsSpan(_head));
-        _head += length;
-        Count--;
-        UsedBytes -= length;
+        count = 0;
+        if (Count == 0)
+        {
+            return default;
+        }
+
+        int end = _wrapEnd >= 0 ? _wrapEnd : _tail;
+        int limit = _head + Math.Min(maxBytes, end - _head);
+        int next = _head;
+        while (next < end)
+        {
+            int length = TLayout.LengthAt(_buffer.AsSpan(next));
+            if (next + length > limit)
+            {
+                break;
+            }
+
+            next += length;
+            count++;
+        }
+
+        return _buffer.AsSpan(_head, next - _head);
+    }
+
+    /// <summary>Removes the oldest record.</summary>
+    public void PopHead() => PopHead(1, TLayout.LengthAt(_buffer.AsSpan(_head)));
+
+    /// <summary>Removes the oldest <paramref name="count"/> records, <paramref name="bytes"/> long together, as <see cref="HeadRun"/> gave them.</summary>
+    public void PopHead(int count, int bytes)
+    {
+        _head += bytes;
+        Count -= count;
+        UsedBytes -= bytes;
         if (Count == 0)
         {
             _head = _tail = 0;

@@ -63,21 +63,20 @@ internal sealed class LatestQueue
     /// </summary>
     public int Dequeue(Span<byte> destination)
     {
+        // One copy per run of records lying back to back (at most two: before and after the ring's wrap point).
         int total = 0;
-        while (_ring.Count > 0)
+        while (true)
         {
-            ReadOnlySpan<byte> record = _ring.RecordAt(_ring.Head);
-            if (record.Length > destination.Length - total)
+            ReadOnlySpan<byte> run = _ring.HeadRun(destination.Length - total, out int count);
+            if (count == 0)
             {
-                break;
+                return total;
             }
 
-            record.CopyTo(destination[total..]);
-            total += record.Length;
-            _ring.PopHead();
+            run.CopyTo(destination[total..]);
+            total += run.Length;
+            _ring.PopHead(count, run.Length);
         }
-
-        return total;
     }
 
     public void Clear() => _ring.Clear();

@@ -25,6 +25,7 @@ internal sealed partial class TunnelConnectionRunner
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 long unread = buffer.Length;
                 FrameOutcome outcome = ReadFrames(ref buffer, frameBuffer, decompressBuffer);
+                _session.EndOfRead();
                 _session.CountBytesReceived(unread - buffer.Length);
                 input.AdvanceTo(buffer.Start, buffer.End);
                 Volatile.Write(ref _lastReceived, _time.GetTimestamp());

@@ -45,6 +45,26 @@ public class TunnelFramesTests
     }
 
     [Fact]
+    public void A_batch_header_written_around_records_in_place_equals_the_whole_batch_writer()
+    {
+        byte[] records = new byte[2 * TunnelBatchRecords.RecordLength(3)];
+        Assert.True(TunnelBatchRecords.TryWrite(records, 5, [1, 2, 3], out int first));
+        Assert.True(TunnelBatchRecords.TryWrite(records.AsSpan(first), 6, [4, 5, 6], out _));
+        var whole = new byte[TunnelFrameHeader.Length + records.Length];
+        Assert.True(TunnelFrameWriter.TryWriteBatch(whole, records, out int wholeLength));
+
+        var inPlace = new byte[whole.Length];
+        records.CopyTo(inPlace.AsSpan(TunnelFrameHeader.Length));
+        Assert.True(TunnelFrameWriter.TryWriteBatchHeader(inPlace, records.Length, out int inPlaceLength));
+
+        Assert.Equal(wholeLength, inPlaceLength);
+        Assert.Equal(whole, inPlace);
+        Assert.False(TunnelFrameWriter.TryWriteBatchHeader(inPlace.AsSpan(0, inPlace.Length - 1), records.Length, out int none));
+        Assert.Equal(0, none);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TunnelFrameWriter.TryWriteBatchHeader(inPlace, 0, out _));
+    }
+
+    [Fact]
     public void Proofs_can_be_filled_in_after_writing()
     {
         var frame = new byte[TunnelChallenge.Length];

@@ -11,7 +11,7 @@ namespace FastSpinnRelay.Relay.Tests.Tunneling;
 internal sealed class CuttableForwarder : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _target;
+    private volatile IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly List<Socket> _sockets = [];
@@ -28,6 +28,13 @@ internal sealed class CuttableForwarder : IAsyncDisposable
     }
 
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>Where connections accepted from now on are relayed (a restarted server elsewhere, say).</summary>
+    public IPEndPoint Target
+    {
+        get => _target;
+        set => _target = value;
+    }
 
     /// <summary>Connections accepted so far.</summary>
     public int Accepted => Volatile.Read(ref _accepted);

@@ -128,6 +128,33 @@ public class TunnelWireTests
     }
 
     [Fact]
+    public async Task Live_output_comes_back_by_itself_after_the_server_restarts_and_forgets_the_session()
+    {
+        using var board = new BoardEmulator(Loopback.Board() with { SpikeTag = 3, SpikeRate = 2000 });
+        using var visualiser = new RawUdp(4 << 20);
+        await using var chain = await Chain.StartAsync(board, cuttable: true, liveOutput: new LiveOutputRoute(3, [visualiser.LocalEndPoint]));
+        Assert.True(Loopback.WaitUntil(() => chain.Gateway.LiveOutputSockets == 1));
+        board.StartSpikes();
+        visualiser.Receive(out _);
+
+        // The server restarts: a new gateway (same key and board) that has never heard of the client's session.
+        var before = board.Tags.Get(3)!.Destination;
+        await using var restarted = TunnelGateway.Start(chain.ServeOptions with { Listen = new IPEndPoint(IPAddress.Loopback, 0) });
+        chain.Forwarder!.Target = restarted.ListenEndPoint;
+        await chain.Gateway.DisposeAsync();
+        chain.Forwarder.CutAll();
+
+        Assert.True(Loopback.WaitUntil(() => restarted.LiveOutputSockets == 1), "the client never asked the new server for the tag");
+        Assert.NotEqual(before, board.Tags.Get(3)!.Destination);
+        while (visualiser.Socket.Available > 0)
+        {
+            visualiser.Receive(out _); // what came through the old server
+        }
+
+        visualiser.Receive(out _); // spikes flow again, through the new server
+    }
+
+    [Fact]
     public async Task Live_output_the_tunnel_cannot_carry_stops_being_read_and_flows_again_once_the_tunnel_drains()
     {
         using var board = new BoardEmulator(Loopback.Board());
@@ -209,12 +236,16 @@ public class TunnelWireTests
     /// <summary>A tunnel server in front of the board and a tunnel client in front of it, on loopback, ports 0.</summary>
     internal sealed class Chain : IAsyncDisposable
     {
-        private Chain(TunnelGateway gateway, TunnelPortal portal, CuttableForwarder? forwarder)
+        private Chain(TunnelServeOptions serveOptions, TunnelGateway gateway, TunnelPortal portal, CuttableForwarder? forwarder)
         {
+            ServeOptions = serveOptions;
             Gateway = gateway;
             Portal = portal;
             Forwarder = forwarder;
         }
+
+        /// <summary>What the gateway was started with (to start another, as a restarted server).</summary>
+        public TunnelServeOptions ServeOptions { get; }
 
         public TunnelGateway Gateway { get; }
 
@@ -226,14 +257,15 @@ public class TunnelWireTests
             LiveInputRoute? liveInput = null)
         {
             var key = TunnelKey.Generate();
-            var gateway = TunnelGateway.Start(new TunnelServeOptions
+            var serveOptions = new TunnelServeOptions
             {
                 BoardScp = board.ScpEndPoint,
                 BoardBoot = board.BootEndPoint,
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 Tunnel = new TunnelServerOptions { Key = key },
                 Allow = allow ?? PeerAllowList.Anyone,
-            });
+            };
+            var gateway = TunnelGateway.Start(serveOptions);
             var forwarder = cuttable ? new CuttableForwarder(gateway.ListenEndPoint) : null;
             var server = forwarder?.EndPoint ?? gateway.ListenEndPoint;
             var portal = TunnelPortal.Start(new TunnelConnectOptions
@@ -246,7 +278,7 @@ public class TunnelWireTests
                 LiveInputs = liveInput is null ? [] : [liveInput],
                 Tunnel = new TunnelClientOptions { Key = clientKey ?? key, ReconnectMinDelay = TimeSpan.FromMilliseconds(10), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) },
             });
-            return Task.FromResult(new Chain(gateway, portal, forwarder));
+            return Task.FromResult(new Chain(serveOptions, gateway, portal, forwarder));
         }
 
         public async ValueTask DisposeAsync()

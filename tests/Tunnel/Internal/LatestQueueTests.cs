@@ -49,6 +49,79 @@ public class LatestQueueTests
         Assert.Empty(drops.Seen);
     }
 
+    [Fact]
+    public void A_batch_taken_across_the_ring_s_wrap_point_keeps_the_order()
+    {
+        var queue = new LatestQueue(capacity: 100);
+        var drops = new Drops();
+        for (byte channel = 1; channel <= 3; channel++)
+        {
+            queue.Enqueue(channel, new byte[26], ref drops); // 30-byte records at 0, 30, 60
+        }
+
+        Assert.Equal(30, queue.Dequeue(new byte[59])); // channel 1: room at the front
+        queue.Enqueue(4, new byte[26], ref drops); // does not fit after 90: starts again at 0
+
+        var batch = new byte[1000];
+        int length = queue.Dequeue(batch);
+
+        Assert.Equal(90, length);
+        Assert.Equal([2, 3, 4], Channels(batch.AsSpan(0, length)));
+        Assert.True(queue.IsEmpty);
+        Assert.Empty(drops.Seen);
+    }
+
+    [Fact]
+    public void Random_traffic_comes_out_whole_in_order_and_only_the_reported_drops_are_missing()
+    {
+        var random = new Random(1234);
+        var queue = new LatestQueue(capacity: 4096);
+        var drops = new Drops();
+        var expected = new Queue<(ushort Channel, byte[] Datagram)>();
+        var batch = new byte[1500];
+        for (int step = 0; step < 20_000; step++)
+        {
+            if (random.Next(3) != 0)
+            {
+                var datagram = new byte[random.Next(0, 300)];
+                random.NextBytes(datagram);
+                var channel = (ushort)random.Next(1, 6);
+                Assert.True(queue.Enqueue(channel, datagram, ref drops));
+                expected.Enqueue((channel, datagram));
+                foreach (var _ in drops.Seen)
+                {
+                    expected.Dequeue(); // the oldest were dropped, and reported
+                }
+
+                drops.Seen.Clear();
+                continue;
+            }
+
+            int length = queue.Dequeue(batch.AsSpan(0, random.Next(1, batch.Length)));
+            TunnelBatchRecordEnumerator records = TunnelBatchRecords.Enumerate(batch.AsSpan(0, length));
+            while (records.MoveNext())
+            {
+                (ushort channel, byte[] datagram) = expected.Dequeue();
+                Assert.Equal(channel, records.Channel);
+                Assert.True(records.Datagram.SequenceEqual(datagram));
+            }
+
+            Assert.Equal(expected.Count, queue.Count);
+        }
+    }
+
+    private static List<ushort> Channels(ReadOnlySpan<byte> records)
+    {
+        var channels = new List<ushort>();
+        TunnelBatchRecordEnumerator walk = TunnelBatchRecords.Enumerate(records);
+        while (walk.MoveNext())
+        {
+            channels.Add(walk.Channel);
+        }
+
+        return channels;
+    }
+
     private struct Drops : IDropCounter
     {
         public List<(ushort, int)> Seen;

@@ -82,6 +82,28 @@ public class LatestTests
     }
 
     [Fact]
+    public async Task A_batch_handler_on_a_reliable_channel_hears_the_end_of_each_read_after_its_datagrams()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        var application = new BatchCountingHandler();
+        pair.Client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, application);
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        TunnelChannel board = pair.ServerAcceptor.Opened[0].Channel;
+
+        Assert.Equal(TunnelSendStatus.Sent, board.TrySend([1, 2, 3]));
+        await Bounded.Until(() => application.EndedAfter == 1, "a lone reply's run to end");
+
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.Equal(TunnelSendStatus.Sent, await board.SendAsync(new byte[] { (byte)i, 9 }));
+        }
+
+        await Bounded.Until(() => application.EndedAfter == 501, "the last reply's run to end");
+        Assert.InRange(application.Ends, 2, 501);
+        Assert.Equal(0, application.EmptyEnds);
+    }
+
+    [Fact]
     public async Task A_slow_receiver_loses_counted_spikes_while_every_SCP_reply_arrives()
     {
         await using TunnelPair pair = await TunnelPair.StartAsync(echo: true);

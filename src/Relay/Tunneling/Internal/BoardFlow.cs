@@ -15,7 +15,8 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// <remarks>
 /// <para>
 /// Threading: <see cref="OnDatagrams"/> runs on the UDP loop (one TrySendAll per batch, no allocation);
-/// <see cref="OnDatagram"/> on the tunnel session's receive loop (one send syscall, no allocation).
+/// <see cref="OnDatagram"/> and <see cref="OnBatchEnd"/> on the tunnel session's receive loop (one sendmmsg per read
+/// of the tunnel, no allocation after the first datagram).
 /// </para>
 /// <para>
 /// Live output under overload (the board sends faster than the tunnel carries): once the session's latest queue
@@ -26,8 +27,16 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// the visualiser is at most a pause older than with dropping the oldest alone.
 /// </para>
 /// </remarks>
-internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler
+internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatchHandler
 {
+    /// <summary>
+    /// Datagrams towards the board collected over one read of the tunnel (SCP and EIEIO input; boot goes through the
+    /// pacer) and sent in one sendmmsg when the read's frames are handled (<see cref="OnBatchEnd"/>); runs of one size
+    /// share a slot as a GSO group. 32 slots of 2 KiB (64 KiB pinned, allocated on the first datagram).
+    /// </summary>
+    private UdpSendBatch? _upBatch;
+    private int _upQueued;
+
     private readonly BoardChannelAcceptor _owner;
     private readonly BootPacer? _pacer;
     private long _up;
@@ -110,20 +119,67 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler
         LastActive = Stopwatch.GetTimestamp();
         if (_pacer is not null)
         {
-            if (!_pacer.TryEnqueue(datagram, gapMicroseconds))
+            if (_pacer.TryEnqueue(datagram, gapMicroseconds))
             {
-                Interlocked.Increment(ref _dropped);
-                _owner.LogDropped(this, 1);
+                Interlocked.Increment(ref _up);
                 return;
             }
-        }
-        else if (Channel.Kind is not (TunnelChannelKind.Scp or TunnelChannelKind.EieioInput) || Socket?.Send(datagram) != UdpStatus.Ok)
-        {
-            Interlocked.Increment(ref _dropped); // the socket counts and reports why
+
+            Interlocked.Increment(ref _dropped);
+            _owner.LogDropped(this, 1);
             return;
         }
 
-        Interlocked.Increment(ref _up);
+        if (Channel.Kind is not (TunnelChannelKind.Scp or TunnelChannelKind.EieioInput) || Socket is not { } socket)
+        {
+            Interlocked.Increment(ref _dropped);
+            return;
+        }
+
+        QueueUp(socket, datagram);
+    }
+
+    /// <summary>The tunnel's read is handled: what it brought for the board leaves now.</summary>
+    public void OnBatchEnd(TunnelChannel channel)
+    {
+        if (_upQueued != 0 && Socket is { } socket)
+        {
+            SendUp(socket);
+        }
+    }
+
+    private void QueueUp(UdpSocket socket, ReadOnlySpan<byte> datagram)
+    {
+        var batch = _upBatch ??= new UdpSendBatch(packRuns: socket.SendsSegmented);
+        if (!batch.TryAdd(datagram))
+        {
+            SendUp(socket); // full: what waits goes first, in order
+            if (!batch.TryAdd(datagram))
+            {
+                // Longer than a slot: alone.
+                CountUp(socket.Send(datagram) == UdpStatus.Ok ? 1 : 0, 1);
+                return;
+            }
+        }
+
+        _upQueued++;
+    }
+
+    private void SendUp(UdpSocket socket)
+    {
+        int sent = socket.SendBatch(_upBatch!, out _);
+        CountUp(sent, _upQueued);
+        _upQueued = 0;
+    }
+
+    /// <summary>Counts <paramref name="sent"/> of <paramref name="attempted"/> datagrams sent; the socket counts and reports why the rest were not.</summary>
+    private void CountUp(int sent, int attempted)
+    {
+        Interlocked.Add(ref _up, sent);
+        if (sent < attempted)
+        {
+            Interlocked.Add(ref _dropped, attempted - sent);
+        }
     }
 
     public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => _owner.Release(this, $"closed by the client ({code})");

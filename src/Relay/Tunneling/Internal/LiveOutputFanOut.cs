@@ -9,9 +9,10 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// The client's end of one live-output channel: every datagram (an EIEIO packet from the board's IP tag) is sent to
 /// each local visualiser address, from one shared unconnected socket. Runs on the session's receive loop, which is
 /// the socket's only user: datagrams are queued (copied into the socket's send slots) and leave in one sendmmsg per
-/// batch from the tunnel (<see cref="OnBatchEnd"/>, or sooner when the slots fill). No allocation.
+/// batch from the tunnel (<see cref="OnBatchEnd"/>, or sooner when the slots fill). A batch's datagrams come as one
+/// run (<see cref="OnDatagrams"/>), so the tunnel makes one call per run, not per datagram. No allocation.
 /// </summary>
-internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualisers, int tag, string component) : ITunnelBatchHandler
+internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualisers, int tag, string component) : ITunnelRunHandler
 {
     private long _forwarded;
     private long _failed;
@@ -24,7 +25,33 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
     /// <summary>Datagrams the socket could not take (its slots full and the kernel's buffer too).</summary>
     public long Failed => Volatile.Read(ref _failed);
 
-    public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
+    public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds) =>
+        Count(Queue(datagram), 1);
+
+    /// <summary>A batch's run of datagrams for this tag: each queued for every visualiser, counted once.</summary>
+    public void OnDatagrams(TunnelChannel channel, ref TunnelDatagramRun run)
+    {
+        long ok = 0;
+        if (visualisers.Length == 1)
+        {
+            ref readonly UdpAddress only = ref visualisers[0];
+            while (run.TryNext(out ReadOnlySpan<byte> datagram))
+            {
+                ok += sender.QueueSendTo(datagram, only) == UdpStatus.Ok ? 1 : 0;
+            }
+        }
+        else
+        {
+            while (run.TryNext(out ReadOnlySpan<byte> datagram))
+            {
+                ok += Queue(datagram);
+            }
+        }
+
+        Count(ok, run.Count);
+    }
+
+    private long Queue(ReadOnlySpan<byte> datagram)
     {
         long ok = 0;
         foreach (ref readonly var visualiser in visualisers.AsSpan())
@@ -35,10 +62,17 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
             }
         }
 
+        return ok;
+    }
+
+    /// <summary>Adds to the counters: <paramref name="ok"/> sends queued for <paramref name="datagrams"/> datagrams.</summary>
+    private void Count(long ok, int datagrams)
+    {
+        long attempted = (long)datagrams * visualisers.Length;
         Volatile.Write(ref _forwarded, _forwarded + ok);
-        if (ok < visualisers.Length)
+        if (ok < attempted)
         {
-            Volatile.Write(ref _failed, _failed + visualisers.Length - ok);
+            Volatile.Write(ref _failed, _failed + attempted - ok);
         }
     }
 
@@ -53,6 +87,29 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
             return;
         }
 
+        if (code == TunnelErrorCode.SessionLost)
+        {
+            Reopen(channel);
+            return;
+        }
+
         Log.Warn(component, $"live output of IP tag {tag} stopped: the server closed {channel} ({code}); restart relay tunnel connect to set the tag again");
+    }
+
+    /// <summary>
+    /// The server no longer knew the session (it restarted, or the session expired while the link was down), so the tag
+    /// it set on the board is gone with it: ask for the tag again on the new session (the server sets it anew).
+    /// </summary>
+    private void Reopen(TunnelChannel lost)
+    {
+        try
+        {
+            TunnelChannel fresh = lost.Session.OpenChannel(lost.Kind, lost.Target, this);
+            Log.Warn(component, $"live output of IP tag {tag}: the server had forgotten the session (restarted?); asked for the tag again as {fresh}");
+        }
+        catch (InvalidOperationException e)
+        {
+            Log.Warn(component, $"live output of IP tag {tag} lost with the session and not opened again: {e.Message}");
+        }
     }
 }
