@@ -23,6 +23,11 @@ public sealed class TunnelServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private Task _sweepLoop = Task.CompletedTask;
     private long _rejected;
+
+    /// <summary>Refusal warnings written per 10 s at most.</summary>
+    internal const int RefusalLogBurst = 5;
+
+    private readonly LogRateLimit _refusals = new(RefusalLogBurst, TimeSpan.FromSeconds(10));
     private long _accepted;
 
     /// <exception cref="ArgumentException">The options are invalid (every problem is listed).</exception>
@@ -119,7 +124,7 @@ public sealed class TunnelServer : IAsyncDisposable
             {
                 // One peer's failure (a TLS handshake, a reset during accept): note it and keep accepting.
                 Interlocked.Increment(ref _rejected);
-                Log(TunnelLogLevel.Warning, $"tunnel accept failed: {ex.Message}");
+                LogRefusal($"tunnel accept failed: {ex.Message}");
                 continue;
             }
 
@@ -169,7 +174,7 @@ public sealed class TunnelServer : IAsyncDisposable
         if (!result.Succeeded)
         {
             Interlocked.Increment(ref _rejected);
-            Log(TunnelLogLevel.Warning, $"tunnel: rejected {connection.RemoteDescription}: {result.Failure} ({result.Detail})");
+            LogRefusal($"tunnel: rejected {connection.RemoteDescription}: {result.Failure} ({result.Detail})");
             connection.Abort();
             await connection.DisposeAsync().ConfigureAwait(false);
             return;
@@ -214,7 +219,7 @@ public sealed class TunnelServer : IAsyncDisposable
         {
             Interlocked.Increment(ref _rejected);
             await HandshakeIo.TrySendErrorAsync(connection.Transport.Output, TunnelErrorCode.SessionLimit, "server holds its maximum of sessions", _stop.Token).ConfigureAwait(false);
-            Log(TunnelLogLevel.Warning, $"tunnel: rejected {connection.RemoteDescription}: SessionLimit ({_options.MaxSessions} sessions)");
+            LogRefusal($"tunnel: rejected {connection.RemoteDescription}: SessionLimit ({_options.MaxSessions} sessions)");
             return null;
         }
 
@@ -334,6 +339,18 @@ public sealed class TunnelServer : IAsyncDisposable
             }
 
             expired.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A warning about a refused peer, at most <see cref="RefusalLogBurst"/> per 10 s (anyone who can reach the port can
+    /// cause them; the <see cref="RejectedConnections"/> counter still counts every one).
+    /// </summary>
+    private void LogRefusal(string message)
+    {
+        if (_options.Log.IsEnabled(TunnelLogLevel.Warning) && _refusals.TryAcquire(out long suppressed))
+        {
+            _options.Log.Write(TunnelLogLevel.Warning, LogRateLimit.Annotate(message, suppressed));
         }
     }
 

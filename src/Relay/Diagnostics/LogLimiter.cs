@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Diagnostics;
 
@@ -7,62 +7,27 @@ namespace FastSpinnRelay.Relay.Diagnostics;
 /// frames, ICMP errors): at most <c>burst</c> lines per <c>period</c>; the rest are counted and the next line
 /// written says how many were left out.
 /// </summary>
-/// <remarks>Thread-safe. Costs one lock and one timestamp per call, nothing when a caller checks the level first.</remarks>
+/// <remarks>Thread-safe (a <see cref="LogRateLimit"/>). Costs one lock and one timestamp per call, nothing when the level is off.</remarks>
 public sealed class LogLimiter
 {
-    private readonly Lock _gate = new();
-    private readonly int _burst;
-    private readonly long _period;
-    private long _windowStart;
-    private int _written;
-    private long _suppressed;
+    private readonly LogRateLimit _limit;
 
     /// <param name="burst">Lines allowed per period, at least 1.</param>
     /// <param name="period">Length of a window.</param>
-    public LogLimiter(int burst, TimeSpan period)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
-        _burst = burst;
-        _period = (long)(period.TotalSeconds * Stopwatch.Frequency);
-        _windowStart = Stopwatch.GetTimestamp() - _period;
-    }
+    public LogLimiter(int burst, TimeSpan period) => _limit = new LogRateLimit(burst, period);
 
     /// <summary>
     /// True when a line may be written now; <paramref name="suppressed"/> is how many were refused since the last
     /// line written (to mention in it).
     /// </summary>
-    public bool TryAcquire(out long suppressed)
-    {
-        var now = Stopwatch.GetTimestamp();
-        lock (_gate)
-        {
-            if (now - _windowStart >= _period)
-            {
-                _windowStart = now;
-                _written = 0;
-            }
-
-            if (_written < _burst)
-            {
-                _written++;
-                suppressed = _suppressed;
-                _suppressed = 0;
-                return true;
-            }
-
-            _suppressed++;
-            suppressed = 0;
-            return false;
-        }
-    }
+    public bool TryAcquire(out long suppressed) => _limit.TryAcquire(out suppressed);
 
     /// <summary>Writes <paramref name="message"/> at <paramref name="level"/> if the level is on and the limit allows.</summary>
     public void Write(LogLevel level, string component, string message)
     {
         if (Log.IsEnabled(level) && TryAcquire(out var suppressed))
         {
-            Log.Write(level, component, suppressed == 0 ? message : $"{message} ({suppressed} similar line(s) left out)");
+            Log.Write(level, component, LogRateLimit.Annotate(message, suppressed));
         }
     }
 
@@ -71,8 +36,7 @@ public sealed class LogLimiter
     {
         if (Log.IsEnabled(level) && TryAcquire(out var suppressed))
         {
-            var message = format(state);
-            Log.Write(level, component, suppressed == 0 ? message : $"{message} ({suppressed} similar line(s) left out)");
+            Log.Write(level, component, LogRateLimit.Annotate(format(state), suppressed));
         }
     }
 }

@@ -36,6 +36,21 @@ public class HandshakeTests
     }
 
     [Fact]
+    public async Task Refused_attempts_are_all_counted_but_their_warnings_are_capped()
+    {
+        var log = new TestLog();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await using TunnelPair pair = await TunnelPair.StartAsync(
+            clientOptions: TunnelPair.ClientOptions(log, TunnelKey.Generate()), log: log, waitConnected: false);
+
+        await Bounded.Until(() => pair.Server.RejectedConnections >= 15, "fifteen refused attempts");
+        int windows = 1 + (int)(started.Elapsed / TimeSpan.FromSeconds(10));
+
+        int warnings = log.Lines.Count(l => l.Contains("tunnel: rejected", StringComparison.Ordinal));
+        Assert.InRange(warnings, 1, TunnelServer.RefusalLogBurst * windows);
+    }
+
+    [Fact]
     public async Task A_peer_without_the_key_gets_ERROR_AuthenticationFailed_and_is_closed()
     {
         (TunnelPair pair, RawPeer peer) = await ServerAndRawPeer();
