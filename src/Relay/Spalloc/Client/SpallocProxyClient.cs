@@ -15,6 +15,15 @@ public interface ISpallocProxyHandler
 {
     /// <summary>A datagram from the board on <paramref name="channel"/>; the span is valid only during the call. Do not block.</summary>
     void OnMessage(uint channel, ReadOnlySpan<byte> payload);
+
+    /// <summary>
+    /// No further frame has arrived yet (the next receive would wait): send whatever <see cref="OnMessage"/> gathered.
+    /// Called on the receive thread before every receive that does not complete at once, so a lone datagram is never
+    /// held back. Default: nothing (a handler that sends at once needs nothing).
+    /// </summary>
+    void OnReceiveIdle()
+    {
+    }
 }
 
 /// <summary>Limits of a proxy websocket.</summary>
@@ -266,7 +275,14 @@ public sealed class SpallocProxyClient : IAsyncDisposable
                         return;
                     }
 
-                    result = await _ws.ReceiveAsync(buffer.AsMemory(length), _stop.Token).ConfigureAwait(false);
+                    var receive = _ws.ReceiveAsync(buffer.AsMemory(length), _stop.Token);
+                    if (!receive.IsCompleted)
+                    {
+                        // Nothing more is waiting: what the handler gathered goes now, not with the next frame.
+                        _handler.OnReceiveIdle();
+                    }
+
+                    result = await receive.ConfigureAwait(false);
                     length += result.Count;
                 }
                 while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
@@ -290,6 +306,10 @@ public sealed class SpallocProxyClient : IAsyncDisposable
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
             reason = "the connection dropped: " + Log.Escape((ex.InnerException ?? ex).Message, 160);
+        }
+        finally
+        {
+            _handler.OnReceiveIdle(); // what was received before the end still goes out
         }
 
         End(reason);
