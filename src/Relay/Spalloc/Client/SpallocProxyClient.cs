@@ -275,7 +275,9 @@ public sealed class SpallocProxyClient : IAsyncDisposable
                         return;
                     }
 
-                    var receive = _ws.ReceiveAsync(buffer.AsMemory(length), _stop.Token);
+                    // No cancellation token: with one, ManagedWebSocket registers on it for every receive (a measurable
+                    // share of a small frame's cost). End() aborts the websocket, which ends a pending receive.
+                    var receive = _ws.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
                     if (!receive.IsCompleted)
                     {
                         // Nothing more is waiting: what the handler gathered goes now, not with the next frame.
@@ -299,7 +301,7 @@ public sealed class SpallocProxyClient : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             reason = "closed by this client";
         }

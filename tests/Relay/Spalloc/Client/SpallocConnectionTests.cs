@@ -71,6 +71,38 @@ public class SpallocConnectionTests
     }
 
     [Fact]
+    public async Task Live_output_datagrams_gathered_into_batches_keep_their_bytes_and_order_and_a_lone_one_is_not_held()
+    {
+        using var visualiser = Visualiser();
+        visualiser.Client.ReceiveTimeout = (int)Loopback.Limit.TotalMilliseconds;
+        await using var s = await ConnectScenario.StartAsync(
+            Loopback.Board(), o => o with { LiveOutputs = [(IPEndPoint)visualiser.Client.LocalEndPoint!], LiveTag = 1 });
+        var channelSocket = s.Board.Tags.Get(1)?.Destination ?? throw new InvalidOperationException("connect did not set IP tag 1");
+        using var board = new RawUdp();
+        var from = new IPEndPoint(IPAddress.Any, 0);
+
+        // A lone datagram, the only traffic until it has arrived: held for a batch, it never would.
+        board.Send([1, 2, 3], channelSocket);
+        Assert.Equal(new byte[] { 1, 2, 3 }, visualiser.Receive(ref from));
+
+        // A burst (1 to 300 bytes each, 90 KB: inside every buffer on the way), then a lone one again.
+        var sent = SpallocLiveBatchingTests.Datagrams(600, seed: 22);
+        foreach (var datagram in sent)
+        {
+            board.Send(datagram, channelSocket);
+        }
+
+        foreach (var expected in sent)
+        {
+            Assert.Equal(expected, visualiser.Receive(ref from));
+        }
+
+        board.Send([4, 5], channelSocket);
+        Assert.Equal(new byte[] { 4, 5 }, visualiser.Receive(ref from));
+        Assert.Equal(602, s.Connection.LiveDatagrams);
+    }
+
+    [Fact]
     public async Task Live_input_reaches_the_board_port_with_msg_to()
     {
         using var boardSide = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));

@@ -6,7 +6,7 @@ namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 /// The upgraded connection under a proxy websocket, with its writes gathered: while <see cref="Gathering"/> is set
 /// (the send loop has more frames of a batch to send), each write the websocket makes (one whole frame: header and
 /// payload) is copied into one buffer instead of going to Kestrel; the first write made with it clear sends the
-/// buffer and itself in one Kestrel write and flush. So a batch of proxy frames costs one write, and a lone frame
+/// buffer and itself in one Kestrel write and flush (the websocket's flush after each frame is skipped while gathering). So a batch of proxy frames costs one write, and a lone frame
 /// (a batch of one) goes straight through, without a copy or a delay. Websocket frames and their order are untouched:
 /// only where the bytes are cut into writes changes.
 /// </summary>
@@ -91,14 +91,18 @@ internal sealed class GatheringStream(Stream inner, int capacity = GatheringStre
         inner.Flush();
     }
 
-    public override async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// While gathering, nothing (the websocket flushes after every frame; the batch's last frame flushes them all);
+    /// otherwise writes what is gathered and flushes the connection.
+    /// </summary>
+    public override Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_used > 0)
+        if (_gathering)
         {
-            await WriteGathered(cancellationToken).ConfigureAwait(false);
+            return Task.CompletedTask;
         }
 
-        await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return _used == 0 ? inner.FlushAsync(cancellationToken) : FlushGatheredAsync(cancellationToken);
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
@@ -168,6 +172,12 @@ internal sealed class GatheringStream(Stream inner, int capacity = GatheringStre
         }
 
         await WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FlushGatheredAsync(CancellationToken cancellationToken)
+    {
+        await WriteGathered(cancellationToken).ConfigureAwait(false);
+        await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void FlushGathered()
