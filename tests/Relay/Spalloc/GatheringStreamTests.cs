@@ -1,5 +1,5 @@
 using System.Net.WebSockets;
-using FastSpinnRelay.Relay.Spalloc.Server.Internal;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc;
 

@@ -119,6 +119,34 @@ public class SpallocConnectionTests
     }
 
     [Fact]
+    public async Task Live_input_frames_written_in_batches_reach_the_board_in_order_and_a_lone_one_is_not_held()
+    {
+        using var boardSide = new RawUdp(receiveBufferSize: 4 << 20);
+        var localPort = Loopback.FreePort();
+        await using var s = await ConnectScenario.StartAsync(
+            Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(localPort, 0, 0, boardSide.LocalEndPoint.Port)] });
+        using var sender = new RawUdp();
+        var input = new IPEndPoint(IPAddress.Loopback, localPort);
+
+        // A burst (1 to 300 bytes each, 90 KB), which the websocket sender writes a batch at a time, then a lone one.
+        var sent = SpallocLiveBatchingTests.Datagrams(600, seed: 24);
+        foreach (var datagram in sent)
+        {
+            sender.Send(datagram, input);
+        }
+
+        foreach (var expected in sent)
+        {
+            Assert.Equal(expected, boardSide.Receive());
+        }
+
+        // The only traffic until it has arrived: were it held for a batch to fill, it never would.
+        sender.Send([9, 8, 7], input);
+        Assert.Equal(new byte[] { 9, 8, 7 }, boardSide.Receive());
+        Assert.Equal(0, s.Connection.Dropped);
+    }
+
+    [Fact]
     public async Task The_port_table_and_file_name_every_local_port()
     {
         await using var s = await ConnectScenario.StartAsync(Loopback.Board());

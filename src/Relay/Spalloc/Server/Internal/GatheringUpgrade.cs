@@ -1,3 +1,4 @@
+using FastSpinnRelay.Relay.Spalloc.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
+namespace FastSpinnRelay.Relay.Spalloc.Internal;
 
 /// <summary>
 /// The upgraded connection under a proxy websocket, with its writes gathered: while <see cref="Gathering"/> is set

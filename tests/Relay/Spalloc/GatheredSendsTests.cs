@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
-using FastSpinnRelay.Relay.Spalloc.Client.Internal;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 using FastSpinnRelay.Relay.Udp;
 
-namespace FastSpinnRelay.Relay.Tests.Spalloc.Client;
+namespace FastSpinnRelay.Relay.Tests.Spalloc;
 
-/// <summary>connect's gathered local sends: nothing leaves before a flush, everything leaves in order with it, per socket.</summary>
-public class LocalSendsTests
+/// <summary>Gathered UDP sends (connect: to local applications; serve: to boards): nothing leaves before a flush, everything leaves in order with it, per socket.</summary>
+public class GatheredSendsTests
 {
     [Fact]
     public void Datagrams_leave_in_order_with_their_boundaries_when_flushed()
@@ -15,7 +15,7 @@ public class LocalSendsTests
         using var sender = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
         using var receiver = new RawUdp(receiveBufferSize: 4 << 20);
         var to = UdpAddress.FromIPEndPoint(receiver.LocalEndPoint);
-        var sends = new LocalSends();
+        var sends = new GatheredSends();
         var random = new Random(3);
 
         // Runs of one size (packed into GSO slots) and changes of size, more than a batch holds: 24 to 282 bytes.
@@ -44,7 +44,7 @@ public class LocalSendsTests
     {
         using var sender = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0), new UdpSocketOptions { SendSegmentation = false });
         using var receiver = new RawUdp();
-        var sends = new LocalSends();
+        var sends = new GatheredSends();
 
         sends.Add(sender, [1, 2, 3], UdpAddress.FromIPEndPoint(receiver.LocalEndPoint));
         Assert.Equal(0, sender.GetCounters().DatagramsOut);
@@ -56,13 +56,44 @@ public class LocalSendsTests
     }
 
     [Fact]
+    public void An_empty_destination_is_the_connected_peer_and_sends_are_counted()
+    {
+        using var receiver = new RawUdp();
+        using var sender = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0), new UdpSocketOptions { RemoteEndPoint = receiver.LocalEndPoint });
+        var sends = new GatheredSends();
+
+        sends.Add(sender, [5], default);
+        sends.Add(sender, [6, 6], default);
+        sends.Flush();
+
+        Assert.Equal(new byte[] { 5 }, receiver.Receive());
+        Assert.Equal(new byte[] { 6, 6 }, receiver.Receive());
+        Assert.Equal((2L, 0L), (sends.Sent, sends.Failed));
+    }
+
+    [Fact]
+    public void Sends_through_a_closed_socket_are_counted_as_failed()
+    {
+        var sender = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        using var receiver = new RawUdp();
+        var sends = new GatheredSends();
+        sends.Add(sender, [1], UdpAddress.FromIPEndPoint(receiver.LocalEndPoint));
+        sends.Add(sender, [2], UdpAddress.FromIPEndPoint(receiver.LocalEndPoint));
+
+        sender.Dispose(); // a channel closed while its datagrams were gathered
+        sends.Flush();
+
+        Assert.Equal((0L, 2L), (sends.Sent, sends.Failed));
+    }
+
+    [Fact]
     public void Switching_socket_sends_what_the_previous_one_gathered_first()
     {
         using var first = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
         using var second = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
         using var receiver = new RawUdp();
         var to = UdpAddress.FromIPEndPoint(receiver.LocalEndPoint);
-        var sends = new LocalSends();
+        var sends = new GatheredSends();
 
         sends.Add(first, [1], to);
         sends.Add(second, [2], to);
@@ -79,7 +110,7 @@ public class LocalSendsTests
         using var sender = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
         using var receiver = new RawUdp();
         var to = UdpAddress.FromIPEndPoint(receiver.LocalEndPoint);
-        var sends = new LocalSends();
+        var sends = new GatheredSends();
 
         sends.Add(sender, [1], to);
         sends.Add(sender, new byte[DatagramBatch.DefaultSlotSize + 1], to);
@@ -97,7 +128,7 @@ public class LocalSendsTests
         using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4096 };
         sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var to = UdpAddress.FromIPEndPoint((IPEndPoint)sink.LocalEndPoint!);
-        var sends = new LocalSends();
+        var sends = new GatheredSends();
 
         for (var i = 0; i < 20_000; i++)
         {
@@ -116,7 +147,7 @@ public class LocalSendsTests
         using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var to = UdpAddress.FromIPEndPoint((IPEndPoint)sink.LocalEndPoint!);
-        var sends = new LocalSends();
+        var sends = new GatheredSends();
         var datagram = new byte[24];
         void Run()
         {
