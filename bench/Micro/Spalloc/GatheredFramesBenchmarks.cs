@@ -75,7 +75,7 @@ public class GatheredFramesBenchmarks
     {
         public int Writes { get; set; }
 
-        public override bool CanRead => false;
+        public override bool CanRead => true; // a websocket needs a readable stream; nothing is read here
 
         public override bool CanSeek => false;
 
