@@ -36,7 +36,17 @@ public static class BenchPaths
             "`relay client -t -T` -> `relay server -t -T`: SCP and boot over length-prefixed TCP (server --boot-min-gap 0)",
             withClient: true,
             tcp: true),
-        new SpallocPath(),
+        new SpallocPath(
+            "spalloc",
+            "`relay spalloc connect` -> websocket -> `relay spalloc serve`: a job's board as a local UDP port, client -> board " +
+            "(SCP channel; boot-sized streams on the boot channel)",
+            liveOutput: false),
+        new SpallocPath(
+            "spalloc-live",
+            "the same Spalloc proxy, board -> client: streams flow as the board's live output (connect --live-tag 1 sets the tag " +
+            "on an in-process emulator by MSG_TO; the bench plays the board -> serve's unbound channel -> websocket -> connect " +
+            "--live-output -> sink); rr through the SCP channel",
+            liveOutput: true),
         new TunnelPath(
             "tunnel",
             "`relay tunnel connect` <-> TCP <-> `relay tunnel serve` (a `relay tunnel keygen` key), --no-compression: streams up to 272 bytes " +

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using FastSpinnRelay.Relay.Spalloc.Client;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 
@@ -29,6 +30,26 @@ public sealed class SpallocTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_connect_side_proxy_client_opens_channels_over_wss_with_an_untrusted_certificate_when_insecure()
+    {
+        // Its websocket runs on a handler of its own (the connection gathers writes), which must carry the TLS setting.
+        var (certPath, keyPath) = WriteSelfSigned();
+        using var board = new FastSpinnRelay.Relay.Emulator.BoardEmulator(Loopback.Board());
+        await using var server = await SpallocTestServer.StartAsync(options: o => o with { TlsCertificatePath = certPath, TlsKeyPath = keyPath });
+        using var client = new SpallocClient(
+            server.BaseUri,
+            new SpallocCredentials(null, null, SpallocTestServer.AliceToken),
+            new SpallocClientOptions { RequestTimeout = Loopback.Limit, Insecure = true });
+        var job = await client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 });
+        var proxyRef = (await client.WaitUntilReadyAsync(job, Loopback.Limit, null, CancellationToken.None)).ProxyRef!;
+        Assert.Equal("wss", proxyRef.Scheme);
+
+        await using var proxy = await SpallocProxyClient.ConnectAsync(proxyRef, client, new Ignore());
+        Assert.NotEqual(0u, await proxy.OpenAsync(0, 0, board.ScpEndPoint.Port));
+        Assert.NotEqual(0u, await proxy.OpenAsync(0, 0, board.BootEndPoint.Port));
+    }
+
+    [Fact]
     public async Task A_missing_certificate_is_reported_naming_the_file()
     {
         var missing = Path.Combine(_directory, "nope.pem");
@@ -51,5 +72,12 @@ public sealed class SpallocTlsTests : IDisposable
         File.WriteAllText(certPath, certificate.ExportCertificatePem());
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         return (certPath, keyPath);
+    }
+
+    private sealed class Ignore : ISpallocProxyHandler
+    {
+        public void OnMessage(uint channel, ReadOnlySpan<byte> payload)
+        {
+        }
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FastSpinnRelay.Protocol.Sdp;
+using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Spalloc;
 using FastSpinnRelay.Relay.Spalloc.Client;
 using FastSpinnRelay.Relay.Udp;
@@ -14,17 +15,28 @@ namespace FastSpinnRelay.Relay.Bench.Internal;
 /// 127.0.0.1) and `relay spalloc connect JOB`, which makes the job's board a local UDP port; between them one
 /// websocket (protocols.md §7). The bench writes the configuration with a fresh token, creates the job itself (not
 /// measured), and reads the local ports from connect's --ports-file. Boot-sized streams take the boot channel,
-/// everything else the board's SCP channel.
+/// everything else the board's SCP channel (client -> board).
 /// </summary>
-internal sealed class SpallocPath() : BenchPath(
-    "spalloc",
-    "`relay spalloc connect` -> websocket -> `relay spalloc serve`: a job's board as a local UDP port (SCP channel; boot-sized streams on the boot channel)")
+/// <remarks>
+/// With <paramref name="liveOutput"/> (path <c>spalloc-live</c>) streams go the other way, as a board's live output
+/// does: connect is started with <c>--live-tag 1 --live-output SINK</c>, so it opens an unbound channel and sets IP
+/// tag 1 (STRIP + USE_SENDER) by MSG_TO on an in-process board emulator, which records serve's channel socket as
+/// the tag's destination; the generator then plays the board and sends there (from 127.0.0.1, the job's board), and
+/// the datagrams travel serve -> websocket -> connect -> sink. Request/response still goes through the SCP channel
+/// (to the emulator-free responder, as <c>spalloc</c>).
+/// </remarks>
+internal sealed class SpallocPath(string name, string description, bool liveOutput) : BenchPath(name, description)
 {
+    public const int LiveOutputTag = TunnelPath.LiveOutputTag;
+
     public override RunningPath Start(BenchEnvironment environment, UdpAddress target, BenchWorkload workload)
     {
-        var viaBoot = workload.Kind == BenchWorkloadKind.Stream && workload.Size > SdpConstants.MaxDatagramLength;
+        var stream = workload.Kind == BenchWorkloadKind.Stream;
+        var live = liveOutput && stream;
+        var viaBoot = stream && !live && workload.Size > SdpConstants.MaxDatagramLength;
         var timeout = environment.StartTimeout;
         var scratch = new ScratchDirectory("relay-bench-spalloc-");
+        var board = live ? new BoardEmulator(new EmulatorOptions { Address = IPAddress.Loopback, ScpPort = 0, BootPort = 0 }) : null;
         var children = new List<ChildProcess>();
         try
         {
@@ -42,21 +54,31 @@ internal sealed class SpallocPath() : BenchPath(
             var service = new Uri($"http://127.0.0.1:{P(httpPort)}/spalloc/");
             var job = CreateJob(service, token, timeout);
             var portsFile = scratch.File("ports.json");
+            var boardPort = board is null ? target.Port : board.ScpEndPoint.Port;
+            string[] liveOptions = live ? ["--live-tag", P(LiveOutputTag), "--live-output", $"127.0.0.1:{P(target.Port)}"] : [];
             var connect = environment.StartRelay(
+            [
                 "spalloc", "connect", job.ToString(), "--service", service.ToString(), "--token", token,
-                "--board-scp-port", P(target.Port), "--board-boot-port", P(target.Port), "--ports-file", portsFile);
+                "--board-scp-port", P(boardPort), "--board-boot-port", P(boardPort), "--ports-file", portsFile, .. liveOptions,
+            ]);
             children.Add(connect);
             var entry = WaitForEntry(portsFile, viaBoot, timeout, connect);
-            return new RunningPath(entry, children) { Resources = scratch };
+            if (board is not null)
+            {
+                // connect writes its ports file once the tag is set: the tag names serve's channel socket, where the board's output goes.
+                entry = TunnelPath.WaitForLiveOutputSocket(board, LiveOutputTag, children, timeout);
+            }
+
+            return new RunningPath(entry, children) { LiveOutput = live, Resources = new Owned(scratch, board) };
         }
         catch (Exception ex) when (ex is SpallocClientException or IOException or JsonException or OperationCanceledException)
         {
-            Dispose(children, scratch);
+            Dispose(children, scratch, board);
             throw new InvalidOperationException($"the spalloc path did not start: {ex.Message}", ex);
         }
         catch
         {
-            Dispose(children, scratch);
+            Dispose(children, scratch, board);
             throw;
         }
     }
@@ -122,14 +144,24 @@ internal sealed class SpallocPath() : BenchPath(
         return false;
     }
 
-    private static void Dispose(List<ChildProcess> children, ScratchDirectory scratch)
+    private static void Dispose(List<ChildProcess> children, ScratchDirectory scratch, BoardEmulator? board)
     {
         foreach (var child in children)
         {
             child.Dispose();
         }
 
-        scratch.Dispose();
+        new Owned(scratch, board).Dispose();
+    }
+
+    /// <summary>The scratch directory and, for live output, the board emulator: disposed after the children.</summary>
+    private sealed class Owned(ScratchDirectory scratch, BoardEmulator? board) : IDisposable
+    {
+        public void Dispose()
+        {
+            board?.Dispose();
+            scratch.Dispose();
+        }
     }
 
     private static string P(int port) => port.ToString(CultureInfo.InvariantCulture);

@@ -90,7 +90,7 @@ internal sealed class TunnelPath(string name, string description, TunnelPathMode
 
             var entry = route switch
             {
-                TunnelRoute.LiveOutput => WaitForLiveOutputSocket(kit.Board!, children, environment.StartTimeout),
+                TunnelRoute.LiveOutput => WaitForLiveOutputSocket(kit.Board!, LiveOutputTag, children, environment.StartTimeout),
                 TunnelRoute.Boot => new UdpAddress(IPAddress.Loopback, ports[2]),
                 _ => new UdpAddress(IPAddress.Loopback, ports[1]),
             };
@@ -108,13 +108,13 @@ internal sealed class TunnelPath(string name, string description, TunnelPathMode
         }
     }
 
-    /// <summary>Waits (bounded) until serve has set the IP tag on the board; where the tag points is where the board's output goes.</summary>
-    private static UdpAddress WaitForLiveOutputSocket(BoardEmulator board, List<ChildProcess> children, TimeSpan timeout)
+    /// <summary>Waits (bounded) until a relay has set IP tag <paramref name="tag"/> on the board; where the tag points is where the board's output goes.</summary>
+    internal static UdpAddress WaitForLiveOutputSocket(BoardEmulator board, int tag, List<ChildProcess> children, TimeSpan timeout)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline && !children.Any(c => c.HasExited))
         {
-            if (board.Tags.Get(LiveOutputTag)?.Destination is { } destination)
+            if (board.Tags.Get(tag)?.Destination is { } destination)
             {
                 return UdpAddress.FromIPEndPoint(destination);
             }
@@ -123,7 +123,7 @@ internal sealed class TunnelPath(string name, string description, TunnelPathMode
         }
 
         throw new InvalidOperationException(
-            $"IP tag {LiveOutputTag} was not set on the bench's board within {timeout.TotalSeconds:0.#} s; output: {string.Join(" || ", children.Select(c => c.RecentOutput()))}");
+            $"IP tag {tag} was not set on the bench's board within {timeout.TotalSeconds:0.#} s; output: {string.Join(" || ", children.Select(c => c.RecentOutput()))}");
     }
 }
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Client.Internal;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Relay.Udp;
 
 namespace FastSpinnRelay.Relay.Spalloc.Client;
@@ -33,6 +34,9 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
     private readonly UdpAddress[] _visualisers;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<string> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Local sends gathered by the websocket's receive thread (one websocket at a time receives).</summary>
+    private readonly GatheredSends _sends = new();
     private UdpSocket? _liveOut;
     private UdpSocket? _tagSocket;
     private volatile SpallocProxyClient? _proxy;
@@ -214,20 +218,21 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
     }
 
     /// <inheritdoc/>
+    /// <remarks>Gathers the local sends (<see cref="GatheredSends"/>); <see cref="ISpallocProxyHandler.OnReceiveIdle"/> sends them.</remarks>
     void ISpallocProxyHandler.OnMessage(uint channel, ReadOnlySpan<byte> payload)
     {
         if (channel == _unbound && channel != 0)
         {
             if (_tagging)
             {
-                _tagSocket!.SendTo(payload, _tagClient);
+                _sends.Add(_tagSocket!, payload, _tagClient);
                 return;
             }
 
             Interlocked.Increment(ref _liveDatagrams);
             foreach (ref readonly var visualiser in _visualisers.AsSpan())
             {
-                _liveOut!.SendTo(payload, visualiser);
+                _sends.Add(_liveOut!, payload, visualiser);
             }
 
             return;
@@ -235,9 +240,12 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
 
         if (_byChannel.TryGetValue(channel, out var flow))
         {
-            flow.Port.Socket.SendTo(payload, flow.Application);
+            _sends.Add(flow.Port.Socket, payload, flow.Application);
         }
     }
+
+    /// <inheritdoc/>
+    void ISpallocProxyHandler.OnReceiveIdle() => _sends.Flush();
 
     private void Bind(IReadOnlyList<SpallocBoardConnection> boards)
     {

@@ -5,6 +5,7 @@ using System.Text;
 using FastSpinnRelay.Protocol.Spalloc;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Spalloc.Client.Internal;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Relay.Spalloc.Server;
 using FastSpinnRelay.Tunnel;
 
@@ -15,6 +16,15 @@ public interface ISpallocProxyHandler
 {
     /// <summary>A datagram from the board on <paramref name="channel"/>; the span is valid only during the call. Do not block.</summary>
     void OnMessage(uint channel, ReadOnlySpan<byte> payload);
+
+    /// <summary>
+    /// No further frame has arrived yet (the next receive would wait): send whatever <see cref="OnMessage"/> gathered.
+    /// Called on the receive thread before every receive that does not complete at once, so a lone datagram is never
+    /// held back. Default: nothing (a handler that sends at once needs nothing).
+    /// </summary>
+    void OnReceiveIdle()
+    {
+    }
 }
 
 /// <summary>Limits of a proxy websocket.</summary>
@@ -60,10 +70,18 @@ public sealed class SpallocProxyClient : IAsyncDisposable
     private Task _sender = Task.CompletedTask;
     private int _nextCorrelation = -1;
 
-    private SpallocProxyClient(Uri uri, ClientWebSocket ws, ISpallocProxyHandler handler, SpallocProxyOptions options)
+    /// <summary>The handler the websocket was opened with (its connection is the websocket's; disposed with it).</summary>
+    private readonly HttpMessageInvoker _invoker;
+
+    /// <summary>The connection under the websocket, whose writes the sender gathers (null if the handler made none).</summary>
+    private readonly GatheringStream? _gathering;
+
+    private SpallocProxyClient(Uri uri, Handshake handshake, ISpallocProxyHandler handler, SpallocProxyOptions options)
     {
         Uri = uri;
-        _ws = ws;
+        _ws = handshake.WebSocket;
+        _invoker = handshake.Invoker;
+        _gathering = handshake.Gathering;
         _handler = handler;
         _options = options;
         _outgoing = new OutgoingFrames(options.SendQueueBytes);
@@ -87,7 +105,7 @@ public sealed class SpallocProxyClient : IAsyncDisposable
         Uri proxy, SpallocClient session, ISpallocProxyHandler handler, SpallocProxyOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SpallocProxyOptions();
-        ClientWebSocket ws;
+        Handshake ws;
         try
         {
             ws = await HandshakeAsync(proxy, session, options, cancellationToken).ConfigureAwait(false);
@@ -105,10 +123,21 @@ public sealed class SpallocProxyClient : IAsyncDisposable
         return client;
     }
 
-    private static async Task<ClientWebSocket> HandshakeAsync(Uri proxy, SpallocClient session, SpallocProxyOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the websocket through its own handler, whose connection writes through a <see cref="GatheringStream"/>
+    /// (<see cref="GatheringConnector"/>), so the sender can write a batch of frames at once.
+    /// </summary>
+    private static async Task<Handshake> HandshakeAsync(Uri proxy, SpallocClient session, SpallocProxyOptions options, CancellationToken cancellationToken)
     {
+        var connector = new GatheringConnector();
+        var httpHandler = new SocketsHttpHandler { CookieContainer = session.Cookies, UseCookies = true, ConnectCallback = connector.ConnectAsync };
+        if (options.Insecure || session.Options.Insecure)
+        {
+            httpHandler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        }
+
+        var invoker = new HttpMessageInvoker(httpHandler);
         var ws = new ClientWebSocket();
-        ws.Options.Cookies = session.Cookies;
         ws.Options.CollectHttpResponseDetails = true;
         ws.Options.KeepAliveInterval = options.PingInterval;
         ws.Options.KeepAliveTimeout = options.PingInterval;
@@ -117,22 +146,18 @@ public sealed class SpallocProxyClient : IAsyncDisposable
             ws.Options.SetRequestHeader(header, token);
         }
 
-        if (options.Insecure || session.Options.Insecure)
-        {
-            ws.Options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        }
-
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.CallTimeout);
         try
         {
-            await ws.ConnectAsync(proxy, limit.Token).ConfigureAwait(false);
-            return ws;
+            await ws.ConnectAsync(proxy, invoker, limit.Token).ConfigureAwait(false);
+            return new Handshake(ws, invoker, connector.Stream);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException)
         {
             var status = ws.HttpStatusCode;
             ws.Dispose();
+            invoker.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
             if (ex is OperationCanceledException)
             {
@@ -214,6 +239,7 @@ public sealed class SpallocProxyClient : IAsyncDisposable
         End("closed by this client");
         await Task.WhenAll(_receiver, _sender).ConfigureAwait(false);
         _ws.Dispose();
+        _invoker.Dispose();
         _stop.Dispose();
     }
 
@@ -266,7 +292,16 @@ public sealed class SpallocProxyClient : IAsyncDisposable
                         return;
                     }
 
-                    result = await _ws.ReceiveAsync(buffer.AsMemory(length), _stop.Token).ConfigureAwait(false);
+                    // No cancellation token: with one, ManagedWebSocket registers on it for every receive (a measurable
+                    // share of a small frame's cost). End() aborts the websocket, which ends a pending receive.
+                    var receive = _ws.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                    if (!receive.IsCompleted)
+                    {
+                        // Nothing more is waiting: what the handler gathered goes now, not with the next frame.
+                        _handler.OnReceiveIdle();
+                    }
+
+                    result = await receive.ConfigureAwait(false);
                     length += result.Count;
                 }
                 while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
@@ -283,13 +318,17 @@ public sealed class SpallocProxyClient : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             reason = "closed by this client";
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
             reason = "the connection dropped: " + Log.Escape((ex.InnerException ?? ex).Message, 160);
+        }
+        finally
+        {
+            _handler.OnReceiveIdle(); // what was received before the end still goes out
         }
 
         End(reason);
@@ -329,12 +368,29 @@ public sealed class SpallocProxyClient : IAsyncDisposable
             {
                 await _wake.WaitAsync().ConfigureAwait(false);
                 var (buffer, length) = _outgoing.Take();
-                for (var offset = 0; offset < length;)
+                try
                 {
-                    offset = OutgoingFrames.Next(buffer, offset, out var frame);
-                    // No cancellation token: with one, ManagedWebSocket takes its slower path that allocates per frame
-                    // when the send completes asynchronously. End() aborts the websocket, which ends a pending send.
-                    await _ws.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
+                    for (var offset = 0; offset < length;)
+                    {
+                        offset = OutgoingFrames.Next(buffer, offset, out var frame);
+
+                        // Every frame but the batch's last is gathered; the last writes them all (a lone one goes at once).
+                        if (_gathering is { } gathering)
+                        {
+                            gathering.Gathering = offset < length;
+                        }
+
+                        // No cancellation token: with one, ManagedWebSocket takes its slower path that allocates per frame
+                        // when the send completes asynchronously. End() aborts the websocket, which ends a pending send.
+                        await _ws.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    if (_gathering is { } gathering)
+                    {
+                        gathering.Gathering = false;
+                    }
                 }
 
                 _outgoing.Return(buffer);
@@ -370,6 +426,8 @@ public sealed class SpallocProxyClient : IAsyncDisposable
             _ws.Abort();
         }
     }
+
+    private sealed record Handshake(ClientWebSocket WebSocket, HttpMessageInvoker Invoker, GatheringStream? Gathering);
 
     private readonly record struct Reply(uint Channel, byte[]? Address, uint Port, string? Error);
 }

@@ -73,7 +73,7 @@ public sealed class SpallocProxyCounters
 
     internal void ChannelClosed() => Interlocked.Increment(ref _channelsClosed);
 
-    internal void ToBoard() => Interlocked.Increment(ref _datagramsToBoards);
+    internal void ToBoards(long count) => Interlocked.Add(ref _datagramsToBoards, count);
 
     internal void FromBoards(long count) => Interlocked.Add(ref _datagramsFromBoards, count);
 
@@ -87,7 +87,7 @@ public sealed class SpallocProxyCounters
 
     internal void Unroutable() => Interlocked.Increment(ref _unroutableMessages);
 
-    internal void SendFailed() => Interlocked.Increment(ref _sendFailures);
+    internal void SendsFailed(long count) => Interlocked.Add(ref _sendFailures, count);
 
     internal void ProtocolViolation() => Interlocked.Increment(ref _protocolViolations);
 

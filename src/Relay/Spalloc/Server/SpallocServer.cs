@@ -204,6 +204,12 @@ public sealed class SpallocServer : IAsyncDisposable
             });
         });
         var app = builder.Build();
+        // Proxy websockets write through a GatheringStream, so a batch of frames is one write (ProxySession.Send.cs).
+        app.Use(static (context, next) =>
+        {
+            GatheringUpgrade.Install(context);
+            return next(context);
+        });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.PingInterval });
         app.Run(api.HandleAsync);
         return app;

@@ -71,6 +71,38 @@ public class SpallocConnectionTests
     }
 
     [Fact]
+    public async Task Live_output_datagrams_gathered_into_batches_keep_their_bytes_and_order_and_a_lone_one_is_not_held()
+    {
+        using var visualiser = Visualiser();
+        visualiser.Client.ReceiveTimeout = (int)Loopback.Limit.TotalMilliseconds;
+        await using var s = await ConnectScenario.StartAsync(
+            Loopback.Board(), o => o with { LiveOutputs = [(IPEndPoint)visualiser.Client.LocalEndPoint!], LiveTag = 1 });
+        var channelSocket = s.Board.Tags.Get(1)?.Destination ?? throw new InvalidOperationException("connect did not set IP tag 1");
+        using var board = new RawUdp();
+        var from = new IPEndPoint(IPAddress.Any, 0);
+
+        // A lone datagram, the only traffic until it has arrived: held for a batch, it never would.
+        board.Send([1, 2, 3], channelSocket);
+        Assert.Equal(new byte[] { 1, 2, 3 }, visualiser.Receive(ref from));
+
+        // A burst (1 to 300 bytes each, 90 KB: inside every buffer on the way), then a lone one again.
+        var sent = SpallocLiveBatchingTests.Datagrams(600, seed: 22);
+        foreach (var datagram in sent)
+        {
+            board.Send(datagram, channelSocket);
+        }
+
+        foreach (var expected in sent)
+        {
+            Assert.Equal(expected, visualiser.Receive(ref from));
+        }
+
+        board.Send([4, 5], channelSocket);
+        Assert.Equal(new byte[] { 4, 5 }, visualiser.Receive(ref from));
+        Assert.Equal(602, s.Connection.LiveDatagrams);
+    }
+
+    [Fact]
     public async Task Live_input_reaches_the_board_port_with_msg_to()
     {
         using var boardSide = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
@@ -84,6 +116,34 @@ public class SpallocConnectionTests
         using var limit = new CancellationTokenSource(Loopback.Limit);
         var received = await boardSide.ReceiveAsync(limit.Token);
         Assert.Equal(payload, received.Buffer);
+    }
+
+    [Fact]
+    public async Task Live_input_frames_written_in_batches_reach_the_board_in_order_and_a_lone_one_is_not_held()
+    {
+        using var boardSide = new RawUdp(receiveBufferSize: 4 << 20);
+        var localPort = Loopback.FreePort();
+        await using var s = await ConnectScenario.StartAsync(
+            Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(localPort, 0, 0, boardSide.LocalEndPoint.Port)] });
+        using var sender = new RawUdp();
+        var input = new IPEndPoint(IPAddress.Loopback, localPort);
+
+        // A burst (1 to 300 bytes each, 90 KB), which the websocket sender writes a batch at a time, then a lone one.
+        var sent = SpallocLiveBatchingTests.Datagrams(600, seed: 24);
+        foreach (var datagram in sent)
+        {
+            sender.Send(datagram, input);
+        }
+
+        foreach (var expected in sent)
+        {
+            Assert.Equal(expected, boardSide.Receive());
+        }
+
+        // The only traffic until it has arrived: were it held for a batch to fill, it never would.
+        sender.Send([9, 8, 7], input);
+        Assert.Equal(new byte[] { 9, 8, 7 }, boardSide.Receive());
+        Assert.Equal(0, s.Connection.Dropped);
     }
 
     [Fact]

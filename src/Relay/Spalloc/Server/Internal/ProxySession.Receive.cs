@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using FastSpinnRelay.Protocol.Spalloc;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Relay.Udp;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
@@ -13,6 +14,11 @@ internal sealed partial class ProxySession
 {
     // Receive-loop thread only.
     private readonly byte[] _reply = new byte[SpallocFrameWriter.MaxErrorTextLength + 64];
+
+    /// <summary>Datagrams for the boards, gathered while more frames are already received (one sendmmsg for them all).</summary>
+    private readonly GatheredSends _sends = new();
+    private long _countedSent;
+    private long _countedFailed;
     private byte[]? _reportedAddress;
 
     private enum OutcomeKind : byte
@@ -41,7 +47,14 @@ internal sealed partial class ProxySession
                         return Outcome.Violation(WebSocketCloseStatus.MessageTooBig, $"message longer than {max} bytes");
                     }
 
-                    result = await _ws.ReceiveAsync(buffer.AsMemory(filled, max - filled), _abort.Token).ConfigureAwait(false);
+                    var receive = _ws.ReceiveAsync(buffer.AsMemory(filled, max - filled), _abort.Token);
+                    if (!receive.IsCompleted)
+                    {
+                        // Nothing more is waiting: the datagrams gathered so far go now, not with the next frame.
+                        FlushSends();
+                    }
+
+                    result = await receive.ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         return new Outcome(OutcomeKind.ClientClosed);
@@ -74,7 +87,25 @@ internal sealed partial class ProxySession
         }
         finally
         {
+            FlushSends(); // what the client sent before the end still goes to the boards
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Sends the gathered datagrams and counts them (sent, or failed: full buffer, ICMP error, closed channel).</summary>
+    private void FlushSends()
+    {
+        _sends.Flush();
+        if (_sends.Sent != _countedSent)
+        {
+            _counters.ToBoards(_sends.Sent - _countedSent);
+            _countedSent = _sends.Sent;
+        }
+
+        if (_sends.Failed != _countedFailed)
+        {
+            _counters.SendsFailed(_sends.Failed - _countedFailed);
+            _countedFailed = _sends.Failed;
         }
     }
 
@@ -93,6 +124,12 @@ internal sealed partial class ProxySession
                 return Outcome.Violation(WebSocketCloseStatus.InvalidMessageType, $"MSG_TO with bad port number {f.Port}");
             default:
                 return Outcome.Violation(WebSocketCloseStatus.InvalidMessageType, Describe(error, frame));
+        }
+
+        if (f.Op is not (SpallocOp.Message or SpallocOp.MessageTo))
+        {
+            // Channel operations act on sockets (CLOSE disposes one): the datagrams received before them go first.
+            FlushSends();
         }
 
         switch (f.Op)
@@ -120,7 +157,7 @@ internal sealed partial class ProxySession
     {
         if (TryGetChannel(channelId) is { IsUnbound: false } channel)
         {
-            Count(channel.Socket.Send(payload));
+            _sends.Add(channel.Socket, payload, default);
         }
         else
         {
@@ -147,7 +184,7 @@ internal sealed partial class ProxySession
             return Outcome.Violation(WebSocketCloseStatus.InvalidMessageType, $"MSG_TO to ({x}, {y}), which is not an Ethernet chip of this job");
         }
 
-        Count(channel.Socket.SendTo(payload, new UdpAddress(board.Address, (int)port)));
+        _sends.Add(channel.Socket, payload, new UdpAddress(board.Address, (int)port));
         return default;
     }
 
@@ -255,18 +292,6 @@ internal sealed partial class ProxySession
         lock (_gate)
         {
             return _channels.GetValueOrDefault(channelId);
-        }
-    }
-
-    private void Count(UdpStatus status)
-    {
-        if (status == UdpStatus.Ok)
-        {
-            _counters.ToBoard();
-        }
-        else
-        {
-            _counters.SendFailed();
         }
     }
 

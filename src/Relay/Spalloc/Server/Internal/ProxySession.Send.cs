@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 
@@ -15,6 +16,13 @@ internal sealed partial class ProxySession
     /// message; when the queue is completed and drained, sends the close frame if one was asked for. The time the
     /// pending send started is published for the stall check. Never throws.
     /// </summary>
+    /// <remarks>
+    /// Over a <see cref="GatheringStream"/> every frame of a batch but the last is gathered, and the last sends them
+    /// all in one write (or fewer, when the gathering buffer fills first): frames already waiting cost one Kestrel
+    /// write and flush between them, while a batch of one, a datagram that found nothing queued, is written at once.
+    /// The sends take no cancellation token (with one, ManagedWebSocket registers on it for every frame): ending the
+    /// session aborts the websocket, which ends a pending send.
+    /// </remarks>
     private async Task SendLoopAsync()
     {
         try
@@ -26,14 +34,25 @@ internal sealed partial class ProxySession
                 {
                     try
                     {
-                        for (var i = 0; i < batch.Count; i++)
+                        var last = batch.Count - 1;
+                        for (var i = 0; i <= last; i++)
                         {
+                            if (_gathering is { } gathering)
+                            {
+                                gathering.Gathering = i != last;
+                            }
+
                             Volatile.Write(ref _sendStarted, Stopwatch.GetTimestamp());
-                            await _ws.SendAsync(batch.Frame(i), WebSocketMessageType.Binary, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+                            await _ws.SendAsync(batch.Frame(i), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
                         }
                     }
                     finally
                     {
+                        if (_gathering is { } gathering)
+                        {
+                            gathering.Gathering = false;
+                        }
+
                         Volatile.Write(ref _sendStarted, 0);
                         Queue.Return(batch);
                     }

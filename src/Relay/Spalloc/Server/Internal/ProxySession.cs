@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
@@ -36,9 +37,14 @@ internal sealed partial class ProxySession
     private string? _closeDescription;
     private long _sendStarted;
 
-    public ProxySession(WebSocket webSocket, ProxyHub hub, int jobId, string user, JobAllocation allocation, string peer)
+    /// <summary>The connection under <see cref="_ws"/> when it gathers writes (see <see cref="SendLoopAsync"/>), else null.</summary>
+    private readonly GatheringStream? _gathering;
+
+    /// <summary>A session for an accepted websocket; <paramref name="gathering"/> is the stream under it if it gathers writes (a batch of frames is then one write).</summary>
+    public ProxySession(WebSocket webSocket, ProxyHub hub, int jobId, string user, JobAllocation allocation, string peer, GatheringStream? gathering = null)
     {
         _ws = webSocket;
+        _gathering = gathering;
         _hub = hub;
         _counters = hub.Counters;
         JobId = jobId;

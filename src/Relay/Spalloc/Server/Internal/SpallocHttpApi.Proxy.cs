@@ -49,7 +49,7 @@ internal sealed partial class SpallocHttpApi
             KeepAliveInterval = _options.PingInterval,
             DangerousEnableCompression = false,
         }).ConfigureAwait(false);
-        var session = new ProxySession(webSocket, _hub, job.Id, user.Name, allocation, Peer(context));
+        var session = new ProxySession(webSocket, _hub, job.Id, user.Name, allocation, Peer(context), GatheringUpgrade.Find(context));
         var run = session.RunAsync(context.RequestAborted);
 
         // The session is registered now: if the job died meanwhile, CloseJob may have missed it.
