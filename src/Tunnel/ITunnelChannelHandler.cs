@@ -54,19 +54,20 @@ public interface ITunnelRunHandler : ITunnelBatchHandler
 }
 
 /// <summary>
-/// A latest-class producer that stops reading its source while the session's latest queue overflows (the tunnel is
-/// slower than the source), so the excess is dropped before it is received rather than after: see
-/// <see cref="TunnelChannel.TryWaitForLatestRoom"/>. <see cref="OnLatestRoom"/> says when to read again.
+/// A producer that stops reading its source while the tunnel cannot take more, so the excess is dropped (by the kernel,
+/// at the source's socket) before it is received rather than after. Latest class: while the session's latest queue
+/// overflows (<see cref="TunnelChannel.TryWaitForLatestRoom"/>). Reliable class: while the replay buffer is full
+/// (<see cref="TunnelChannel.TryWaitForReplayRoom"/>). <see cref="OnRoom"/> says when to read again.
 /// </summary>
 public interface ITunnelRoomHandler : ITunnelChannelHandler
 {
     /// <summary>
-    /// The latest queue has room again (the send loop drained it to half), or the connection ended (no send loop
-    /// drains it now, so dropping the oldest is the freshest choice again). Called once per successful
-    /// <see cref="TunnelChannel.TryWaitForLatestRoom"/>, from the send loop or the ending connection, under the
-    /// session's lock: set a flag or post work; never call back into the session.
+    /// There is room again: latest class, the send loop drained the queue to half, or the connection ended (no send
+    /// loop drains it now, so dropping the oldest is the freshest choice again); reliable class, acknowledgements freed
+    /// a quarter of the replay buffer, or the channel was lost. Called once per successful wait, under the session's
+    /// lock: set a flag or post work; never call back into the session.
     /// </summary>
-    void OnLatestRoom(TunnelChannel channel);
+    void OnRoom(TunnelChannel channel);
 }
 
 /// <summary>

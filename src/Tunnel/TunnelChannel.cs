@@ -109,10 +109,18 @@ public sealed class TunnelChannel
     /// <summary>
     /// Latest class, for a handler that is an <see cref="ITunnelRoomHandler"/>: true when the session's latest queue
     /// has dropped datagrams since it last had room and a connection is draining it; the handler then hears
-    /// <see cref="ITunnelRoomHandler.OnLatestRoom"/> once, when there is room again. False (nothing to wait for) otherwise.
+    /// <see cref="ITunnelRoomHandler.OnRoom"/> once, when there is room again. False (nothing to wait for) otherwise.
     /// Cheap when the queue has not overflowed (no lock).
     /// </summary>
     public bool TryWaitForLatestRoom() => _session.TryWaitForLatestRoom(this);
+
+    /// <summary>
+    /// Reliable class: after <see cref="TrySend"/> said <see cref="TunnelSendStatus.Full"/>, a handler that is an
+    /// <see cref="ITunnelRoomHandler"/> asks to hear <see cref="ITunnelRoomHandler.OnRoom"/> once, when a quarter of the
+    /// replay buffer is free again. True when it will be called; false (retry now) when there is room already or the
+    /// channel cannot wait.
+    /// </summary>
+    public bool TryWaitForReplayRoom() => _session.TryWaitForReplayRoom(this);
 
     /// <summary>
     /// Latest class: a hint (no lock) that the session's latest queue has dropped datagrams since it last had room and
@@ -120,7 +128,7 @@ public sealed class TunnelChannel
     /// </summary>
     public bool LatestQueueOverflowed => _session.LatestQueueOverflowed;
 
-    /// <summary>Set while this channel's handler waits for <see cref="ITunnelRoomHandler.OnLatestRoom"/> (under the session's lock).</summary>
+    /// <summary>Set while this channel's handler waits for <see cref="ITunnelRoomHandler.OnRoom"/> (under the session's lock; either class).</summary>
     internal bool WaitingForRoom { get; set; }
 
     /// <summary>Completes when a reliable datagram of <paramref name="datagramLength"/> bytes would fit, or the channel closes.</summary>

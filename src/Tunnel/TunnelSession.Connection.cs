@@ -25,7 +25,7 @@ public sealed partial class TunnelSession
     /// <summary>The latest queue dropped datagrams since it last had room (written under the lock, read without it as a hint).</summary>
     private bool _latestOverflowed;
 
-    /// <summary>Channels waiting for <see cref="ITunnelRoomHandler.OnLatestRoom"/> (under the lock).</summary>
+    /// <summary>Channels waiting for <see cref="ITunnelRoomHandler.OnRoom"/> (under the lock).</summary>
     private int _roomWaiters;
 
     /// <summary>Woken whenever the send loop has something to write (one waiter: the current connection's send loop).</summary>

@@ -183,6 +183,7 @@ public sealed partial class TunnelSession
                 {
                     acknowledged = _replay.Acknowledge(value.Value);
                     sent = _replay.SendSequence;
+                    ReplayRoomLocked();
                 }
 
                 if (!acknowledged)

@@ -101,40 +101,83 @@ public sealed partial class TunnelSession
                 return false;
             }
 
-            if (!channel.WaitingForRoom)
-            {
-                channel.WaitingForRoom = true;
-                _roomWaiters++;
-            }
-
+            WaitForRoomLocked(channel);
             return true;
         }
     }
 
+    /// <summary>See <see cref="TunnelChannel.TryWaitForReplayRoom"/>.</summary>
+    internal bool TryWaitForReplayRoom(TunnelChannel channel)
+    {
+        lock (_gate)
+        {
+            if (_closed || !channel.IsOpen || channel.Delivery != TunnelDeliveryClass.Reliable || channel.Handler is not ITunnelRoomHandler
+                || ReplayHasRoomLocked)
+            {
+                return false;
+            }
+
+            WaitForRoomLocked(channel);
+            return true;
+        }
+    }
+
+    /// <summary>A quarter of the replay buffer is free: what a paused reliable producer waits for (hysteresis against flapping).</summary>
+    private bool ReplayHasRoomLocked => _replay.UsedBytes <= _options.ReplayBufferBytes * 3 / 4;
+
+    private void WaitForRoomLocked(TunnelChannel channel)
+    {
+        if (!channel.WaitingForRoom)
+        {
+            channel.WaitingForRoom = true;
+            _roomWaiters++;
+        }
+    }
+
     /// <summary>
-    /// The latest queue has room (or nothing drains it any more): clears the overflow and tells each waiting handler.
-    /// Under the lock; the handlers' contract (<see cref="ITunnelRoomHandler.OnLatestRoom"/>) keeps them out of the session.
+    /// The latest queue has room (or nothing drains it any more): clears the overflow and tells each waiting
+    /// latest-class handler.
     /// </summary>
     private void LatestRoomLocked()
     {
         _latestOverflowed = false;
+        RoomLocked(TunnelDeliveryClass.Latest);
+    }
+
+    /// <summary>After acknowledgements: tells waiting reliable-class handlers once a quarter of the replay buffer is free.</summary>
+    private void ReplayRoomLocked()
+    {
+        if (ReplayHasRoomLocked)
+        {
+            RoomLocked(TunnelDeliveryClass.Reliable);
+        }
+    }
+
+    /// <summary>
+    /// Tells each handler of class <paramref name="delivery"/> that waits that there is room. Under the lock; the
+    /// handlers' contract (<see cref="ITunnelRoomHandler.OnRoom"/>) keeps them out of the session.
+    /// </summary>
+    private void RoomLocked(TunnelDeliveryClass delivery)
+    {
         if (_roomWaiters == 0)
         {
             return;
         }
 
+        // Recounted here: a channel closed while it waited is gone from the table without being told.
         _roomWaiters = 0;
         foreach (TunnelChannel channel in _channels.Values)
         {
-            if (!channel.WaitingForRoom)
+            if (!channel.WaitingForRoom || channel.Delivery != delivery)
             {
+                _roomWaiters += channel.WaitingForRoom ? 1 : 0;
                 continue;
             }
 
             channel.WaitingForRoom = false;
             try
             {
-                (channel.Handler as ITunnelRoomHandler)?.OnLatestRoom(channel);
+                (channel.Handler as ITunnelRoomHandler)?.OnRoom(channel);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -53,6 +53,9 @@ public sealed class TunnelPortal : IAsyncDisposable
     /// <summary>Counters of the local SCP port (applications, packets each way, drops).</summary>
     public RouteCounters ScpCounters => _scp.GetCounters();
 
+    /// <summary>Times the local SCP port stopped being read because the tunnel's replay buffer was full.</summary>
+    internal long ScpListenerPauses => _scp.ListenerPauses;
+
     /// <summary>Counters of the local boot port.</summary>
     public RouteCounters BootCounters => _boot.GetCounters();
 

@@ -192,6 +192,30 @@ public class TunnelWireTests
     }
 
     [Fact]
+    public async Task An_SCP_port_the_tunnel_cannot_carry_stops_being_read_and_answers_again_once_acknowledged()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board, cuttable: true);
+        using var scp = new ScpClient(chain.Portal.ScpEndPoint) { Timeout = TimeSpan.FromSeconds(2) };
+        Assert.Equal("SC&MP/SpiNNaker", scp.Version().Name); // the channel is open
+
+        // A stalled path: nothing is acknowledged, the replay buffer (1 MiB) fills, and the port stops being read.
+        chain.Forwarder!.Hold();
+        using var flood = new RawUdp();
+        var request = new byte[282];
+        for (var i = 0; i < 200_000 && chain.Portal.ScpListenerPauses == 0; i++)
+        {
+            flood.Send(request, chain.Portal.ScpEndPoint);
+        }
+
+        Assert.True(chain.Portal.ScpListenerPauses > 0, "the SCP port was never paused");
+
+        chain.Forwarder.Release();
+        using var after = new ScpClient(chain.Portal.ScpEndPoint) { Timeout = TimeSpan.FromMilliseconds(500), Attempts = 20 };
+        Assert.Equal("SC&MP/SpiNNaker", after.Version().Name); // read again, carried, answered
+    }
+
+    [Fact]
     public async Task Live_input_reaches_the_board_port_and_what_the_board_answers_comes_back()
     {
         using var board = new BoardEmulator(Loopback.Board());

@@ -5,7 +5,8 @@ namespace FastSpinnRelay.Tunnel.Tests.Session;
 
 /// <summary>
 /// A latest-class producer may wait for room (and stop reading its source) only after the latest queue overflowed
-/// while a connection drains it; it hears once, when the queue is down to half or the connection ends.
+/// while a connection drains it; it hears once, when the queue is down to half or the connection ends. A reliable
+/// producer waits only while the replay buffer is full, and hears once acknowledgements free a quarter of it.
 /// </summary>
 public class LatestRoomTests
 {
@@ -65,6 +66,47 @@ public class LatestRoomTests
         Assert.True(board.TryWaitForLatestRoom());
         gate.Set();
         Assert.Equal(TunnelChannelKind.Scp, scp.Kind);
+    }
+
+    [Fact]
+    public async Task A_reliable_producer_waits_only_while_the_replay_buffer_is_full_and_hears_once_when_acknowledged()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        var producer = new RecordingHandler();
+        TunnelChannel scp = pair.Client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, producer);
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        var gate = new ManualResetEventSlim(false);
+        pair.ServerAcceptor.Opened[0].Handler.BeforeEach = () => gate.Wait(Bounded.Limit); // the server stops acknowledging
+
+        Assert.False(scp.TryWaitForReplayRoom()); // room: nothing to wait for
+        var request = new byte[1000];
+        int sent = 0;
+        while (sent < 10_000 && scp.TrySend(request) == TunnelSendStatus.Sent)
+        {
+            sent++;
+        }
+
+        Assert.Equal(TunnelSendStatus.Full, scp.TrySend(request));
+        Assert.True(scp.TryWaitForReplayRoom());
+        Assert.True(scp.TryWaitForReplayRoom()); // waiting twice is one wait
+        Assert.Equal(0, producer.Rooms);
+
+        gate.Set();
+        await Bounded.Until(() => producer.Rooms == 1, "room once acknowledgements free the buffer");
+        await Bounded.Until(() => pair.ServerAcceptor.Opened[0].Handler.Count == sent, "every request delivered");
+        Assert.False(scp.TryWaitForReplayRoom());
+        Assert.Equal(1, producer.Rooms);
+    }
+
+    [Fact]
+    public async Task A_latest_channel_never_waits_for_replay_room()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        var (board, _, gate) = await OpenStalledLiveOutputAsync(pair);
+        Flood(board);
+
+        Assert.False(board.TryWaitForReplayRoom());
+        gate.Set();
     }
 
     /// <summary>Opens a live-output channel whose visualiser (the client's handler) stalls on its first datagram until the gate is set.</summary>

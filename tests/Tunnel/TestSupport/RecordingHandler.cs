@@ -12,7 +12,7 @@ internal sealed class RecordingHandler(bool echo = false) : ITunnelRoomHandler
     private readonly List<uint> _gaps = [];
     private int _rooms;
 
-    /// <summary>Times <see cref="ITunnelRoomHandler.OnLatestRoom"/> was called.</summary>
+    /// <summary>Times <see cref="ITunnelRoomHandler.OnRoom"/> was called.</summary>
     public int Rooms => Volatile.Read(ref _rooms);
 
     public TunnelErrorCode? ClosedWith { get; private set; }
@@ -70,7 +70,7 @@ internal sealed class RecordingHandler(bool echo = false) : ITunnelRoomHandler
 
     public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => ClosedWith = code;
 
-    public void OnLatestRoom(TunnelChannel channel) => Interlocked.Increment(ref _rooms);
+    public void OnRoom(TunnelChannel channel) => Interlocked.Increment(ref _rooms);
 }
 
 /// <summary>Accepts every channel the peer opens (except refused kinds), with a recording (optionally echoing) handler.</summary>

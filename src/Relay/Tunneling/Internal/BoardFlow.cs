@@ -103,7 +103,7 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     }
 
     /// <summary>The session's latest queue has room again: read the socket again.</summary>
-    public void OnLatestRoom(TunnelChannel channel) => _backpressure?.Room();
+    public void OnRoom(TunnelChannel channel) => _backpressure?.Room();
 
     /// <summary>The owner's tick: a pause lasts a tick at most.</summary>
     public void Tick() => _backpressure?.Room();

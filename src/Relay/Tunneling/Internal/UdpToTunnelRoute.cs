@@ -15,7 +15,8 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// </summary>
 /// <remarks>
 /// Threading: datagrams from applications are queued into the tunnel on the UDP loop (TrySend copies, no
-/// allocation). Replies arrive on the tunnel session's receive loop and are sent to the application at once
+/// allocation); while the session's replay buffer is full the listener is not read (<see cref="ListenerBackpressure"/>)
+/// until acknowledgements free a quarter of it or a tick passes. Replies arrive on the tunnel session's receive loop and are sent to the application at once
 /// (<see cref="UdpSocket.SendTo"/>, any thread, one syscall, no allocation).
 /// </remarks>
 internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
@@ -24,6 +25,7 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
     private readonly TunnelChannelKind _kind;
     private readonly TunnelTarget _target;
     private readonly LogLimiter _log = new(5, TimeSpan.FromSeconds(10));
+    private readonly ListenerBackpressure _backpressure;
 
     /// <summary>Binds the listener; each peer's channel is of <paramref name="kind"/> and names <paramref name="target"/> (default: the server's board port for the kind).</summary>
     public UdpToTunnelRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, TunnelSession session, TunnelChannelKind kind,
@@ -33,7 +35,11 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
         _session = session;
         _kind = kind;
         _target = target;
+        _backpressure = new ListenerBackpressure(loop, Listener, this);
     }
+
+    /// <summary>Times the listener stopped being read because the tunnel's replay buffer was full.</summary>
+    internal override long ListenerPauses => _backpressure.Pauses;
 
     public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
 
@@ -78,13 +84,25 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
 
             _log.Write(LogLevel.Warning, Component, (flow.Peer, Status: status), static s =>
                 $"dropped a datagram from {s.Peer}: tunnel says {s.Status} (Full: the server has not acknowledged 1 MiB yet)");
+            if (status == TunnelSendStatus.Full && flow.Channel.TryWaitForReplayRoom())
+            {
+                // The replay buffer is the session's: what else this batch holds would be refused too. Stop reading
+                // until acknowledgements free a quarter of it (or a tick passes), so the kernel drops the excess at the
+                // socket rather than this loop receiving it only to drop it.
+                Counters.AddDropped(end - i - 1);
+                _backpressure.Refused();
+                return end;
+            }
         }
 
         return end;
     }
 
+    protected override void OnFlowTick(Flow flow) => _backpressure.Room(); // a pause lasts a tick at most
+
     protected override void CloseFlow(Flow flow)
     {
+        _backpressure.Room();
         if (flow.Channel is { IsOpen: true } channel)
         {
             channel.Close();
@@ -92,8 +110,11 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
     }
 
     /// <summary>One application's channel; the server's replies go back to the application's address.</summary>
-    internal sealed class Flow(UdpToTunnelRoute route, UdpAddress peer, int number) : PeerFlow(peer, number), ITunnelChannelHandler
+    internal sealed class Flow(UdpToTunnelRoute route, UdpAddress peer, int number) : PeerFlow(peer, number), ITunnelRoomHandler
     {
+        /// <summary>Acknowledgements freed room in the replay buffer (under the session's lock: only posts the resume).</summary>
+        public void OnRoom(TunnelChannel channel) => route._backpressure.Room();
+
         public TunnelChannel? Channel { get; set; }
 
         public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
