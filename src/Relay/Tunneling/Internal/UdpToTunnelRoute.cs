@@ -16,8 +16,8 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// <remarks>
 /// Threading: datagrams from applications are queued into the tunnel on the UDP loop (TrySend copies, no
 /// allocation); while the session's replay buffer is full the listener is not read (<see cref="ListenerBackpressure"/>)
-/// until acknowledgements free a quarter of it or a tick passes. Replies arrive on the tunnel session's receive loop and are sent to the application at once
-/// (<see cref="UdpSocket.SendTo"/>, any thread, one syscall, no allocation).
+/// until acknowledgements free a quarter of it or a tick passes. Replies arrive on the tunnel session's receive loop
+/// and are sent to the application at once (<see cref="UdpSocket.SendTo"/>, any thread, one syscall, no allocation).
 /// </remarks>
 internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
 {
@@ -112,10 +112,10 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
     /// <summary>One application's channel; the server's replies go back to the application's address.</summary>
     internal sealed class Flow(UdpToTunnelRoute route, UdpAddress peer, int number) : PeerFlow(peer, number), ITunnelRoomHandler
     {
+        public TunnelChannel? Channel { get; set; }
+
         /// <summary>Acknowledgements freed room in the replay buffer (under the session's lock: only posts the resume).</summary>
         public void OnRoom(TunnelChannel channel) => route._backpressure.Room();
-
-        public TunnelChannel? Channel { get; set; }
 
         public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
         {
