@@ -233,6 +233,35 @@ public class TunnelWireTests
     }
 
     [Fact]
+    public async Task Answers_of_every_size_come_back_whole_and_in_order_to_the_tool_that_asked()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        using var boardInput = new RawUdp(4 << 20);
+        await using var chain = await Chain.StartAsync(board, liveInput: new LiveInputRoute(0, boardInput.LocalEndPoint.Port));
+        using var tool = new RawUdp(4 << 20);
+        var local = chain.Portal.LiveInputEndPoints[0];
+        tool.Send([1], local);
+        boardInput.Receive(out var from);
+
+        // Bursts the client gathers per read of the tunnel, with answers too long for its reply slots among them.
+        var sizes = new[] { 1, 20, 272, 513, 1000, 2, 1400, 300 };
+        var answers = new List<byte[]>();
+        for (var i = 0; i < 200; i++)
+        {
+            var answer = new byte[sizes[i % sizes.Length]];
+            new Random(i).NextBytes(answer);
+            answer[0] = (byte)i;
+            answers.Add(answer);
+            boardInput.Send(answer, from);
+        }
+
+        foreach (var expected in answers)
+        {
+            Assert.Equal(expected, tool.Receive(out _));
+        }
+    }
+
+    [Fact]
     public async Task A_client_outside_allow_is_closed_before_the_handshake()
     {
         using var board = new BoardEmulator(Loopback.Board());

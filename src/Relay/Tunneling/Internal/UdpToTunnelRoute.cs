@@ -16,8 +16,9 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// <remarks>
 /// Threading: datagrams from applications are queued into the tunnel on the UDP loop (TrySend copies, no
 /// allocation); while the session's replay buffer is full the listener is not read (<see cref="ListenerBackpressure"/>)
-/// until acknowledgements free a quarter of it or a tick passes. Replies arrive on the tunnel session's receive loop
-/// and are sent to the application at once (<see cref="UdpSocket.SendTo"/>, any thread, one syscall, no allocation).
+/// until acknowledgements free a quarter of it or a tick passes. Replies arrive on the tunnel session's receive loop;
+/// those of one read leave for their application together when the read is handled (one sendmmsg, any thread, no
+/// allocation after the first), so a lone reply leaves at once.
 /// </remarks>
 internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
 {
@@ -110,8 +111,15 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
     }
 
     /// <summary>One application's channel; the server's replies go back to the application's address.</summary>
-    internal sealed class Flow(UdpToTunnelRoute route, UdpAddress peer, int number) : PeerFlow(peer, number), ITunnelRoomHandler
+    internal sealed class Flow(UdpToTunnelRoute route, UdpAddress peer, int number) : PeerFlow(peer, number), ITunnelRoomHandler, ITunnelBatchHandler
     {
+        /// <summary>Largest reply collected for one sendmmsg; a longer one is sent alone (SCP replies are at most 272 bytes).</summary>
+        private const int ReplySlotBytes = 512;
+
+        /// <summary>Replies of one read of the tunnel, sent together (16 slots, 8 KiB pinned, made on the first reply).</summary>
+        private UdpSendBatch? _replies;
+        private int _queued;
+
         public TunnelChannel? Channel { get; set; }
 
         /// <summary>Acknowledgements freed room in the replay buffer (under the session's lock: only posts the resume).</summary>
@@ -120,14 +128,49 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
         public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
         {
             LastActive = Stopwatch.GetTimestamp();
-            if (route.Listener.SendTo(datagram, Peer) == UdpStatus.Ok)
+            var replies = _replies ??= new UdpSendBatch(16, ReplySlotBytes);
+            if (replies.TryAdd(datagram, Peer))
             {
-                AddDown(1);
-                route.Counters.AddDown(1, datagram.Length);
+                _queued++;
+                return;
             }
-            else
+
+            SendReplies(); // full (or too long): what waits goes first, in order
+            if (replies.TryAdd(datagram, Peer))
             {
-                route.Counters.AddDropped(1);
+                _queued++;
+                return;
+            }
+
+            Count(route.Listener.SendTo(datagram, Peer) == UdpStatus.Ok ? 1 : 0, 1, datagram.Length);
+        }
+
+        /// <summary>The read's replies for this application leave now, in one sendmmsg.</summary>
+        public void OnBatchEnd(TunnelChannel channel) => SendReplies();
+
+        private void SendReplies()
+        {
+            if (_queued == 0)
+            {
+                return;
+            }
+
+            int sent = route.Listener.SendBatch(_replies!, out long bytes);
+            Count(sent, _queued, bytes);
+            _queued = 0;
+        }
+
+        private void Count(int sent, int attempted, long bytes)
+        {
+            if (sent != 0)
+            {
+                AddDown(sent);
+                route.Counters.AddDown(sent, bytes);
+            }
+
+            if (sent < attempted)
+            {
+                route.Counters.AddDropped(attempted - sent);
             }
         }
 
