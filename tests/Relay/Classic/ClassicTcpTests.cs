@@ -26,6 +26,9 @@ public class ClassicTcpTests
 
         Assert.Equal(new byte[] { 0x00, 0x00, 0x00, 0x05, 0xDE, 0xAD, 0xBE, 0xEF, 0x42 }, client.Read(9));
         Assert.Equal(new byte[] { 0xDE, 0xAD, 0xBE, 0xEF, 0x42 }, Assert.Single(board.Payloads));
+
+        // The echo can come back before the stream's task, back from its send, has counted it: wait for the count.
+        Assert.True(WaitUntil(() => server.Scp.GetCounters().PacketsUp == 1));
         var counters = server.Scp.GetCounters();
         Assert.Equal((1, 5, 1, 5, 1), (counters.PacketsUp, counters.BytesUp, counters.PacketsDown, counters.BytesDown, counters.FlowsActive));
         Assert.True(LogCapture.WaitFor("server/scp", "new TCP connection from", client.Socket.LocalEndPoint!.ToString()!));
