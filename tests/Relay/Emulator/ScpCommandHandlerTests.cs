@@ -4,6 +4,7 @@ using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Emulator.Internal;
 using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Emulator;
 
@@ -86,15 +87,15 @@ public class ScpCommandHandlerTests
         RoundTrip(read, reply);
         RoundTrip(write, reply);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        Allocations.AssertNone(() =>
         {
-            RoundTrip(ver, reply);
-            RoundTrip(read, reply);
-            RoundTrip(write, reply);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (var i = 0; i < 1000; i++)
+            {
+                RoundTrip(ver, reply);
+                RoundTrip(read, reply);
+                RoundTrip(write, reply);
+            }
+        });
     }
 
     private void RoundTrip(byte[] request, byte[] reply)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using FastSpinnRelay.Relay.Spalloc.Server;
 using FastSpinnRelay.Relay.Spalloc.Server.Internal;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc;
 
@@ -26,14 +27,13 @@ public class HousekeepingAllocationTests
         }
 
         Assert.Equal(0, store.ExpireIdle()); // warm up
-        var allocated = Allocated(() =>
+        Allocations.AssertNone(() =>
         {
             for (var i = 0; i < 1_000; i++)
             {
                 store.ExpireIdle();
             }
         });
-        Assert.Equal(0, allocated);
         time.Advance(TimeSpan.FromMinutes(11));
         Assert.Equal(5, store.ExpireIdle());
         Assert.Equal(0, store.Count);
@@ -53,14 +53,13 @@ public class HousekeepingAllocationTests
         }
 
         hub.CheckStalls(); // warm up
-        var allocated = Allocated(() =>
+        Allocations.AssertNone(() =>
         {
             for (var i = 0; i < 1_000; i++)
             {
                 hub.CheckStalls();
             }
         });
-        Assert.Equal(0, allocated);
         Assert.All(sessions, s => Assert.Equal(ProxyShutdownReason.None, s.Reason));
     }
 
@@ -70,7 +69,7 @@ public class HousekeepingAllocationTests
         const int limit = 64 << 10;
         var batch = new FrameBatch(limit);
         Assert.True(batch.RecordCapacity >= limit / FrameBatch.SizedForFrameBytes);
-        var allocated = Allocated(() =>
+        Allocations.AssertNone(() =>
         {
             for (var round = 0; round < 3; round++)
             {
@@ -82,7 +81,6 @@ public class HousekeepingAllocationTests
                 batch.Reset();
             }
         });
-        Assert.Equal(0, allocated);
     }
 
     [Fact]
@@ -96,7 +94,7 @@ public class HousekeepingAllocationTests
         Assert.Equal(KestrelBlockPools.BlockBytes, pool.MaxBufferSize);
         Assert.True(KestrelBlockPools.Blocks * KestrelBlockPools.BlockBytes >= 1 << 20, "a full 1 MiB input pipe fits");
         var held = new IMemoryOwner<byte>[KestrelBlockPools.Blocks];
-        var allocated = Allocated(() =>
+        Allocations.AssertNone(() =>
         {
             for (var round = 0; round < 3; round++)
             {
@@ -111,14 +109,6 @@ public class HousekeepingAllocationTests
                 }
             }
         });
-        Assert.Equal(0, allocated);
         Assert.Equal(KestrelBlockPools.Blocks, pool.BlocksCreated);
-    }
-
-    private static long Allocated(Action action)
-    {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

@@ -1,4 +1,5 @@
 using FastSpinnRelay.Tunnel.Legacy;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Tunnel.Tests.Legacy;
 
@@ -95,13 +96,13 @@ public class FrameOutboxTests
         var datagram = new byte[282];
         Cycle(outbox, datagram);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        Allocations.AssertNone(() =>
         {
-            Cycle(outbox, datagram);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (var i = 0; i < 1000; i++)
+            {
+                Cycle(outbox, datagram);
+            }
+        });
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Buffers;
 using FastSpinnRelay.Tunnel.Transport;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Tunnel.Tests.Pipes;
 
@@ -11,10 +12,8 @@ public class PipeBlockPoolTests
     {
         var pool = new PipeBlockPool(1024, 3);
         Cycle(pool, 10); // warm up the code path
-        long afterTen = Allocated(() => Cycle(pool, 10));
-        long afterTenThousand = Allocated(() => Cycle(pool, 10_000));
-        Assert.Equal(0, afterTen);
-        Assert.Equal(0, afterTenThousand);
+        Allocations.AssertNone(() => Cycle(pool, 10));
+        Allocations.AssertNone(() => Cycle(pool, 10_000));
         Assert.Equal(3, pool.BlocksCreated);
         Assert.Equal(3, pool.FreeBlocks);
     }
@@ -31,7 +30,7 @@ public class PipeBlockPoolTests
             block.Dispose();
         }
 
-        long allocated = Allocated(() =>
+        Allocations.AssertNone(() =>
         {
             for (int i = 0; i < 100; i++)
             {
@@ -41,7 +40,6 @@ public class PipeBlockPoolTests
                 c.Dispose();
             }
         });
-        Assert.Equal(0, allocated);
         Assert.Equal(3, pool.BlocksCreated);
     }
 
@@ -77,12 +75,5 @@ public class PipeBlockPoolTests
             b.Dispose();
             a.Dispose();
         }
-    }
-
-    private static long Allocated(Action action)
-    {
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }
