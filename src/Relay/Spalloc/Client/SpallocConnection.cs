@@ -6,7 +6,6 @@ using System.Text.Json;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Client.Internal;
-using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Relay.Udp;
 
 namespace FastSpinnRelay.Relay.Spalloc.Client;

@@ -32,10 +32,9 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     /// <summary>
     /// Datagrams towards the board collected over one read of the tunnel (SCP and EIEIO input; boot goes through the
     /// pacer) and sent in one sendmmsg when the read's frames are handled (<see cref="OnBatchEnd"/>); runs of one size
-    /// share a slot as a GSO group. 32 slots of 2 KiB (64 KiB pinned, allocated on the first datagram).
+    /// share a slot as a GSO group. 32 slots of 2 KiB (64 KiB pinned, on the first datagram).
     /// </summary>
-    private UdpSendBatch? _upBatch;
-    private int _upQueued;
+    private readonly GatheredSends _toBoard = new(32);
 
     private readonly BoardChannelAcceptor _owner;
     private readonly BootPacer? _pacer;
@@ -64,13 +63,13 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     public long LastActive { get; private set; } = Stopwatch.GetTimestamp();
 
     /// <summary>Datagrams sent towards the board.</summary>
-    public long PacketsUp => Volatile.Read(ref _up);
+    public long PacketsUp => Volatile.Read(ref _up) + _toBoard.Sent;
 
     /// <summary>Datagrams from the board queued into the tunnel.</summary>
     public long PacketsDown => Volatile.Read(ref _down);
 
     /// <summary>Datagrams from the board the tunnel could not take (replay buffer full).</summary>
-    public long Dropped => Volatile.Read(ref _dropped);
+    public long Dropped => Volatile.Read(ref _dropped) + _toBoard.Failed;
 
     public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
     {
@@ -136,51 +135,11 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
             return;
         }
 
-        QueueUp(socket, datagram);
+        _toBoard.Add(socket, datagram, default);
     }
 
     /// <summary>The tunnel's read is handled: what it brought for the board leaves now.</summary>
-    public void OnBatchEnd(TunnelChannel channel)
-    {
-        if (_upQueued != 0 && Socket is { } socket)
-        {
-            SendUp(socket);
-        }
-    }
-
-    private void QueueUp(UdpSocket socket, ReadOnlySpan<byte> datagram)
-    {
-        var batch = _upBatch ??= new UdpSendBatch(packRuns: socket.SendsSegmented);
-        if (!batch.TryAdd(datagram))
-        {
-            SendUp(socket); // full: what waits goes first, in order
-            if (!batch.TryAdd(datagram))
-            {
-                // Longer than a slot: alone.
-                CountUp(socket.Send(datagram) == UdpStatus.Ok ? 1 : 0, 1);
-                return;
-            }
-        }
-
-        _upQueued++;
-    }
-
-    private void SendUp(UdpSocket socket)
-    {
-        int sent = socket.SendBatch(_upBatch!, out _);
-        CountUp(sent, _upQueued);
-        _upQueued = 0;
-    }
-
-    /// <summary>Counts <paramref name="sent"/> of <paramref name="attempted"/> datagrams sent; the socket counts and reports why the rest were not.</summary>
-    private void CountUp(int sent, int attempted)
-    {
-        Interlocked.Add(ref _up, sent);
-        if (sent < attempted)
-        {
-            Interlocked.Add(ref _dropped, attempted - sent);
-        }
-    }
+    public void OnBatchEnd(TunnelChannel channel) => _toBoard.Flush();
 
     public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => _owner.Release(this, $"closed by the client ({code})");
 

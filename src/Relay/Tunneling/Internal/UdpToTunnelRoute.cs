@@ -113,12 +113,14 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
     /// <summary>One application's channel; the server's replies go back to the application's address.</summary>
     internal sealed class Flow(UdpToTunnelRoute route, UdpAddress peer, int number) : PeerFlow(peer, number), ITunnelRoomHandler, ITunnelBatchHandler
     {
-        /// <summary>Largest reply collected for one sendmmsg; a longer one is sent alone (SCP replies are at most 272 bytes).</summary>
-        private const int ReplySlotBytes = 512;
-
-        /// <summary>Replies of one read of the tunnel, sent together (16 slots, 8 KiB pinned, made on the first reply).</summary>
-        private UdpSendBatch? _replies;
-        private int _queued;
+        /// <summary>
+        /// Replies of one read of the tunnel, sent together when the read is handled: 16 slots of 512 B (8 KiB pinned, on
+        /// the first reply; SCP replies are at most 272 bytes, a longer one goes alone after what waits).
+        /// </summary>
+        private readonly GatheredSends _replies = new(16, 512);
+        private long _countedSent;
+        private long _countedBytes;
+        private long _countedFailed;
 
         public TunnelChannel? Channel { get; set; }
 
@@ -128,49 +130,26 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
         public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
         {
             LastActive = Stopwatch.GetTimestamp();
-            var replies = _replies ??= new UdpSendBatch(16, ReplySlotBytes);
-            if (replies.TryAdd(datagram, Peer))
-            {
-                _queued++;
-                return;
-            }
-
-            SendReplies(); // full (or too long): what waits goes first, in order
-            if (replies.TryAdd(datagram, Peer))
-            {
-                _queued++;
-                return;
-            }
-
-            Count(route.Listener.SendTo(datagram, Peer) == UdpStatus.Ok ? 1 : 0, 1, datagram.Length);
+            _replies.Add(route.Listener, datagram, Peer);
         }
 
-        /// <summary>The read's replies for this application leave now, in one sendmmsg.</summary>
-        public void OnBatchEnd(TunnelChannel channel) => SendReplies();
-
-        private void SendReplies()
+        /// <summary>The read's replies for this application leave now, in one sendmmsg, and are counted.</summary>
+        public void OnBatchEnd(TunnelChannel channel)
         {
-            if (_queued == 0)
-            {
-                return;
-            }
-
-            int sent = route.Listener.SendBatch(_replies!, out long bytes);
-            Count(sent, _queued, bytes);
-            _queued = 0;
-        }
-
-        private void Count(int sent, int attempted, long bytes)
-        {
+            _replies.Flush();
+            long sent = _replies.Sent - _countedSent, bytes = _replies.SentBytes - _countedBytes, failed = _replies.Failed - _countedFailed;
+            _countedSent += sent;
+            _countedBytes += bytes;
+            _countedFailed += failed;
             if (sent != 0)
             {
                 AddDown(sent);
                 route.Counters.AddDown(sent, bytes);
             }
 
-            if (sent < attempted)
+            if (failed != 0)
             {
-                route.Counters.AddDropped(attempted - sent);
+                route.Counters.AddDropped(failed);
             }
         }
 

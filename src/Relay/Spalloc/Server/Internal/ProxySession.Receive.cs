@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using FastSpinnRelay.Protocol.Spalloc;
 using FastSpinnRelay.Relay.Diagnostics;
-using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Relay.Udp;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;

@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 using FastSpinnRelay.Relay.Udp;
 
-namespace FastSpinnRelay.Relay.Tests.Spalloc;
+namespace FastSpinnRelay.Relay.Tests.Udp;
 
 /// <summary>Gathered UDP sends (connect: to local applications; serve: to boards): nothing leaves before a flush, everything leaves in order with it, per socket.</summary>
 public class GatheredSendsTests
