@@ -2,6 +2,7 @@ using System.Net;
 using FastSpinnRelay.Relay.Bench;
 using FastSpinnRelay.Relay.Bench.Internal;
 using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Bench;
 
@@ -17,22 +18,8 @@ public class StreamGeneratorTests
 
         generator.Run(0, TimeSpan.FromMilliseconds(50), rate); // first use: JIT, send slots
 
-        // Up to three measured runs; one that allocates nothing proves the sending loop allocates nothing (each
-        // sends thousands of datagrams). A per-datagram or per-run allocation shows in all three; a rare one-off
-        // reading of 5-7 KB does not (CI saw 6,064 B once while the rest of the suite ran; its cause, somewhere
-        // in the runtime around the nanosleep, is not yet explained, and the readings go in the message).
-        var readings = new List<string>();
-        long allocated = -1;
-        for (var attempt = 0; attempt < 3 && allocated != 0; attempt++)
-        {
-            var collections = GC.CollectionCount(0);
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            generator.Run(StreamGenerator.MeasuredBase, TimeSpan.FromMilliseconds(100), rate);
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            readings.Add($"{allocated} B over {generator.Sent} datagrams, {GC.CollectionCount(0) - collections} gen0 GCs");
-        }
-
-        Assert.True(allocated == 0, "allocated: " + string.Join("; ", readings));
+        // Each measured run sends thousands of datagrams: one run at 0 B proves the sending loop allocates nothing.
+        Allocations.AssertNone(() => generator.Run(StreamGenerator.MeasuredBase, TimeSpan.FromMilliseconds(100), rate));
         Assert.True(generator.Sent > 0);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (sink.Received == 0 && DateTime.UtcNow < deadline)
