@@ -2,6 +2,7 @@ using System.Net;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tests.Shared;
 using static FastSpinnRelay.Relay.Tests.Classic.ClassicTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Classic;
@@ -303,12 +304,12 @@ public class ClassicUdpTests
         peer.Send("x"u8, server.Scp.ListenEndPoint);
         Assert.NotNull(peer.Receive());
         var port = server.Scp.ListenEndPoint.Port;
+        var holders = UdpPortHolders.Of(port);
 
         await server.DisposeAsync();
         await server.DisposeAsync(); // idempotent
 
         Assert.Equal(1, server.Scp.GetCounters().FlowsClosed);
-        using var rebound = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
-        rebound.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        UdpPortHolders.AssertReleased(port, holders);
     }
 }

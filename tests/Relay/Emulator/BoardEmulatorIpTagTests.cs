@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
 using FastSpinnRelay.Protocol.Sdp;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Emulator;
 
@@ -122,11 +122,11 @@ public class BoardEmulatorIpTagTests
         Assert.Equal(3u, entry.Count);
         Assert.Equal(sender.LocalEndPoint, board.Tags.Get(2)!.Destination);
 
+        var holders = UdpPortHolders.Of(rxPort);
         client.ClearIpTag(2);
 
-        // The port is free again: binding it succeeds.
-        using var rebind = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        rebind.Bind(new IPEndPoint(IPAddress.Loopback, rxPort));
+        // The board's socket on the port is closed.
+        UdpPortHolders.AssertReleased(rxPort, holders);
     }
 
     [Fact]
