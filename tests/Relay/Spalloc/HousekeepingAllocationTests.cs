@@ -1,8 +1,4 @@
-using System.Buffers;
 using System.Net.WebSockets;
-using FastSpinnRelay.Tunnel.Transport;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.DependencyInjection;
 using FastSpinnRelay.Relay.Spalloc.Server;
 using FastSpinnRelay.Relay.Spalloc.Server.Internal;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
@@ -81,34 +77,5 @@ public class HousekeepingAllocationTests
                 batch.Reset();
             }
         });
-    }
-
-    [Fact]
-    public async Task Kestrel_gets_pools_whose_blocks_are_made_at_start_and_reused_without_allocating()
-    {
-        await using var server = await SpallocTestServer.StartAsync();
-        var factory = server.Server.Services.GetRequiredService<IMemoryPoolFactory<byte>>();
-        Assert.IsType<KestrelBlockPools>(factory);
-
-        using var pool = Assert.IsType<PipeBlockPool>(factory.Create(new MemoryPoolOptions()));
-        Assert.Equal(KestrelBlockPools.BlockBytes, pool.MaxBufferSize);
-        Assert.True(KestrelBlockPools.Blocks * KestrelBlockPools.BlockBytes >= 1 << 20, "a full 1 MiB input pipe fits");
-        var held = new IMemoryOwner<byte>[KestrelBlockPools.Blocks];
-        Allocations.AssertNone(() =>
-        {
-            for (var round = 0; round < 3; round++)
-            {
-                for (var i = 0; i < held.Length; i++)
-                {
-                    held[i] = pool.Rent(KestrelBlockPools.BlockBytes);
-                }
-
-                foreach (var block in held)
-                {
-                    block.Dispose();
-                }
-            }
-        });
-        Assert.Equal(KestrelBlockPools.Blocks, pool.BlocksCreated);
     }
 }

@@ -181,9 +181,7 @@ public sealed class SpallocServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new LogBridge());
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(5));
-#if NET10_0_OR_GREATER
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, KestrelBlockPools>();
-#endif
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(new StreamTransport());
         if (certificate is not null)
         {
             builder.WebHost.UseKestrelHttpsConfiguration();
