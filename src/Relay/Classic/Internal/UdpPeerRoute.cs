@@ -72,6 +72,9 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     /// <summary>Times the listener stopped being read on purpose (back-pressure from a full stream); 0 for routes that never pause it.</summary>
     internal virtual long ListenerPauses => 0;
 
+    /// <summary>Why the listener is paused, for the kernel-drop warning ("while reading paused ... {reason}").</summary>
+    protected virtual string PauseReason => "for the full stream to the server";
+
     public RouteCounters GetCounters() => Counters.Snapshot();
 
     public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -300,9 +303,9 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
         _kernelDropsSeen = total;
         var pauses = ListenerPauses - _pausesSeen;
         _pausesSeen += pauses;
-        _kernelDropLog.Write(LogLevel.Warning, Component, (Added: added, Total: total, Pauses: pauses, At: ListenEndPoint), static s =>
+        _kernelDropLog.Write(LogLevel.Warning, Component, (Added: added, Total: total, Pauses: pauses, At: ListenEndPoint, Why: PauseReason), static s =>
             $"the kernel dropped {s.Added} datagram(s) arriving at UDP {s.At}, its receive buffer full " +
-            (s.Pauses > 0 ? $"while reading paused ({s.Pauses} time(s)) for the full stream to the server" : "(the relay fell behind)") +
+            (s.Pauses > 0 ? $"while reading paused ({s.Pauses} time(s)) {s.Why}" : "(the relay fell behind)") +
             $"; {s.Total} in all");
     }
 

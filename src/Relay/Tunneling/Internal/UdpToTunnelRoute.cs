@@ -42,6 +42,8 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
     /// <summary>Times the listener stopped being read because the tunnel's replay buffer was full.</summary>
     internal override long ListenerPauses => _backpressure.Pauses;
 
+    protected override string PauseReason => "because the tunnel's replay buffer was full (the server had not yet acknowledged)";
+
     public override ClassicTransport TargetTransport => ClassicTransport.Tcp;
 
     protected override Flow? OpenFlow(in UdpAddress peer, int number)
