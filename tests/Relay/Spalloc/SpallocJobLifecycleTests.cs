@@ -70,6 +70,28 @@ public class SpallocJobLifecycleTests
     }
 
     [Fact]
+    public async Task A_long_poll_stops_waiting_soon_after_its_client_leaves()
+    {
+        await using var server = await SpallocTestServer.StartAsync();
+        using var alice = await server.LoginAsync();
+        using var bob = await server.LoginAsync(SpallocTestServer.BobToken);
+        await alice.CreateJobAsync();
+        var second = new Uri(await bob.CreateJobAsync() + "?wait=true");
+        var secondJob = server.Server.Jobs.Find(int.Parse(second.AbsolutePath.Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture))!;
+
+        using (var raw = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            await raw.ConnectAsync(server.Server.EndPoint);
+            var request = $"GET {second.PathAndQuery} HTTP/1.1\r\nHost: {second.Authority}\r\nCookie: {bob.Cookies.GetCookieHeader(second)}\r\n\r\n";
+            await raw.SendAsync(System.Text.Encoding.ASCII.GetBytes(request));
+            Assert.True(Loopback.WaitUntil(() => Volatile.Read(ref secondJob.Waiters) == 1), "the long poll did not start");
+        }
+
+        // The poll's own limit is 30 s; the server looks every second whether the client is still there.
+        Assert.True(Loopback.WaitUntil(() => Volatile.Read(ref secondJob.Waiters) == 0), "the long poll still waits for a client that left");
+    }
+
+    [Fact]
     public async Task A_job_whose_keepalive_lapses_is_destroyed_its_websocket_closed_and_its_board_given_to_the_next()
     {
         using var board = new FastSpinnRelay.Relay.Emulator.BoardEmulator(Loopback.Board());

@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Internal;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
@@ -84,9 +86,10 @@ internal sealed partial class SpallocHttpApi
             Interlocked.Increment(ref job.Waiters);
             try
             {
-                if (_jobs.Snapshot(job).State == snapshot.State)
+                if (_jobs.Snapshot(job).State == snapshot.State && !await WaitWhileConnectedAsync(context, changed, timeout.Token).ConfigureAwait(false))
                 {
-                    await changed.WaitAsync(timeout.Token).ConfigureAwait(false);
+                    context.Abort(); // the client left: nobody to answer
+                    return;
                 }
             }
             catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
@@ -305,4 +308,43 @@ internal sealed partial class SpallocHttpApi
         BoardRequest.Rectangle r => $"{r.Width}x{r.Height} triads{(r.RootX is { } x ? $" at ({x}, {r.RootY})" : "")}",
         _ => request.ToString(),
     };
+
+    /// <summary>
+    /// Waits for <paramref name="changed"/> (or <paramref name="token"/>), looking every <see cref="ClientCheckInterval"/>
+    /// whether the client has closed its connection; false when it has. The server's transport reads a connection
+    /// only when Kestrel asks, and nothing reads during a long poll, so this look is what notices a client that left.
+    /// </summary>
+    private static async Task<bool> WaitWhileConnectedAsync(HttpContext context, Task changed, CancellationToken token)
+    {
+        var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
+        while (true)
+        {
+            try
+            {
+                await changed.WaitAsync(ClientCheckInterval, token).ConfigureAwait(false);
+                return true;
+            }
+            catch (TimeoutException) when (socket is null || !PeerClosed(socket))
+            {
+                // still there: wait on
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>True when the peer has closed or reset the connection: readable with nothing to read.</summary>
+    private static bool PeerClosed(Socket socket)
+    {
+        try
+        {
+            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
 }

@@ -18,6 +18,9 @@ internal sealed partial class SpallocHttpApi
     private const int MaxBodyBytes = 64 << 10;
     private static readonly TimeSpan LongPollLimit = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often a long poll looks whether its client is still connected.</summary>
+    private static readonly TimeSpan ClientCheckInterval = TimeSpan.FromSeconds(1);
+
     private readonly SpallocMachine _machine;
     private readonly SpallocServerOptions _options;
     private readonly JobBoard _jobs;

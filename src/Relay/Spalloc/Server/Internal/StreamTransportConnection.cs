@@ -24,7 +24,7 @@ namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 /// <see cref="DisposeAsync"/> from any thread.
 /// </remarks>
 internal sealed class StreamTransportConnection : ConnectionContext, IDuplexPipe, IConnectionIdFeature, IConnectionItemsFeature,
-    IConnectionTransportFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IMemoryPoolFeature
+    IConnectionTransportFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IMemoryPoolFeature, IConnectionSocketFeature
 {
     private static long _lastId;
 
@@ -53,6 +53,7 @@ internal sealed class StreamTransportConnection : ConnectionContext, IDuplexPipe
         _features.Set<IConnectionLifetimeFeature>(this);
         _features.Set<IConnectionEndPointFeature>(this);
         _features.Set<IMemoryPoolFeature>(this);
+        _features.Set<IConnectionSocketFeature>(this);
     }
 
     public override string ConnectionId { get; set; }
@@ -70,6 +71,9 @@ internal sealed class StreamTransportConnection : ConnectionContext, IDuplexPipe
     public override EndPoint? RemoteEndPoint { get; set; }
 
     public MemoryPool<byte> MemoryPool { get; }
+
+    /// <summary>The accepted socket (for a long poll's look whether the client is still there).</summary>
+    public Socket Socket => _socket;
 
     public PipeReader Input { get; }
 
