@@ -30,6 +30,51 @@ public class StreamTransportTests
     }
 
     [Fact]
+    public async Task Garbage_truncated_and_oversized_requests_are_refused_and_the_server_goes_on()
+    {
+        await using var server = await SpallocTestServer.StartAsync();
+        var random = new Random(20261121);
+        var inputs = new List<byte[]>
+        {
+            "NOT HTTP AT ALL\r\n\r\n"u8.ToArray(),
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab"u8.ToArray(),                // truncated body
+            System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + new string('a', 64 * 1024) + "\r\n\r\n"), // header over the limit
+        };
+        for (var i = 0; i < 50; i++)
+        {
+            var bytes = new byte[random.Next(1, 3000)];
+            random.NextBytes(bytes);
+            inputs.Add(bytes);
+        }
+
+        foreach (var input in inputs)
+        {
+            using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await raw.ConnectAsync(server.Server.EndPoint);
+            try
+            {
+                await raw.SendAsync(input);
+                raw.Shutdown(SocketShutdown.Send);
+                var buffer = new byte[4096];
+                while (await ReceiveAsync(raw, buffer) > 0)
+                {
+                    // drain until the server closes (it answers 400 or just closes)
+                }
+            }
+            catch (SocketException)
+            {
+                // the server reset a connection it refused: fine
+            }
+        }
+
+        var pool = ((StreamTransport)server.Server.Services.GetRequiredService<IConnectionListenerFactory>()).Pool;
+        Assert.True(Loopback.WaitUntil(() => pool.FreeBlocks == pool.BlocksCreated), $"{pool.FreeBlocks} of {pool.BlocksCreated} blocks came back");
+        using var http = new SpallocHttp(server.BaseUri);
+        using var response = await http.LoginAsync(SpallocTestServer.AliceToken);
+        Assert.True(response.IsSuccessStatusCode, response.StatusCode.ToString());
+    }
+
+    [Fact]
     public async Task A_taken_address_is_an_AddressInUseException()
     {
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
