@@ -231,6 +231,33 @@ public sealed class JobStateFileTests : IDisposable
         Assert.StartsWith($"job state file {nowhere}: cannot write it: ", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_claimed_file_cannot_be_claimed_again_until_released()
+    {
+        using var first = new JobStateFile(StatePath);
+        first.Claim();
+        first.Claim(); // idempotent
+
+        using var second = new JobStateFile(StatePath);
+        var ex = Assert.Throws<SpallocStateFileException>(second.Claim);
+        Assert.StartsWith($"job state file {StatePath}: cannot lock {StatePath}.lock: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("another relay spalloc serve", ex.Message, StringComparison.Ordinal);
+
+        first.Dispose();
+        second.Claim();
+    }
+
+    [Fact]
+    public async Task A_second_server_on_the_same_state_file_refuses_to_start_and_the_first_keeps_it()
+    {
+        await using var first = await SpallocTestServer.StartAsync(options: o => o with { StateFilePath = StatePath });
+
+        await Assert.ThrowsAsync<SpallocStateFileException>(() => SpallocTestServer.StartAsync(options: o => o with { StateFilePath = StatePath }));
+
+        await first.DisposeAsync();
+        await using var next = await SpallocTestServer.StartAsync(options: o => o with { StateFilePath = StatePath });
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>A board on the state file, not yet restored.</summary>

@@ -31,11 +31,13 @@ public sealed class SpallocServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ProxyHub _hub;
     private readonly ITimer _housekeeping;
+    private readonly JobStateFile? _stateFile;
     private int _disposed;
 
-    private SpallocServer(SpallocConfig config, TimeProvider time, WebApplication app, ProxyHub hub, JobBoard jobs, SessionStore sessions)
+    private SpallocServer(SpallocConfig config, TimeProvider time, WebApplication app, ProxyHub hub, JobBoard jobs, SessionStore sessions, JobStateFile? stateFile)
     {
         Config = config;
+        _stateFile = stateFile;
         _app = app;
         _hub = hub;
         Jobs = jobs;
@@ -89,10 +91,12 @@ public sealed class SpallocServer : IAsyncDisposable
         }
 
         var certificate = options.TlsCertificatePath is { } certPath ? LoadCertificate(certPath, options.TlsKeyPath) : null;
+        var stateFile = options.StateFilePath is { } state ? new JobStateFile(state) : null;
+        stateFile?.Claim();
         var hub = new ProxyHub(options);
         try
         {
-            var jobs = new JobBoard(config.Machine, time, options.MaxJobsPerUser, options.StateFilePath is { } state ? new JobStateFile(state) : null);
+            var jobs = new JobBoard(config.Machine, time, options.MaxJobsPerUser, stateFile);
             if (jobs.IsPersistent)
             {
                 Log.Info(ProxyHub.Component, jobs.Restore());
@@ -102,7 +106,7 @@ public sealed class SpallocServer : IAsyncDisposable
             var api = new SpallocHttpApi(config, jobs, sessions, new UserDirectory(config.Users), hub);
             jobs.JobDestroyed += hub.CloseJob;
             var app = Build(options, certificate, api);
-            var server = new SpallocServer(config, time, app, hub, jobs, sessions);
+            var server = new SpallocServer(config, time, app, hub, jobs, sessions, stateFile);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -118,6 +122,7 @@ public sealed class SpallocServer : IAsyncDisposable
         catch
         {
             hub.Dispose();
+            stateFile?.Dispose();
             throw;
         }
     }
@@ -163,16 +168,22 @@ public sealed class SpallocServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
-        if (Jobs.IsPersistent)
+        try
         {
-            Jobs.SaveIfChanged();
+            if (Jobs.IsPersistent)
+            {
+                Jobs.SaveIfChanged();
+            }
+            else
+            {
+                Jobs.DestroyAll("server stopped");
+            }
         }
-        else
+        finally
         {
-            Jobs.DestroyAll("server stopped");
+            _hub.Dispose();
+            _stateFile?.Dispose(); // after the last save: the next server may take the file now
         }
-
-        _hub.Dispose();
     }
 
     private static WebApplication Build(SpallocServerOptions options, X509Certificate2? certificate, SpallocHttpApi api)

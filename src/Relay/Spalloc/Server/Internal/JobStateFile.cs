@@ -6,16 +6,52 @@ namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 /// The file jobs are kept in across restarts. <see cref="Save"/> replaces it atomically: the new text goes to
 /// <c>FILE.tmp</c> beside it, is flushed to disk, then renamed over the file (and the directory flushed, so the rename
 /// is on disk too), so a crash leaves the old file or the new one, never half of one (and the temporary file is
-/// removed when writing fails). Not thread-safe: one caller at a time.
+/// removed when writing fails). <see cref="Claim"/> locks <c>FILE.lock</c> beside it for the server's life, so a
+/// second server given the same file refuses to start instead of overwriting the first one's jobs. Not thread-safe:
+/// one caller at a time.
 /// </summary>
-internal sealed class JobStateFile(string path)
+internal sealed class JobStateFile(string path) : IDisposable
 {
+    private FileStream? _lock;
+
     /// <summary>A state file is read whole; larger than this is not one of ours.</summary>
     public const long MaxBytes = 64L << 20;
 
     public string Path { get; } = path;
 
     public string TemporaryPath => Path + ".tmp";
+
+    public string LockPath => Path + ".lock";
+
+    /// <summary>
+    /// Takes the lock file (an exclusive lock the kernel drops when the process ends, however it ends), held until
+    /// <see cref="Dispose"/>. Idempotent.
+    /// </summary>
+    /// <exception cref="SpallocStateFileException">Another process (or server) holds it, or it cannot be created.</exception>
+    public void Claim()
+    {
+        if (_lock is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            _lock = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SpallocStateFileException(
+                $"job state file {Path}: cannot lock {LockPath}: {ex.Message} (is another relay spalloc serve using this state file?)", ex);
+        }
+    }
+
+    /// <summary>Releases the lock file (left on disk: an unlocked lock file means nothing). Idempotent.</summary>
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
 
     /// <summary>The stored document, or null when there is no file yet (the first start).</summary>
     /// <exception cref="SpallocStateFileException">The file cannot be read or is not a state file of this format.</exception>
