@@ -103,7 +103,7 @@ public sealed class SpallocServer : IAsyncDisposable
             }
 
             var sessions = new SessionStore(time, options.SessionIdleTimeout);
-            var api = new SpallocHttpApi(config, jobs, sessions, new UserDirectory(config.Users), hub);
+            var api = new SpallocHttpApi(config, jobs, sessions, new UserDirectory(config.Users, new LoginThrottle(time)), hub);
             jobs.JobDestroyed += hub.CloseJob;
             var app = Build(options, certificate, api);
             var server = new SpallocServer(config, time, app, hub, jobs, sessions, stateFile);

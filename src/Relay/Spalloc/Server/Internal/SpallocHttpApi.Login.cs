@@ -60,7 +60,7 @@ internal sealed partial class SpallocHttpApi
         }
 
         _sessions.Remove(temporary);
-        if (_users.Authenticate(form["username"].ToString(), form["password"].ToString()) is not { } user)
+        if (_users.Authenticate(form["username"].ToString(), form["password"].ToString(), context.Connection.RemoteIpAddress) is not { } user)
         {
             await LoginFailed(context, "bad credentials").ConfigureAwait(false);
             return;

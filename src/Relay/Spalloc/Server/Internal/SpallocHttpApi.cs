@@ -104,7 +104,7 @@ internal sealed partial class SpallocHttpApi
     private SpallocUser? BearerUser(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? _users.Authenticate(header[7..].Trim()) : null;
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? _users.Authenticate(header[7..].Trim(), context.Connection.RemoteIpAddress) : null;
     }
 
     /// <summary>Authenticates (and for a mutating request through a cookie session, checks the CSRF header); writes the refusal itself.</summary>
