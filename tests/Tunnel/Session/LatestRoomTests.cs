@@ -10,7 +10,12 @@ namespace FastSpinnRelay.Tunnel.Tests.Session;
 /// </summary>
 public class LatestRoomTests
 {
-    private const int Spikes = 20_000; // far more than the queue (256 KiB) and the pipe (64 KiB) hold
+    /// <summary>
+    /// Most spikes a flood sends. While the visualiser stalls, the queue (256 KiB), the pipe (64 KiB) and both kernel
+    /// socket buffers fill before the queue overflows, and loopback TCP autotuning may grow those buffers to several
+    /// MB (a flood of a fixed 20,000 spikes, 5 MB, did not always overflow): a flood goes on until it does.
+    /// </summary>
+    private const int MaxSpikes = 400_000;
 
     [Fact]
     public async Task A_producer_waits_only_after_an_overflow_and_hears_once_when_the_queue_drains()
@@ -76,7 +81,7 @@ public class LatestRoomTests
         TunnelChannel scp = pair.Client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, producer);
         await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
         var gate = new ManualResetEventSlim(false);
-        pair.ServerAcceptor.Opened[0].Handler.BeforeEach = () => gate.Wait(Bounded.Limit); // the server stops acknowledging
+        pair.ServerAcceptor.Opened[0].Handler.BeforeEach = () => WaitOnce(gate); // the server stops acknowledging
 
         Assert.False(scp.TryWaitForReplayRoom()); // room: nothing to wait for
         var request = new byte[1000];
@@ -113,18 +118,34 @@ public class LatestRoomTests
     private static async Task<(TunnelChannel Board, RecordingHandler Producer, ManualResetEventSlim Gate)> OpenStalledLiveOutputAsync(TunnelPair pair)
     {
         var gate = new ManualResetEventSlim(false);
-        var visualiser = new RecordingHandler { BeforeEach = () => gate.Wait(Bounded.Limit) };
+        var visualiser = new RecordingHandler { BeforeEach = () => WaitOnce(gate) };
         pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), visualiser);
         await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
         var (board, producer) = pair.ServerAcceptor.Opened[0];
         return (board, producer, gate);
     }
 
+    /// <summary>Sends spikes until the latest queue overflows (bounded by <see cref="MaxSpikes"/>).</summary>
     private static void Flood(TunnelChannel board)
     {
-        for (int i = 0; i < Spikes; i++)
+        for (int i = 0; i < MaxSpikes && !board.LatestQueueOverflowed; i++)
         {
             Assert.Equal(TunnelSendStatus.Sent, board.TrySend(SpikeStream.Packet(i, keysPerPacket: 64, population: 1000)));
+        }
+
+        Assert.True(board.LatestQueueOverflowed, $"{MaxSpikes} spikes did not overflow the latest queue");
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="gate"/> once: if it is not set within the limit (a failed assertion skipped the
+    /// test's Set), it sets it, so the stalled handler does not wait the limit again for every datagram while the
+    /// pair is disposed.
+    /// </summary>
+    private static void WaitOnce(ManualResetEventSlim gate)
+    {
+        if (!gate.Wait(Bounded.Limit))
+        {
+            gate.Set();
         }
     }
 }
