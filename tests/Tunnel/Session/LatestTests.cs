@@ -108,21 +108,14 @@ public class LatestTests
     {
         await using TunnelPair pair = await TunnelPair.StartAsync(echo: true);
         var visualiser = new RecordingHandler();
-        var gate = new ManualResetEventSlim(false);
-        visualiser.BeforeEach = () =>
-        {
-            if (!gate.Wait(Bounded.Limit))
-            {
-                gate.Set(); // a failed assertion skipped the Set: wait the limit once, not per datagram
-            }
-        }; // the user's side stops reading
+        using var stall = new Stall();
+        visualiser.BeforeEach = stall.Wait; // the user's side stops reading
         TunnelChannel output = pair.Client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, 17895), visualiser);
         TunnelChannel scp = pair.Client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
         await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 2, "both channels to open");
         TunnelChannel board = pair.ServerAcceptor.Opened.Single(o => o.Channel.Kind == TunnelChannelKind.EieioOutput).Channel;
 
-        // Until the queue drops: while the receiver is stalled the queue (256 KiB), the pipe (64 KiB) and both kernel
-        // socket buffers fill first, and loopback TCP autotuning may grow those to several MB.
+        // Until the queue drops (bounded): more than the queue (256 KiB) and the pipe (64 KiB) hold while the receiver is stalled.
         int spikes = 0;
         while (spikes < 400_000 && pair.ServerSession.GetCounters().LatestDatagramsDropped == 0)
         {
@@ -133,7 +126,7 @@ public class LatestTests
         TunnelSessionCounters stalled = pair.ServerSession.GetCounters();
         Assert.True(stalled.LatestDatagramsDropped > 0, "the queue must have dropped the oldest spikes");
 
-        gate.Set();
+        stall.Release();
         RecordingHandler replies = HandlerOf(scp);
         for (int i = 0; i < 50; i++)
         {
