@@ -42,8 +42,8 @@ public static unsafe partial class Lz4
 
     /// <summary>
     /// LZ4's acceleration for <see cref="TryCompress"/>: 4 (the library's default is 1). On the bench's 24-byte stream
-    /// (16 KiB batches of 28-byte records) it saves 44.7 % against 46.2 % with 2, for about a quarter less compression
-    /// time per datagram; on 64-key spike packets 67 % against 70 %. Above 4 the saving falls away (6: 39 % on 64-key
+    /// (16 KiB batches of 28-byte records) it saves 44.7 % against 46.2 % with 2, for 13–27 % less compression time
+    /// per datagram; on 64-key spike packets 67 % against 70 %. Above 4 the saving falls away (6: 39 % on 64-key
     /// packets). Measurements: docs/performance.md, sessions 5 and 6.
     /// </summary>
     public const int Acceleration = 4;
