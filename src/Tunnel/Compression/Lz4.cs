@@ -41,11 +41,12 @@ public static unsafe partial class Lz4
     public static string? LoadedFrom => IsAvailable ? Volatile.Read(ref _loadedFrom) : null;
 
     /// <summary>
-    /// LZ4's acceleration for <see cref="TryCompress"/>: 2 (the library's default is 1). On the bench's spike stream
-    /// (24-byte EIEIO batches of 16 KiB) it compresses as well as 1 (46 % saved either way) for about 6 % less of the
-    /// tunnel's CPU per datagram; 4 was faster still but saved 44.6 % (docs/performance.md, session 5).
+    /// LZ4's acceleration for <see cref="TryCompress"/>: 4 (the library's default is 1). On the bench's 24-byte stream
+    /// (16 KiB batches of 28-byte records) it saves 44.7 % against 46.2 % with 2, for 13–27 % less compression time
+    /// per datagram; on 64-key spike packets 67 % against 70 %. Above 4 the saving falls away (6: 39 % on 64-key
+    /// packets). Measurements: docs/performance.md, sessions 5 and 6.
     /// </summary>
-    public const int Acceleration = 2;
+    public const int Acceleration = 4;
 
     /// <summary>Largest block <see cref="TryCompress"/> can produce for <paramref name="sourceLength"/> bytes (LZ4_compressBound).</summary>
     public static int CompressBound(int sourceLength) => NativeCompressBound(sourceLength);
