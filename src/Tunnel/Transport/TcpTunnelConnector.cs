@@ -43,7 +43,7 @@ public sealed class TcpTunnelConnector : ITunnelConnector
                 return new StreamConnection(socket, network, remote, peerCertificateVerified: false);
             }
 
-            var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+            var ssl = new SslStream(new ReadAheadStream(network), leaveInnerStreamOpen: false);
             try
             {
                 await ssl.AuthenticateAsClientAsync(ClientOptions(), timeout.Token).ConfigureAwait(false);

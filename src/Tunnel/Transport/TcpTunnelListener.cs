@@ -169,7 +169,7 @@ public sealed class TcpTunnelListener : ITunnelListener
     {
         string remote = Describe(socket);
         socket.NoDelay = true;
-        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var ssl = new SslStream(new ReadAheadStream(new NetworkStream(socket, ownsSocket: false)), leaveInnerStreamOpen: false);
         (ITunnelConnection?, Exception?) result;
         try
         {

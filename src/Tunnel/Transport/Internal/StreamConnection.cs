@@ -42,6 +42,9 @@ internal sealed class StreamConnection : ITunnelConnection, IDuplexPipe
     /// <summary>The pipes' buffers (tests check that traffic never needs more).</summary>
     internal PipeBlockPool Pool { get; }
 
+    /// <summary>The stream the pipes read and write (an SslStream with TLS; tests look at what it negotiated).</summary>
+    internal Stream Stream => _stream;
+
     public PipeReader Input { get; }
 
     public PipeWriter Output { get; }
