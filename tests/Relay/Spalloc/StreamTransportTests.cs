@@ -155,6 +155,18 @@ public class StreamTransportTests
         await listener.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_cancelled_accept_returns_null_instead_of_throwing_into_Kestrel()
+    {
+        await using var listener = await new StreamTransport().BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        using var cancel = new CancellationTokenSource();
+        var accept = listener.AcceptAsync(cancel.Token).AsTask();
+
+        await cancel.CancelAsync();
+
+        Assert.Null(await accept.WaitAsync(Loopback.Limit));
+    }
+
     private static async Task<byte[]> ReadAtLeastAsync(PipeReader input, int count)
     {
         var result = await input.ReadAtLeastAsync(count).AsTask().WaitAsync(Loopback.Limit);

@@ -92,10 +92,10 @@ public sealed class SpallocServer : IAsyncDisposable
 
         var certificate = options.TlsCertificatePath is { } certPath ? LoadCertificate(certPath, options.TlsKeyPath) : null;
         var stateFile = options.StateFilePath is { } state ? new JobStateFile(state) : null;
-        stateFile?.Claim();
         var hub = new ProxyHub(options);
         try
         {
+            stateFile?.Claim();
             var jobs = new JobBoard(config.Machine, time, options.MaxJobsPerUser, stateFile);
             if (jobs.IsPersistent)
             {

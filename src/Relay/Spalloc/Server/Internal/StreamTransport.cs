@@ -83,9 +83,9 @@ internal sealed class StreamTransport : IConnectionListenerFactory, IConnectionL
                 {
                     accepted = await socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (ObjectDisposedException)
+                catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
                 {
-                    return null;
+                    return null; // unbound, or Kestrel stopped asking
                 }
                 catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted or SocketError.InvalidArgument)
                 {
@@ -101,13 +101,31 @@ internal sealed class StreamTransport : IConnectionListenerFactory, IConnectionL
                     // does not spin on it, then go on.
                     _acceptLog.Write(LogLevel.Warning, ProxyHub.Component, $"cannot accept a connection on {EndPoint}: {ex.SocketErrorCode}: {ex.Message}");
 
-                    await Task.Delay(AcceptRetryDelay, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await Task.Delay(AcceptRetryDelay, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return null;
+                    }
+
                     continue;
                 }
 
-                accepted.NoDelay = true;
-                Interlocked.Increment(ref transport._accepted);
-                return new StreamTransportConnection(accepted, transport.Pool);
+                try
+                {
+                    accepted.NoDelay = true;
+                    var connection = new StreamTransportConnection(accepted, transport.Pool);
+                    Interlocked.Increment(ref transport._accepted);
+                    return connection;
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    // Reset between the accept and the first look at it. An exception here would end Kestrel's
+                    // accept loop for good, so this connection is dropped and the listener goes on.
+                    accepted.Dispose();
+                }
             }
         }
 
