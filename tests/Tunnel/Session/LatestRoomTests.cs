@@ -64,8 +64,10 @@ public class LatestRoomTests
         TunnelChannel boardScp = pair.ServerAcceptor.Opened.Single(o => o.Channel.Kind == TunnelChannelKind.Scp).Channel;
         Assert.Equal(TunnelDeliveryClass.Reliable, boardScp.Delivery);
 
-        // The overflow hint can clear again between two reads (seen once in about thirty runs of the suite, cause not
-        // found: the visualiser is stalled), so the queue is topped up until each observation has been made.
+        // The overflow hint can clear again between two reads although the visualiser is stalled: one pass of the send
+        // loop moves up to 8 batches (128 KiB, half the queue) into the pipe before its flush waits, so a pass that
+        // starts just after the overflow leaves the queue at half, which is room. So the queue is topped up until each
+        // observation has been made (the hint cleared once in about thirty runs of the suite).
         bool hintSeen = false, reliableWaited = false, latestWaited = false;
         for (int attempt = 0; attempt < 100 && !(hintSeen && latestWaited); attempt++)
         {
