@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Protocol.Framing;
+using FastSpinnRelay.Tunnel.Transport;
 
 namespace FastSpinnRelay.Tunnel.Legacy;
 
@@ -135,14 +136,7 @@ public sealed partial class LegacyStreamConnection
 
         // Shut down first so the peer gets an orderly FIN: disposing a socket with a read pending aborts it with a
         // reset, and a Python spinnaker_proxy server dies on a reset (ConnectionResetError is not caught there).
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already reset or closed: nothing more to tell the peer.
-        }
+        SocketShutdowns.TryShutdownBoth(_socket);
 
         _socket.Dispose();
         _outbox.Wake();

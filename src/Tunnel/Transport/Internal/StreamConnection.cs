@@ -62,18 +62,7 @@ internal sealed class StreamConnection : ITunnelConnection, IDuplexPipe
 
         Input.CancelPendingRead();
         Output.CancelPendingFlush();
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-            // already gone: nothing to shut down
-        }
-        catch (ObjectDisposedException)
-        {
-            // already disposed
-        }
+        SocketShutdowns.TryShutdownBoth(_socket);
     }
 
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Tunnel.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -87,18 +88,7 @@ internal sealed class StreamTransportConnection : ConnectionContext, IDuplexPipe
             return;
         }
 
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-            // already gone: nothing to shut down
-        }
-        catch (ObjectDisposedException)
-        {
-            // already disposed
-        }
+        SocketShutdowns.TryShutdownBoth(_socket);
 
         SignalClosed();
     }
