@@ -107,12 +107,11 @@ public class SpallocConnectionTests
     {
         using var boardSide = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var boardPort = ((IPEndPoint)boardSide.Client.LocalEndPoint!).Port;
-        var localPort = Loopback.FreePort();
-        await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(localPort, 0, 0, boardPort)] });
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(0, 0, 0, boardPort)] });
 
         using var sender = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         byte[] payload = [1, 2, 3, 4, 5];
-        await sender.SendAsync(payload, new IPEndPoint(IPAddress.Loopback, localPort));
+        await sender.SendAsync(payload, s.Connection.LiveInputs[0].Local);
         using var limit = new CancellationTokenSource(Loopback.Limit);
         var received = await boardSide.ReceiveAsync(limit.Token);
         Assert.Equal(payload, received.Buffer);
@@ -122,11 +121,10 @@ public class SpallocConnectionTests
     public async Task Live_input_frames_written_in_batches_reach_the_board_in_order_and_a_lone_one_is_not_held()
     {
         using var boardSide = new RawUdp(receiveBufferSize: 4 << 20);
-        var localPort = Loopback.FreePort();
         await using var s = await ConnectScenario.StartAsync(
-            Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(localPort, 0, 0, boardSide.LocalEndPoint.Port)] });
+            Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(0, 0, 0, boardSide.LocalEndPoint.Port)] });
         using var sender = new RawUdp();
-        var input = new IPEndPoint(IPAddress.Loopback, localPort);
+        var input = s.Connection.LiveInputs[0].Local;
 
         // A burst (1 to 300 bytes each, 90 KB), which the websocket sender writes a batch at a time, then a lone one.
         var sent = SpallocLiveBatchingTests.Datagrams(600, seed: 24);
