@@ -7,6 +7,7 @@ using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Spalloc.Client;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc.Client;
 
@@ -231,23 +232,21 @@ public class SpallocConnectionTests
     }
 
     [Fact]
-    public async Task After_a_server_restart_that_lost_the_job_the_connection_ends_with_a_clear_reason()
+    public Task After_a_server_restart_that_lost_the_job_the_connection_ends_with_a_clear_reason() => FreedPort.RetryAsync(async () =>
     {
         using var emulator = new BoardEmulator(Loopback.Board());
         await using var first = await SpallocTestServer.StartAsync();
-        var listen = first.Server.EndPoint;
         using var client = new SpallocClient(first.BaseUri, new SpallocCredentials(null, null, SpallocTestServer.AliceToken), new SpallocClientOptions { RequestTimeout = Loopback.Limit });
         var job = await client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 });
         var options = new SpallocConnectOptions { BoardScpPort = emulator.ScpEndPoint.Port, ReconnectDelay = TimeSpan.FromMilliseconds(50) };
         await using var connection = await SpallocConnection.StartAsync(client, job, options, Loopback.Limit, null, CancellationToken.None);
 
         // The service restarts on the same address without the job (this server keeps jobs in memory only).
-        await first.DisposeAsync();
-        await using var second = await SpallocTestServer.StartAsync(options: o => o with { Listen = listen });
+        await using var second = await first.RestartAsync();
         var reason = await connection.Ended.WaitAsync(Loopback.Limit);
         Assert.Contains("no longer knows the job", reason, StringComparison.Ordinal);
         Assert.Contains("404", reason, StringComparison.Ordinal);
-    }
+    });
 
     [Fact]
     public async Task A_destroyed_job_ends_the_connection_with_the_reason()
