@@ -428,9 +428,8 @@ public class ClassicTcpTests
     [Fact]
     public async Task A_TCP_client_with_no_server_fails_at_start_up_with_one_network_error()
     {
-        using var probe = RawTcp.Listen();
-        var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        probe.Dispose();
+        using var noServer = new RefusingTcpPort(); // held, never listening: a freed port could be taken and answered
+        var port = noServer.Port;
 
         var error = await Assert.ThrowsAsync<RelayToolException>(() => StartAsync(ClientOptions(port, port, scpViaTcp: true, bootViaTcp: false)));
 
