@@ -10,10 +10,33 @@ namespace FastSpinnRelay.Tests.Shared;
 /// </summary>
 internal static class UdpPortHolders
 {
-    public static HashSet<long> Of(int port)
+    public static HashSet<long> Of(int port) => PortHolders.Of(port, PortHolders.Udp);
+
+    /// <summary>Fails unless none of <paramref name="before"/> (from <see cref="Of"/> while ours held it) still holds <paramref name="port"/>.</summary>
+    public static void AssertReleased(int port, HashSet<long> before)
+    {
+        Assert.NotEmpty(before);
+        var still = Of(port);
+        still.IntersectWith(before);
+        Assert.True(still.Count == 0, $"UDP port {port} is still held by socket inode(s) {string.Join(", ", still)}");
+    }
+}
+
+/// <summary>The kernel's socket tables, by local port: which socket inodes have a UDP or TCP port bound.</summary>
+internal static class PortHolders
+{
+    public static readonly string[] Udp = ["/proc/net/udp", "/proc/net/udp6"];
+
+    public static readonly string[] Tcp = ["/proc/net/tcp", "/proc/net/tcp6"];
+
+    /// <summary>
+    /// Inodes of the sockets in <paramref name="tables"/> whose local port is <paramref name="port"/>. Sockets no
+    /// process owns any more (TCP TIME_WAIT, orphans) show inode 0 and are left out: they are the kernel's, not a binder's.
+    /// </summary>
+    public static HashSet<long> Of(int port, string[] tables)
     {
         var inodes = new HashSet<long>();
-        foreach (var table in new[] { "/proc/net/udp", "/proc/net/udp6" })
+        foreach (var table in tables)
         {
             if (!File.Exists(table))
             {
@@ -34,7 +57,8 @@ internal static class UdpPortHolders
                 if (colon >= 0
                     && int.TryParse(local.AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var bound)
                     && bound == port
-                    && long.TryParse(fields[9], NumberStyles.None, CultureInfo.InvariantCulture, out var inode))
+                    && long.TryParse(fields[9], NumberStyles.None, CultureInfo.InvariantCulture, out var inode)
+                    && inode != 0)
                 {
                     inodes.Add(inode);
                 }
@@ -42,14 +66,5 @@ internal static class UdpPortHolders
         }
 
         return inodes;
-    }
-
-    /// <summary>Fails unless none of <paramref name="before"/> (from <see cref="Of"/> while ours held it) still holds <paramref name="port"/>.</summary>
-    public static void AssertReleased(int port, HashSet<long> before)
-    {
-        Assert.NotEmpty(before);
-        var still = Of(port);
-        still.IntersectWith(before);
-        Assert.True(still.Count == 0, $"UDP port {port} is still held by socket inode(s) {string.Join(", ", still)}");
     }
 }

@@ -87,7 +87,7 @@ public static partial class SpallocCommand
                 // Ctrl+C or SIGTERM: the normal way to stop a server.
             }
 
-            Log.Info(Component, "stopping; " + server.Counters);
+            Log.Info(Component, $"stopping; {server.Counters}; {server.Logins}");
         }
 
         return (int)ExitCode.Ok;

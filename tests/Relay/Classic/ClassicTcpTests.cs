@@ -8,6 +8,7 @@ using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tests.Shared;
 using static FastSpinnRelay.Relay.Tests.Classic.ClassicTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Classic;
@@ -216,21 +217,21 @@ public class ClassicTcpTests
     }
 
     [Fact]
-    public async Task A_TCP_client_reconnects_after_a_server_restart_and_traffic_resumes()
+    public Task A_TCP_client_reconnects_after_a_server_restart_and_traffic_resumes() => FreedPort.RetryAsync(async () =>
     {
         using var board = new EchoBoard();
         var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true, BootViaTcp = true });
-        var (scpPort, bootPort) = (server.Scp.ListenEndPoint.Port, server.Boot.ListenEndPoint.Port);
         await using var client = await StartAsync(ClientOptions(server));
         using var app = new TestPeer();
         app.Send("first"u8, client.Scp.ListenEndPoint);
         Assert.Equal("first"u8.ToArray(), app.Receive());
 
+        var (scp, boot) = (FreedPort.Tcp(server.Scp.ListenEndPoint.Port), FreedPort.Tcp(server.Boot.ListenEndPoint.Port));
         await server.DisposeAsync();
-        await using var restarted = await StartAsync(ServerOptions(board) with
+        await using var restarted = await scp.RebindAsync(() => boot.RebindAsync(() => StartAsync(ServerOptions(board) with
         {
-            ScpViaTcp = true, BootViaTcp = true, ScpTunnelPort = scpPort, BootTunnelPort = bootPort,
-        });
+            ScpViaTcp = true, BootViaTcp = true, ScpTunnelPort = scp.Port, BootTunnelPort = boot.Port,
+        })));
 
         Assert.True(WaitUntil(() =>
         {
@@ -240,28 +241,28 @@ public class ClassicTcpTests
         Assert.True(client.Scp.GetCounters().Reconnects >= 1);
         Assert.True(LogCapture.WaitFor("client/scp", "lost the TCP connection", app.Address.ToString()));
         Assert.True(LogCapture.WaitFor("client/scp", "reconnected", app.Address.ToString()));
-    }
+    });
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Restarting_the_client_mid_run_recovers_and_the_server_serves_the_new_one(bool viaTcp)
+    public Task Restarting_the_client_mid_run_recovers_and_the_server_serves_the_new_one(bool viaTcp) => FreedPort.RetryAsync(async () =>
     {
         using var board = new EchoBoard();
         await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = viaTcp });
         var client = await StartAsync(ClientOptions(server));
-        var scpPort = client.Scp.ListenEndPoint.Port;
+        var scp = FreedPort.Udp(client.Scp.ListenEndPoint.Port);
         using var app = new TestPeer();
         app.Send("one"u8, client.Scp.ListenEndPoint);
         Assert.Equal("one"u8.ToArray(), app.Receive());
 
         await client.DisposeAsync();
-        await using var restarted = await StartAsync(ClientOptions(server) with { ScpPort = scpPort });
+        await using var restarted = await scp.RebindAsync(() => StartAsync(ClientOptions(server) with { ScpPort = scp.Port }));
         app.Send("two"u8, restarted.Scp.ListenEndPoint);
 
         Assert.Equal("two"u8.ToArray(), app.Receive());
         Assert.Equal(2, server.Scp.GetCounters().FlowsOpened);
-    }
+    });
 
     [Fact]
     public async Task A_client_that_closes_frees_its_flow_and_the_server_carries_on()
@@ -341,11 +342,12 @@ public class ClassicTcpTests
     [Fact]
     public async Task A_closed_board_port_behind_a_TCP_server_is_counted_and_traffic_resumes_when_it_returns()
     {
-        var board = new EchoBoard();
-        var port = board.Port;
+        using var board = new EchoBoard();
         await using var server = await StartAsync(ServerOptions(board) with { ScpViaTcp = true });
         using var client = RawTcp.Connect(server.Scp.ListenEndPoint);
-        board.Dispose();
+        client.SendFrame("before"u8);
+        Assert.Equal("before"u8.ToArray(), client.ReadFrame());
+        board.GoDeaf();
 
         for (var i = 0; i < 5; i++)
         {
@@ -354,7 +356,7 @@ public class ClassicTcpTests
         }
 
         Assert.True(WaitUntil(() => server.Scp.GetCounters().Unreachable > 0));
-        using var back = new EchoBoard(port);
+        board.ComeBackFor(board.FirstSender);
         client.SendFrame("back"u8);
         Assert.Equal("back"u8.ToArray(), client.ReadFrame());
         Assert.Equal(1, server.Scp.GetCounters().FlowsActive);
@@ -426,9 +428,8 @@ public class ClassicTcpTests
     [Fact]
     public async Task A_TCP_client_with_no_server_fails_at_start_up_with_one_network_error()
     {
-        using var probe = RawTcp.Listen();
-        var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        probe.Dispose();
+        using var noServer = new RefusingTcpPort(); // held, never listening: a freed port could be taken and answered
+        var port = noServer.Port;
 
         var error = await Assert.ThrowsAsync<RelayToolException>(() => StartAsync(ClientOptions(port, port, scpViaTcp: true, bootViaTcp: false)));
 

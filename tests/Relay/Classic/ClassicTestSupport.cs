@@ -90,6 +90,24 @@ internal static class ClassicTestSupport
 
         public bool Echo { get; set; } = true;
 
+        /// <summary>
+        /// Answers like a closed port while keeping it: connected to its own address the socket accepts nothing, so
+        /// the kernel answers every datagram with ICMP "port unreachable", exactly as for a closed port. A really
+        /// closed port could be handed to a parallel test's port-0 bind before the board came back on it.
+        /// </summary>
+        public void GoDeaf() => _socket.Connect(EndPoint);
+
+        /// <summary>
+        /// Back on the same port after <see cref="GoDeaf"/>, to datagrams from <paramref name="relay"/> only (a socket
+        /// bound to port 0 cannot be unconnected without losing its port).
+        /// </summary>
+        public void ComeBackFor(IPEndPoint relay) => _socket.Connect(relay);
+
+        /// <summary>Where the first datagram came from: the relay's board-side socket.</summary>
+        public IPEndPoint FirstSender => Received.TryPeek(out var first)
+            ? first.From.ToIPEndPoint()
+            : throw new InvalidOperationException("the board has received nothing yet");
+
         public ConcurrentQueue<(UdpAddress From, byte[] Payload, long Timestamp)> Received { get; } = new();
 
         public IReadOnlyList<byte[]> Payloads => [.. Received.Select(r => r.Payload)];

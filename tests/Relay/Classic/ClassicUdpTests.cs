@@ -230,14 +230,13 @@ public class ClassicUdpTests
     [Fact]
     public async Task A_closed_board_port_is_counted_as_unreachable_and_traffic_resumes_when_it_returns()
     {
-        var board = new EchoBoard();
-        var port = board.Port;
+        using var board = new EchoBoard();
         await using var server = await StartAsync(ServerOptions(board));
         using var peer = new TestPeer();
         peer.Send("before"u8, server.Scp.ListenEndPoint);
         Assert.NotNull(peer.Receive());
 
-        board.Dispose();
+        board.GoDeaf();
         for (var i = 0; i < 5; i++)
         {
             peer.Send("into the void"u8, server.Scp.ListenEndPoint);
@@ -247,7 +246,7 @@ public class ClassicUdpTests
         Assert.True(WaitUntil(() => server.Scp.GetCounters().Unreachable > 0));
         Assert.True(LogCapture.WaitFor("server/scp", "unreachable (ICMP", peer.Address.ToString()));
 
-        using var back = new EchoBoard(port);
+        board.ComeBackFor(board.FirstSender);
         Assert.True(WaitUntil(() =>
         {
             peer.Send("after"u8, server.Scp.ListenEndPoint);
@@ -257,11 +256,11 @@ public class ClassicUdpTests
     }
 
     [Fact]
-    public async Task A_UDP_client_keeps_working_across_a_server_restart()
+    public Task A_UDP_client_keeps_working_across_a_server_restart() => FreedPort.RetryAsync(async () =>
     {
         using var board = new EchoBoard();
         var server = await StartAsync(ServerOptions(board));
-        var (scpPort, bootPort) = (server.Scp.ListenEndPoint.Port, server.Boot.ListenEndPoint.Port);
+        var (scp, boot) = (FreedPort.Udp(server.Scp.ListenEndPoint.Port), FreedPort.Udp(server.Boot.ListenEndPoint.Port));
         await using var client = await StartAsync(ClientOptions(server));
         using var app = new TestPeer();
         app.Send("first"u8, client.Scp.ListenEndPoint);
@@ -269,16 +268,17 @@ public class ClassicUdpTests
 
         await server.DisposeAsync();
         app.Send("lost"u8, client.Scp.ListenEndPoint);
-        Assert.True(WaitUntil(() => client.Scp.GetCounters().Unreachable > 0));
+        Assert.True(scp.WhileFree(WaitUntil(() => client.Scp.GetCounters().Unreachable > 0)));
 
-        await using var restarted = await StartAsync(ServerOptions(board) with { ScpTunnelPort = scpPort, BootTunnelPort = bootPort });
+        await using var restarted = await scp.RebindAsync(() => boot.RebindAsync(() =>
+            StartAsync(ServerOptions(board) with { ScpTunnelPort = scp.Port, BootTunnelPort = boot.Port })));
         Assert.True(WaitUntil(() =>
         {
             app.Send("again"u8, client.Scp.ListenEndPoint);
             return app.Receive(TimeSpan.FromMilliseconds(50)) is { } reply && reply.AsSpan().SequenceEqual("again"u8);
         }));
         Assert.Equal(1, client.Scp.GetCounters().FlowsOpened);
-    }
+    });
 
     [Theory]
     [InlineData(false)]

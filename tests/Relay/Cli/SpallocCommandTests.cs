@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Spalloc;
 
 namespace FastSpinnRelay.Relay.Tests.Cli;
@@ -46,14 +48,48 @@ public sealed class SpallocCommandTests : IDisposable
         Assert.True(config, string.Join("\n", problems));
         using var cancel = new CancellationTokenSource();
         using var output = new StringWriter();
-        var run = SpallocCommand.ServeAsync(
-            _config,
-            new FastSpinnRelay.Relay.Spalloc.Server.SpallocServerOptions { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) },
-            output,
-            cancel.Token);
+        var run = Serve(output, cancel.Token);
         Assert.True(TestSupport.Loopback.WaitUntil(() => output.ToString().Contains("relay spalloc serve: m (1 board(s)) for 1 user(s) at http://127.0.0.1:", StringComparison.Ordinal)));
         await cancel.CancelAsync();
         Assert.Equal((int)ExitCode.Ok, await run.WaitAsync(TestSupport.Loopback.Limit));
+    }
+
+    [Fact]
+    public async Task Stopping_logs_the_proxy_counters_and_the_refused_logins()
+    {
+        WriteValid();
+        var original = Log.Output;
+        var text = new StringWriter();
+        var log = TextWriter.Synchronized(text);
+        Log.Output = log; // the Console collection runs alone, so swapping the log's writer is safe
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            using var output = new StringWriter();
+            var run = Serve(output, cancel.Token);
+            Match? at = null;
+            Assert.True(TestSupport.Loopback.WaitUntil(() => (at = Regex.Match(output.ToString(), @" at (http://\S+) ")).Success || run.IsCompleted));
+            using (var http = new Spalloc.TestSupport.SpallocHttp(new Uri(at!.Groups[1].Value)))
+            using (var refused = await http.LoginAsync("not-a-token"))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
+
+            await cancel.CancelAsync();
+            Assert.Equal((int)ExitCode.Ok, await run.WaitAsync(TestSupport.Loopback.Limit));
+            string written;
+            lock (log)
+            {
+                written = text.ToString();
+            }
+
+            Assert.Contains("stopping; websockets 0 accepted/0 closed", written, StringComparison.Ordinal);
+            Assert.Contains("; logins refused: 1 (0 throttled without a check, 0 known wrong tokens)", written, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Log.Output = original;
+        }
     }
 
     [Fact]
@@ -86,11 +122,7 @@ public sealed class SpallocCommandTests : IDisposable
         using var output = new StringWriter();
         try
         {
-            var run = SpallocCommand.ServeAsync(
-                _config,
-                new FastSpinnRelay.Relay.Spalloc.Server.SpallocServerOptions { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), StateFilePath = state },
-                output,
-                cancel.Token);
+            var run = Serve(output, cancel.Token, state);
             Assert.True(TestSupport.Loopback.WaitUntil(() => output.ToString().Contains($"jobs kept in {state}", StringComparison.Ordinal) || run.IsCompleted));
             Assert.True(File.Exists(state));
             await cancel.CancelAsync();
@@ -137,6 +169,13 @@ public sealed class SpallocCommandTests : IDisposable
 
     public void Dispose() => File.Delete(_config);
 
+
+    /// <summary>`relay spalloc serve` with this test's configuration on a free loopback port, until <paramref name="cancel"/>.</summary>
+    private Task<int> Serve(TextWriter output, CancellationToken cancel, string? stateFile = null) => SpallocCommand.ServeAsync(
+        _config,
+        new FastSpinnRelay.Relay.Spalloc.Server.SpallocServerOptions { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), StateFilePath = stateFile },
+        output,
+        cancel);
     private void WriteValid() => File.WriteAllText(_config, $$"""
         {"machine": {"name": "m", "boards": [{"triad": [0, 0, 0], "address": "127.0.0.1"}]},
          "users": [{"name": "u", "token-hash": "{{TokenHash.Create("t", TokenHash.MinIterations)}}"}]}

@@ -23,7 +23,6 @@ public class LoginThrottleTests
 
         Assert.False(throttle.TryAllow(Mallory));
         Assert.True(throttle.TryAllow(Alice));
-        Assert.Equal(1, throttle.Refused);
 
         time.Advance(LoginThrottle.Window);
         Assert.True(throttle.TryAllow(Mallory));
@@ -77,15 +76,44 @@ public class LoginThrottleTests
         }
 
         Assert.Null(users.Authenticate(SpallocTestServer.AliceToken, Mallory));
-        Assert.Equal(1, users.Throttle.Refused);
+        Assert.Equal(1, users.Counters.Throttled);
 
-        // A wrong token seen before is refused by its hash, without using the budget or counting a refusal.
+        // A wrong token seen before is refused by its hash, without using the budget or counting as throttled.
         Assert.Null(users.Authenticate("wrong-0", Alice));
-        Assert.Equal(1, users.Throttle.Refused);
+        Assert.Equal(1, users.Counters.Throttled);
 
         Assert.Equal("alice", users.Authenticate(SpallocTestServer.AliceToken, Alice)?.Name);
         Assert.Equal("alice", users.Authenticate(SpallocTestServer.AliceToken, Mallory)?.Name); // known now: no check needed
         Assert.Equal("alice", users.Authenticate("alice", SpallocTestServer.AliceToken, Alice)?.Name);
         Assert.Null(users.Authenticate("bob", SpallocTestServer.AliceToken, Alice));
+    }
+
+    [Fact]
+    public void Every_refusal_is_counted_once_and_those_that_cost_no_check_by_why()
+    {
+        var time = new ManualTime();
+        var users = new UserDirectory(SpallocTestServer.KnownUsers, new LoginThrottle(time));
+
+        for (var i = 0; i < LoginThrottle.PerPeer; i++)
+        {
+            Assert.Null(users.Authenticate($"wrong-{i}", Mallory));              // checked: 10 refused
+        }
+
+        Assert.Null(users.Authenticate("wrong-new", Mallory));                   // throttled
+        Assert.Null(users.Authenticate("wrong-3", Mallory));                     // known wrong: no check, not throttled
+        Assert.Null(users.Authenticate("wrong-3", Alice));                       // known wrong
+        Assert.Null(users.Authenticate("", Alice));                              // empty: refused, nothing to check
+        Assert.Null(users.Authenticate("nobody", SpallocTestServer.AliceToken, Alice)); // form login, no such user
+        Assert.Null(users.Authenticate("bob", SpallocTestServer.AliceToken, Alice));    // alice's token for bob
+        Assert.Equal("alice", users.Authenticate(SpallocTestServer.AliceToken, Alice)?.Name);
+        Assert.Equal("alice", users.Authenticate("alice", SpallocTestServer.AliceToken, Alice)?.Name);
+
+        Assert.Equal((16, 1, 2), (users.Counters.Refused, users.Counters.Throttled, users.Counters.RememberedWrong));
+        Assert.Equal("logins refused: 16 (1 throttled without a check, 2 known wrong tokens)", users.Counters.ToString());
+
+        // The window ends: a new wrong token is checked again, and counted as an ordinary refusal.
+        time.Advance(LoginThrottle.Window);
+        Assert.Null(users.Authenticate("wrong-after", Mallory));
+        Assert.Equal((17, 1, 2), (users.Counters.Refused, users.Counters.Throttled, users.Counters.RememberedWrong));
     }
 }

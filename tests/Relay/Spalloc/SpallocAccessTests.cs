@@ -21,6 +21,26 @@ public class SpallocAccessTests
     }
 
     [Fact]
+    public async Task The_server_counts_refused_logins_and_those_that_cost_no_check()
+    {
+        await using var server = await SpallocTestServer.StartAsync();
+        using var http = new SpallocHttp(server.BaseUri);
+        for (var i = 0; i < 2; i++)
+        {
+            using var refused = await http.LoginAsync("not-a-token");
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using (var accepted = await http.LoginAsync(SpallocTestServer.AliceToken))
+        {
+            Assert.NotEqual(HttpStatusCode.Unauthorized, accepted.StatusCode);
+        }
+
+        var logins = server.Server.Logins;
+        Assert.Equal((2, 0, 1), (logins.Refused, logins.Throttled, logins.RememberedWrong)); // the second one by its hash
+    }
+
+    [Fact]
     public async Task The_websocket_is_refused_at_the_handshake_for_another_users_job_and_allowed_for_an_admin()
     {
         await using var board = new DisposableBoard();

@@ -34,9 +34,11 @@ public sealed class SpallocServer : IAsyncDisposable
     private readonly JobStateFile? _stateFile;
     private int _disposed;
 
-    private SpallocServer(SpallocConfig config, TimeProvider time, WebApplication app, ProxyHub hub, JobBoard jobs, SessionStore sessions, JobStateFile? stateFile)
+    private SpallocServer(
+        SpallocConfig config, TimeProvider time, WebApplication app, ProxyHub hub, JobBoard jobs, SessionStore sessions, SpallocLoginCounters logins, JobStateFile? stateFile)
     {
         Config = config;
+        Logins = logins;
         _stateFile = stateFile;
         _app = app;
         _hub = hub;
@@ -55,6 +57,9 @@ public sealed class SpallocServer : IAsyncDisposable
 
     /// <summary>The proxy's counters, totalled over all websockets.</summary>
     public SpallocProxyCounters Counters => _hub.Counters;
+
+    /// <summary>Logins refused since the server started (bad tokens), and how many cost no PBKDF2 check.</summary>
+    public SpallocLoginCounters Logins { get; }
 
     /// <summary>Websockets being served now.</summary>
     public int WebSocketCount => _hub.SessionCount;
@@ -103,10 +108,11 @@ public sealed class SpallocServer : IAsyncDisposable
             }
 
             var sessions = new SessionStore(time, options.SessionIdleTimeout);
-            var api = new SpallocHttpApi(config, jobs, sessions, new UserDirectory(config.Users, new LoginThrottle(time)), hub);
+            var users = new UserDirectory(config.Users, new LoginThrottle(time));
+            var api = new SpallocHttpApi(config, jobs, sessions, users, hub);
             jobs.JobDestroyed += hub.CloseJob;
             var app = Build(options, certificate, api);
-            var server = new SpallocServer(config, time, app, hub, jobs, sessions, stateFile);
+            var server = new SpallocServer(config, time, app, hub, jobs, sessions, users.Counters, stateFile);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);

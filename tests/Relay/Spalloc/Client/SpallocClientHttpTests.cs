@@ -2,6 +2,7 @@ using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Spalloc.Client;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc.Client;
 
@@ -108,7 +109,8 @@ public class SpallocClientHttpTests
     [Fact]
     public async Task An_unreachable_service_is_a_network_failure()
     {
-        var port = Loopback.FreePort();
+        using var refusing = new RefusingTcpPort();
+        var port = refusing.Port;
         using var client = new SpallocClient(new Uri($"http://127.0.0.1:{port}/spalloc/"), new SpallocCredentials(null, null, "t"), Quick);
         var ex = await Assert.ThrowsAsync<SpallocClientException>(() => client.ListMachinesAsync());
         Assert.Equal(SpallocFailure.Network, ex.Failure);
@@ -119,6 +121,7 @@ public class SpallocClientHttpTests
     public async Task The_verbs_map_failures_to_exit_codes()
     {
         await using var server = await SpallocTestServer.StartAsync();
+        using var refusing = new RefusingTcpPort();
         var service = server.BaseUri.ToString();
         string[] common = ["--service", service, "--token", SpallocTestServer.AliceToken];
         Assert.Equal((int)ExitCode.Ok, await RelayCommandLine.InvokeAsync(["spalloc", "machines", .. common]));
@@ -138,7 +141,7 @@ public class SpallocClientHttpTests
         Assert.Equal((int)ExitCode.Failed, await RelayCommandLine.InvokeAsync(["spalloc", "machines", "--service", service, "--token", "bad"]));
         Assert.Equal(
             (int)ExitCode.Network,
-            await RelayCommandLine.InvokeAsync(["spalloc", "machines", "--service", $"http://127.0.0.1:{Loopback.FreePort()}/", "--token", "t"]));
+            await RelayCommandLine.InvokeAsync(["spalloc", "machines", "--service", $"http://127.0.0.1:{refusing.Port}/", "--token", "t"]));
     }
 
     private static SpallocClient Client(SpallocTestServer server, SpallocCredentials credentials) => new(server.BaseUri, credentials, Quick);

@@ -7,6 +7,7 @@ using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Spalloc.Client;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc.Client;
 
@@ -107,12 +108,11 @@ public class SpallocConnectionTests
     {
         using var boardSide = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var boardPort = ((IPEndPoint)boardSide.Client.LocalEndPoint!).Port;
-        var localPort = Loopback.FreePort();
-        await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(localPort, 0, 0, boardPort)] });
+        await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(0, 0, 0, boardPort)] });
 
         using var sender = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         byte[] payload = [1, 2, 3, 4, 5];
-        await sender.SendAsync(payload, new IPEndPoint(IPAddress.Loopback, localPort));
+        await sender.SendAsync(payload, s.Connection.LiveInputs[0].Local);
         using var limit = new CancellationTokenSource(Loopback.Limit);
         var received = await boardSide.ReceiveAsync(limit.Token);
         Assert.Equal(payload, received.Buffer);
@@ -122,11 +122,10 @@ public class SpallocConnectionTests
     public async Task Live_input_frames_written_in_batches_reach_the_board_in_order_and_a_lone_one_is_not_held()
     {
         using var boardSide = new RawUdp(receiveBufferSize: 4 << 20);
-        var localPort = Loopback.FreePort();
         await using var s = await ConnectScenario.StartAsync(
-            Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(localPort, 0, 0, boardSide.LocalEndPoint.Port)] });
+            Loopback.Board(), o => o with { LiveInputs = [new SpallocLiveInput(0, 0, 0, boardSide.LocalEndPoint.Port)] });
         using var sender = new RawUdp();
-        var input = new IPEndPoint(IPAddress.Loopback, localPort);
+        var input = s.Connection.LiveInputs[0].Local;
 
         // A burst (1 to 300 bytes each, 90 KB), which the websocket sender writes a batch at a time, then a lone one.
         var sent = SpallocLiveBatchingTests.Datagrams(600, seed: 24);
@@ -233,23 +232,21 @@ public class SpallocConnectionTests
     }
 
     [Fact]
-    public async Task After_a_server_restart_that_lost_the_job_the_connection_ends_with_a_clear_reason()
+    public Task After_a_server_restart_that_lost_the_job_the_connection_ends_with_a_clear_reason() => FreedPort.RetryAsync(async () =>
     {
         using var emulator = new BoardEmulator(Loopback.Board());
         await using var first = await SpallocTestServer.StartAsync();
-        var listen = first.Server.EndPoint;
         using var client = new SpallocClient(first.BaseUri, new SpallocCredentials(null, null, SpallocTestServer.AliceToken), new SpallocClientOptions { RequestTimeout = Loopback.Limit });
         var job = await client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 });
         var options = new SpallocConnectOptions { BoardScpPort = emulator.ScpEndPoint.Port, ReconnectDelay = TimeSpan.FromMilliseconds(50) };
         await using var connection = await SpallocConnection.StartAsync(client, job, options, Loopback.Limit, null, CancellationToken.None);
 
         // The service restarts on the same address without the job (this server keeps jobs in memory only).
-        await first.DisposeAsync();
-        await using var second = await SpallocTestServer.StartAsync(options: o => o with { Listen = listen });
+        await using var second = await first.RestartAsync();
         var reason = await connection.Ended.WaitAsync(Loopback.Limit);
         Assert.Contains("no longer knows the job", reason, StringComparison.Ordinal);
         Assert.Contains("404", reason, StringComparison.Ordinal);
-    }
+    });
 
     [Fact]
     public async Task A_destroyed_job_ends_the_connection_with_the_reason()

@@ -1,9 +1,9 @@
-using System.Net;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Spalloc.Client;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc.Client;
 
@@ -13,16 +13,14 @@ namespace FastSpinnRelay.Relay.Tests.Spalloc.Client;
 /// </summary>
 public sealed class SpallocRestartTests : IDisposable
 {
-    private const int BindAttempts = 20;
-
     private readonly string _directory = Directory.CreateTempSubdirectory("spalloc-restart-").FullName;
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task After_a_restart_with_a_state_file_the_same_local_port_carries_scp_and_the_job_is_kept_alive(bool bearer)
+    public Task After_a_restart_with_a_state_file_the_same_local_port_carries_scp_and_the_job_is_kept_alive(bool bearer) => FreedPort.RetryAsync(async () =>
     {
-        var state = Path.Combine(_directory, "jobs.json");
+        var state = Path.Combine(_directory, $"jobs-{Guid.NewGuid():N}.json"); // a rerun starts from no file
         using var emulator = new BoardEmulator(Loopback.Board());
         var first = await SpallocTestServer.StartAsync(options: o => o with { StateFilePath = state });
         SpallocTestServer? second = null;
@@ -48,10 +46,9 @@ public sealed class SpallocRestartTests : IDisposable
             var csrf = client.CsrfToken;
 
             // Stop the service completely (it forgets every login session), then start a new one on the same port and file.
-            var listen = first.Server.EndPoint;
-            await first.DisposeAsync();
+            var stopping = first;
             first = null;
-            second = await RestartAsync(listen, state);
+            second = await stopping.RestartAsync(o => o with { StateFilePath = state });
             Assert.True(Loopback.WaitUntil(() => connection.Reconnects == 1), "no reconnection to the restarted server");
             Assert.False(connection.Ended.IsCompleted, "the connection ended instead of reconnecting");
             Assert.NotEqual(csrf, client.CsrfToken);   // logged in again: the old session died with the old server
@@ -79,12 +76,12 @@ public sealed class SpallocRestartTests : IDisposable
                 await second.DisposeAsync();
             }
         }
-    }
+    });
 
     [Fact]
-    public async Task A_job_whose_keepalive_lapsed_while_the_server_was_down_ends_the_connection_with_that_reason()
+    public Task A_job_whose_keepalive_lapsed_while_the_server_was_down_ends_the_connection_with_that_reason() => FreedPort.RetryAsync(async () =>
     {
-        var state = Path.Combine(_directory, "jobs.json");
+        var state = Path.Combine(_directory, $"jobs-{Guid.NewGuid():N}.json");
         using var emulator = new BoardEmulator(Loopback.Board());
         var time = new ManualTime();
         var first = await SpallocTestServer.StartAsync(options: o => o with { StateFilePath = state }, time: time);
@@ -96,11 +93,10 @@ public sealed class SpallocRestartTests : IDisposable
             var options = new SpallocConnectOptions { BoardScpPort = emulator.ScpEndPoint.Port, ReconnectDelay = TimeSpan.FromMilliseconds(50), KeepaliveInterval = TimeSpan.FromHours(1) };
             await using var connection = await SpallocConnection.StartAsync(client, job, options, Loopback.Limit, null, CancellationToken.None);
 
-            var listen = first.Server.EndPoint;
-            await first.DisposeAsync();
+            var stopping = first;
             first = null;
-            time.Advance(TimeSpan.FromMinutes(5));   // longer than the job's 120 s keepalive interval
-            second = await RestartAsync(listen, state, time);
+            second = await stopping.RestartAsync(
+                o => o with { StateFilePath = state }, time, whileDown: () => time.Advance(TimeSpan.FromMinutes(5))); // longer than the 120 s keepalive interval
             var reason = await connection.Ended.WaitAsync(Loopback.Limit);
             Assert.Contains("the job was destroyed: keepalive expired", reason, StringComparison.Ordinal);
         }
@@ -116,25 +112,9 @@ public sealed class SpallocRestartTests : IDisposable
                 await second.DisposeAsync();
             }
         }
-    }
+    });
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    /// <summary>A new server on <paramref name="listen"/> (the old one's port) with the state file; retries while the port is still taken.</summary>
-    private static async Task<SpallocTestServer> RestartAsync(IPEndPoint listen, string state, ManualTime? time = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await SpallocTestServer.StartAsync(options: o => o with { Listen = listen, StateFilePath = state }, time: time);
-            }
-            catch (IOException) when (attempt < BindAttempts)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
 
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using FastSpinnRelay.Relay.Spalloc;
 using FastSpinnRelay.Relay.Spalloc.Server;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 
@@ -13,6 +14,9 @@ internal sealed class SpallocTestServer : IAsyncDisposable
     public const string AliceToken = "alice-token";
     public const string BobToken = "bob-token";
     public const string AdminToken = "carol-token";
+
+    /// <summary>Binds tried by <see cref="RestartAsync"/> while the old server's listener may still be closing (100 ms apart).</summary>
+    private const int RestartBindAttempts = 20;
 
     private static readonly Lazy<SpallocUser[]> Users = new(() =>
     [
@@ -73,6 +77,36 @@ internal sealed class SpallocTestServer : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
+
+    /// <summary>
+    /// Stops this server and starts a new one on its port (as an admin restarts `spalloc serve`), with
+    /// <paramref name="options"/> and <paramref name="time"/> (default a new clock), calling <paramref name="whileDown"/>
+    /// in between. While only our old listener
+    /// lingers the bind is retried (bounded); a stranger on the port is <see cref="PortTakenByAnotherException"/>, so
+    /// run the scenario under <see cref="FreedPort.RetryAsync"/>.
+    /// </summary>
+    public async Task<SpallocTestServer> RestartAsync(
+        Func<SpallocServerOptions, SpallocServerOptions>? options = null, ManualTime? time = null, Action? whileDown = null)
+    {
+        var listen = Server.EndPoint;
+        var freed = FreedPort.Tcp(listen.Port);
+        await DisposeAsync();
+        whileDown?.Invoke();
+        return await freed.RebindAsync(async () =>
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await StartAsync(options: o => (options?.Invoke(o) ?? o) with { Listen = listen }, time: time);
+                }
+                catch (IOException) when (attempt < RestartBindAttempts && freed.Strangers().Count == 0)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        });
+    }
 
     private static SpallocUser User(string name, string token, bool admin)
     {

@@ -30,9 +30,6 @@ internal sealed class LoginThrottle(TimeProvider time)
     private long _overallStart = long.MinValue;
     private int _overallFailures;
 
-    /// <summary>Checks refused without hashing so far.</summary>
-    public long Refused { get; private set; }
-
     /// <summary>Addresses with a failure counted now (at most <see cref="MaxPeers"/>).</summary>
     public int PeersRemembered
     {
@@ -45,7 +42,7 @@ internal sealed class LoginThrottle(TimeProvider time)
         }
     }
 
-    /// <summary>True when a check of an unknown token from <paramref name="peer"/> may run now; false counts a refusal.</summary>
+    /// <summary>True when a check of an unknown token from <paramref name="peer"/> may run now (refusals are counted by the caller, <see cref="UserDirectory.Counters"/>).</summary>
     public bool TryAllow(IPAddress? peer)
     {
         var now = time.GetUtcNow().UtcTicks;
@@ -58,7 +55,6 @@ internal sealed class LoginThrottle(TimeProvider time)
                 return true;
             }
 
-            Refused++;
             return false;
         }
     }

@@ -10,7 +10,8 @@ namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 /// PBKDF2 hashes. A token that matched once is remembered by its SHA-256, so later logins with it cost one hash,
 /// not PBKDF2; so is a token that matched nobody (the last <see cref="RememberedFailures"/>), so a client retrying
 /// with a wrong token costs one hash too. The PBKDF2 checks of new wrong tokens are bounded by a
-/// <see cref="LoginThrottle"/>. Nothing else about tokens is kept.
+/// <see cref="LoginThrottle"/>. Nothing else about tokens is kept; what was refused, and how, is counted in
+/// <see cref="Counters"/>.
 /// </summary>
 internal sealed class UserDirectory(IReadOnlyList<SpallocUser> users, LoginThrottle throttle)
 {
@@ -26,6 +27,9 @@ internal sealed class UserDirectory(IReadOnlyList<SpallocUser> users, LoginThrot
     /// <summary>Checks of new wrong tokens made and refused so far.</summary>
     public LoginThrottle Throttle => throttle;
 
+    /// <summary>Logins refused so far, and how many of them cost no PBKDF2 check.</summary>
+    public SpallocLoginCounters Counters { get; } = new();
+
     /// <summary>Longest token considered; longer ones are refused without hashing.</summary>
     public const int MaxTokenLength = 4096;
 
@@ -39,6 +43,7 @@ internal sealed class UserDirectory(IReadOnlyList<SpallocUser> users, LoginThrot
     {
         if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
         {
+            Counters.CountRefused();
             return null;
         }
 
@@ -52,14 +57,16 @@ internal sealed class UserDirectory(IReadOnlyList<SpallocUser> users, LoginThrot
 
             if (_wrong.Contains(key))
             {
+                Counters.CountRememberedWrong();
                 return null;
             }
         }
 
         if (!throttle.TryAllow(peer))
         {
-            _refusedLog.Write(LogLevel.Warning, ProxyHub.Component, peer, static p =>
-                $"refused a login from {p?.ToString() ?? "an unknown address"} without checking it: too many wrong tokens in the last {LoginThrottle.Window.TotalSeconds:0} s");
+            Counters.CountThrottled();
+            _refusedLog.Write(LogLevel.Warning, ProxyHub.Component, (peer, Counters), static s =>
+                $"refused a login from {s.peer?.ToString() ?? "an unknown address"} without checking it: too many wrong tokens in the last {LoginThrottle.Window.TotalSeconds:0} s; {s.Counters}");
             return null;
         }
 
@@ -78,6 +85,7 @@ internal sealed class UserDirectory(IReadOnlyList<SpallocUser> users, LoginThrot
 
         throttle.Failed(peer);
         RememberWrong(key);
+        Counters.CountRefused();
         return null;
     }
 
@@ -85,7 +93,19 @@ internal sealed class UserDirectory(IReadOnlyList<SpallocUser> users, LoginThrot
     public SpallocUser? Authenticate(string? name, string? password, IPAddress? peer)
     {
         var user = name is null ? null : Find(name);
-        return user is not null && password is not null && Authenticate(password, peer) == user ? user : null;
+        if (user is null || password is null)
+        {
+            Counters.CountRefused();
+            return null;
+        }
+
+        var owner = Authenticate(password, peer);
+        if (owner is not null && owner != user)
+        {
+            Counters.CountRefused(); // someone's token, not this user's (a refusal by the token check counted itself)
+        }
+
+        return owner == user ? user : null;
     }
 
     private void RememberWrong(string key)
