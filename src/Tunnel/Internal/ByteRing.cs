@@ -1,9 +1,16 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace FastSpinnRelay.Tunnel.Internal;
 
-/// <summary>How long the record starting at the front of a span is (the ring stores records back to back).</summary>
+/// <summary>How long the record starting at a byte is (the ring stores records back to back).</summary>
 internal interface IRingRecordLayout
 {
-    static abstract int LengthAt(ReadOnlySpan<byte> record);
+    /// <summary>
+    /// The length of the record whose first byte is <paramref name="record"/>. The ring calls it only at record starts,
+    /// where the whole record (so its header) lies inside the buffer.
+    /// </summary>
+    static abstract int LengthAt(ref readonly byte record);
 }
 
 /// <summary>
@@ -94,12 +101,12 @@ internal sealed class ByteRing<TLayout>
     public Span<byte> Space(int offset, int length) => _buffer.AsSpan(offset, length);
 
     /// <summary>The record at <paramref name="offset"/> (a record start).</summary>
-    public ReadOnlySpan<byte> RecordAt(int offset) => _buffer.AsSpan(offset, TLayout.LengthAt(_buffer.AsSpan(offset)));
+    public ReadOnlySpan<byte> RecordAt(int offset) => _buffer.AsSpan(offset, LengthAt(offset));
 
     /// <summary>Offset of the record after the one at <paramref name="offset"/> (undefined past the newest record).</summary>
     public int Next(int offset)
     {
-        int next = offset + TLayout.LengthAt(_buffer.AsSpan(offset));
+        int next = offset + LengthAt(offset);
         return next == _wrapEnd ? 0 : next;
     }
 
@@ -117,17 +124,26 @@ internal sealed class ByteRing<TLayout>
         }
 
         int end = _wrapEnd >= 0 ? _wrapEnd : _tail;
-        int limit = _head + Math.Min(maxBytes, end - _head);
-        int next = _head;
-        while (next < end)
+        if (_wrapEnd < 0 && end - _head <= maxBytes)
         {
-            int length = TLayout.LengthAt(_buffer.AsSpan(next));
-            if (next + length > limit)
+            // Every record, lying back to back: nothing to walk.
+            count = Count;
+            return _buffer.AsSpan(_head, end - _head);
+        }
+
+        // One walk over the record starts, a record per step (this runs for every datagram of a busy stream).
+        int limit = _head + Math.Min(maxBytes, end - _head);
+        ref byte start = ref MemoryMarshal.GetArrayDataReference(_buffer);
+        int next = _head;
+        while (next < limit)
+        {
+            int after = next + TLayout.LengthAt(in Unsafe.Add(ref start, next));
+            if (after > limit)
             {
                 break;
             }
 
-            next += length;
+            next = after;
             count++;
         }
 
@@ -135,7 +151,7 @@ internal sealed class ByteRing<TLayout>
     }
 
     /// <summary>Removes the oldest record.</summary>
-    public void PopHead() => PopHead(1, TLayout.LengthAt(_buffer.AsSpan(_head)));
+    public void PopHead() => PopHead(1, LengthAt(_head));
 
     /// <summary>Removes the oldest <paramref name="count"/> records, <paramref name="bytes"/> long together, as <see cref="HeadRun"/> gave them.</summary>
     public void PopHead(int count, int bytes)
@@ -153,6 +169,14 @@ internal sealed class ByteRing<TLayout>
             _head = 0;
             _wrapEnd = -1;
         }
+    }
+
+    /// <summary>The length of the record at <paramref name="offset"/>, a record start (so its header is inside the buffer).</summary>
+    private int LengthAt(int offset)
+    {
+        // Every layout's length lies in a record's first four bytes, and every record is at least that long.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)offset, (uint)(_buffer.Length - sizeof(uint)), nameof(offset));
+        return TLayout.LengthAt(in Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buffer), offset));
     }
 
     /// <summary>Removes every record.</summary>

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using FastSpinnRelay.Protocol.Tunnel;
 
 namespace FastSpinnRelay.Tunnel.Internal;
@@ -6,8 +8,8 @@ namespace FastSpinnRelay.Tunnel.Internal;
 /// <summary>Record layout of the latest queue: batch records (channel u16, length u16, datagram), as sent in BATCH.</summary>
 internal readonly struct BatchRecordLayout : IRingRecordLayout
 {
-    public static int LengthAt(ReadOnlySpan<byte> record) =>
-        TunnelBatchRecords.RecordHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(record[2..]);
+    public static int LengthAt(ref readonly byte record) =>
+        TunnelBatchRecords.RecordHeaderLength + BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(in Unsafe.Add(ref Unsafe.AsRef(in record), 2)));
 }
 
 /// <summary>
@@ -34,13 +36,14 @@ internal sealed class LatestQueue
     /// <summary>
     /// Queues a datagram for <paramref name="channel"/>, dropping the oldest queued datagrams until it fits; each
     /// dropped datagram's channel is passed to <paramref name="onDrop"/>. False (and dropped, nothing else touched)
-    /// when it is larger than the whole queue.
+    /// when it is larger than the whole queue or than a datagram may be.
     /// </summary>
     public bool Enqueue<TDrop>(ushort channel, ReadOnlySpan<byte> datagram, ref TDrop onDrop)
         where TDrop : struct, IDropCounter
     {
+        Debug.Assert(channel != 0, "channel 0 is never open");
         int length = TunnelBatchRecords.RecordLength(datagram.Length);
-        if (length > _ring.Capacity)
+        if (length > _ring.Capacity || datagram.Length > TunnelDataFrame.MaxDatagramLength)
         {
             return false;
         }
@@ -50,10 +53,14 @@ internal sealed class LatestQueue
         {
             ReadOnlySpan<byte> oldest = _ring.RecordAt(_ring.Head);
             onDrop.Dropped(BinaryPrimitives.ReadUInt16BigEndian(oldest), oldest.Length - TunnelBatchRecords.RecordHeaderLength);
-            _ring.PopHead();
+            _ring.PopHead(1, oldest.Length);
         }
 
-        TunnelBatchRecords.TryWrite(_ring.Space(offset, length), channel, datagram, out _);
+        // The record's header in one store (channel, then length; both checked by the session: a channel is never 0 and
+        // the datagram fits a batch), then the datagram.
+        Span<byte> record = _ring.Space(offset, length);
+        BinaryPrimitives.WriteUInt32BigEndian(record, ((uint)channel << 16) | (uint)datagram.Length);
+        datagram.CopyTo(record[TunnelBatchRecords.RecordHeaderLength..]);
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using FastSpinnRelay.Protocol.Tunnel;
 
 namespace FastSpinnRelay.Tunnel.Internal;
@@ -7,7 +8,8 @@ namespace FastSpinnRelay.Tunnel.Internal;
 /// <summary>Record layout of the replay buffer: whole tunnel frames (8-byte header with the body length).</summary>
 internal readonly struct FrameRecordLayout : IRingRecordLayout
 {
-    public static int LengthAt(ReadOnlySpan<byte> record) => TunnelFrameHeader.Length + (int)BinaryPrimitives.ReadUInt32BigEndian(record);
+    public static int LengthAt(ref readonly byte record) =>
+        TunnelFrameHeader.Length + (int)BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(in record));
 }
 
 /// <summary>

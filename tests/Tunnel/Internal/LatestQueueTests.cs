@@ -72,6 +72,39 @@ public class LatestQueueTests
     }
 
     [Fact]
+    public void A_datagram_longer_than_a_datagram_may_be_is_refused_even_when_the_queue_could_hold_it()
+    {
+        var queue = new LatestQueue(capacity: 128 * 1024);
+        var drops = new Drops();
+        Assert.False(queue.Enqueue(3, new byte[TunnelDataFrame.MaxDatagramLength + 1], ref drops));
+        Assert.True(queue.Enqueue(3, new byte[TunnelDataFrame.MaxDatagramLength], ref drops));
+        Assert.Equal(1, queue.Count);
+        Assert.Empty(drops.Seen);
+    }
+
+    [Fact]
+    public void A_batch_smaller_than_what_is_queued_takes_whole_records_and_leaves_the_rest_in_order()
+    {
+        var queue = new LatestQueue(capacity: 4096);
+        var drops = new Drops();
+        for (ushort channel = 1; channel <= 40; channel++)
+        {
+            queue.Enqueue(channel, new byte[channel % 7], ref drops);
+        }
+
+        var channels = new List<ushort>();
+        var batch = new byte[50];
+        while (!queue.IsEmpty)
+        {
+            int length = queue.Dequeue(batch);
+            Assert.InRange(length, 1, 50);
+            channels.AddRange(Channels(batch.AsSpan(0, length)));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 40).Select(c => (ushort)c), channels);
+    }
+
+    [Fact]
     public void Random_traffic_comes_out_whole_in_order_and_only_the_reported_drops_are_missing()
     {
         var random = new Random(1234);
