@@ -1,3 +1,4 @@
+using FastSpinnRelay.Tests.Shared;
 using FastSpinnRelay.Relay.Bench;
 using FastSpinnRelay.Relay.Bench.Internal;
 
@@ -55,8 +56,25 @@ public class PortPlaceholdersTests
         var ports = PortPlaceholders.PickFreePorts(3);
         Assert.Equal(3, ports.Distinct().Count());
         Assert.All(ports, p => Assert.InRange(p, 1, 65535));
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
-        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, ports[0]));
+
+        // Free when picked: nothing of this process holds them any more. (Binding one again to prove it would race the
+        // suite's parallel port-0 binds, which the kernel may hand the same port.)
+        Assert.All(ports, p => Assert.Empty(PortHolders.Of(p, PortHolders.Udp).Intersect(OwnSocketInodes())));
+    }
+
+    private static HashSet<long> OwnSocketInodes()
+    {
+        var inodes = new HashSet<long>();
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            var target = new FileInfo(fd).LinkTarget;
+            if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
+            {
+                inodes.Add(long.Parse(target.AsSpan(8, target.Length - 9), System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return inodes;
     }
 
     [Fact]

@@ -104,12 +104,35 @@ public class BoardEmulatorIpTagTests
     [Fact]
     public void Reverse_tag_counts_input_follows_its_sender_and_closes_on_clear()
     {
-        using var board = new BoardEmulator(Loopback.Board());
-        using var client = new ScpClient(board.ScpEndPoint);
-        using var sender = new RawUdp();
-        var rxPort = Loopback.FreePort();
+        // The tag's port must be one the board can bind: a port freed just before, which a parallel test's port-0 bind
+        // may take first. Only then (a stranger holds it) is the scenario run again, on a new port, at most 3 times.
+        for (var attempt = 1; ; attempt++)
+        {
+            using var board = new BoardEmulator(Loopback.Board());
+            using var client = new ScpClient(board.ScpEndPoint);
+            FreedPort freed;
+            using (var probe = new RawUdp())
+            {
+                freed = FreedPort.Udp(probe.LocalEndPoint.Port);
+            }
 
-        client.SetReverseIpTag(2, rxPort, x: 1, y: 2, portCpu: SdpPortCpu.Encode(1, 3));
+            try
+            {
+                client.SetReverseIpTag(2, freed.Port, x: 1, y: 2, portCpu: SdpPortCpu.Encode(1, 3));
+            }
+            catch (ScpClientException) when (attempt < 3 && freed.Strangers().Count > 0)
+            {
+                continue;
+            }
+
+            ReverseTagCountsAndCloses(board, client, freed.Port);
+            return;
+        }
+    }
+
+    private static void ReverseTagCountsAndCloses(BoardEmulator board, ScpClient client, int rxPort)
+    {
+        using var sender = new RawUdp();
         for (var i = 0; i < 3; i++)
         {
             sender.Send([0x05, 0x08, 1, 2, 3, 4], new IPEndPoint(IPAddress.Loopback, rxPort));

@@ -32,14 +32,6 @@ internal static class Loopback
         return true;
     }
 
-    /// <summary>A port that was free a moment ago (bound to port 0 on a probe socket, then closed).</summary>
-    public static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
     /// <summary>An SCP request datagram with three args (reply wanted unless said otherwise).</summary>
     public static byte[] Request(ScpCommand command, ushort sequence, uint arg1 = 0, uint arg2 = 0, uint arg3 = 0, byte[]? data = null, bool replyWanted = true)
     {
