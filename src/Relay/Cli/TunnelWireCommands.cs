@@ -106,6 +106,11 @@ public static class TunnelWireCommands
                 throw new RelayToolException(ExitCode.Network, $"cannot listen on {options.Listen}: {e.SocketErrorCode}");
             }
 
+            if (options.Tls is null && !IPAddress.IsLoopback(options.Listen.Address))
+            {
+                Log.Warn("tunnel-serve", PlainTunnelWarning("clients", "--tls-self-signed (or --tls-cert and --tls-key)"));
+            }
+
             await using (gateway.ConfigureAwait(false))
             {
                 await WaitForStopAsync("tunnel-serve", ct).ConfigureAwait(false);
@@ -214,6 +219,11 @@ public static class TunnelWireCommands
                 throw new RelayToolException(ExitCode.Network, $"cannot bind the local ports on {options.Bind}: {e.SocketErrorCode}");
             }
 
+            if (tlsOptions is null && !IsLoopbackHost(host))
+            {
+                Log.Warn("tunnel-connect", PlainTunnelWarning($"{Log.Escape(options.ServerLabel)}", "--tls-pin (or --tls)"));
+            }
+
             await using (portal.ConfigureAwait(false))
             {
                 await WaitForStopAsync("tunnel-connect", ct).ConfigureAwait(false);
@@ -244,6 +254,19 @@ public static class TunnelWireCommands
     }
 
     /// <summary>"host:port", "host" (default port) or "[v6]:port".</summary>
+    /// <summary>
+    /// Said once at start when the tunnel runs without TLS beyond this machine: the key proves who connected, but nothing
+    /// protects the frames after the handshake.
+    /// </summary>
+    internal static string PlainTunnelWarning(string peer, string fix) =>
+        $"no TLS: the key is proved at connect, but the frames after it are neither encrypted nor integrity-protected, so " +
+        $"anyone on the path to {peer} could read them or inject commands for the board; across networks you do not fully " +
+        $"trust, add {fix}";
+
+    /// <summary>True for "localhost" and loopback addresses (where no one else is on the path).</summary>
+    internal static bool IsLoopbackHost(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+
     internal static (string Host, int Port) SplitHostPort(string text)
     {
         text = text.Trim();

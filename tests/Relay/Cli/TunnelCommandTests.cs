@@ -95,6 +95,30 @@ public class TunnelWireCommandTests
     public void Server_addresses_split_into_host_and_port(string text, string host, int port) =>
         Assert.Equal((host, port), TunnelWireCommands.SplitHostPort(text));
 
+    [Theory]
+    [InlineData("localhost", true)]
+    [InlineData("LOCALHOST", true)]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.3.2.1", true)]
+    [InlineData("::1", true)]
+    [InlineData("gateway.example.org", false)]
+    [InlineData("10.0.0.2", false)]
+    [InlineData("::", false)]
+    public void Only_loopback_servers_go_without_the_no_TLS_warning(string host, bool loopback) =>
+        Assert.Equal(loopback, TunnelWireCommands.IsLoopbackHost(host));
+
+    [Fact]
+    public void The_no_TLS_warning_says_what_is_exposed_and_how_to_fix_it()
+    {
+        var warning = TunnelWireCommands.PlainTunnelWarning("gw:17896", "--tls-pin (or --tls)");
+
+        Assert.StartsWith("no TLS:", warning, StringComparison.Ordinal);
+        Assert.Contains("neither encrypted nor integrity-protected", warning, StringComparison.Ordinal);
+        Assert.Contains("inject commands for the board", warning, StringComparison.Ordinal);
+        Assert.Contains("gw:17896", warning, StringComparison.Ordinal);
+        Assert.EndsWith("add --tls-pin (or --tls)", warning, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Live_output_lists_each_tag_with_its_visualisers()
     {
