@@ -108,7 +108,7 @@ public static class TunnelWireCommands
 
             if (options.Tls is null && !IPAddress.IsLoopback(options.Listen.Address))
             {
-                Log.Warn("tunnel-serve", PlainTunnelWarning("clients", "--tls-self-signed (or --tls-cert and --tls-key)"));
+                Log.Warn("tunnel-serve", PlainTunnelWarning("the tunnel clients", "--tls-self-signed (or --tls-cert and --tls-key)"));
             }
 
             await using (gateway.ConfigureAwait(false))
@@ -221,7 +221,7 @@ public static class TunnelWireCommands
 
             if (tlsOptions is null && !IsLoopbackHost(host))
             {
-                Log.Warn("tunnel-connect", PlainTunnelWarning($"{Log.Escape(options.ServerLabel)}", "--tls-pin (or --tls)"));
+                Log.Warn("tunnel-connect", PlainTunnelWarning($"the server ({Log.Escape(options.ServerLabel)})", "--tls-pin (or --tls)"));
             }
 
             await using (portal.ConfigureAwait(false))
@@ -260,7 +260,7 @@ public static class TunnelWireCommands
     /// </summary>
     internal static string PlainTunnelWarning(string peer, string fix) =>
         $"no TLS: the key is proved at connect, but the frames after it are neither encrypted nor integrity-protected, so " +
-        $"anyone on the path to {peer} could read them or inject commands for the board; across networks you do not fully " +
+        $"anyone on the path between here and {peer} could read them or inject commands for the board; across networks you do not fully " +
         $"trust, add {fix}";
 
     /// <summary>True for "localhost" and loopback addresses (where no one else is on the path).</summary>
