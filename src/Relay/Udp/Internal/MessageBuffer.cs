@@ -184,18 +184,36 @@ internal sealed unsafe class MessageBuffer
             return false;
         }
 
-        payload.CopyTo(new Span<byte>(iovec.Base + length, size));
-        iovec.Length = (nuint)(length + size);
-        if (packing.Datagrams++ == 1)
-        {
-            ref var header = ref _headers[index].Header;
-            var control = _controls + (index * ControlSpace);
-            SegmentControlSize(control) = (ushort)size;
-            header.Control = control;
-            header.ControlLength = (nuint)ControlSpace;
-        }
-
+        Extend(index, payload);
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryAppend"/> without its checks, for a caller that has proved them (a run for one destination
+    /// extending the slot it opened, <see cref="UdpSocket.QueueSendRunTo{TSource}"/>): <paramref name="payload"/> is
+    /// the slot's segment size, for the slot's destination, and fits the slot's and the group's limits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Extend(int index, ReadOnlySpan<byte> payload)
+    {
+        ref var iovec = ref _iovecs[index];
+        var length = (int)iovec.Length;
+        payload.CopyTo(new Span<byte>(iovec.Base + length, payload.Length));
+        iovec.Length = (nuint)(length + payload.Length);
+        if (_packing[index].Datagrams++ == 1)
+        {
+            MarkPacked(index, payload.Length);
+        }
+    }
+
+    /// <summary>Gives header <paramref name="index"/> its UDP_SEGMENT control message (the slot now holds a run).</summary>
+    private void MarkPacked(int index, int size)
+    {
+        ref var header = ref _headers[index].Header;
+        var control = _controls + (index * ControlSpace);
+        SegmentControlSize(control) = (ushort)size;
+        header.Control = control;
+        header.ControlLength = (nuint)ControlSpace;
     }
 
     /// <summary>
