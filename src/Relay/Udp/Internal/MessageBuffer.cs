@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using static FastSpinnRelay.Relay.Udp.Internal.LinuxInterop;
 
 namespace FastSpinnRelay.Relay.Udp.Internal;
@@ -198,12 +199,33 @@ internal sealed unsafe class MessageBuffer
     {
         ref var iovec = ref _iovecs[index];
         var length = (int)iovec.Length;
-        payload.CopyTo(new Span<byte>(iovec.Base + length, payload.Length));
+        CopyShort(payload, iovec.Base + length);
         iovec.Length = (nuint)(length + payload.Length);
         if (_packing[index].Datagrams++ == 1)
         {
             MarkPacked(index, payload.Length);
         }
+    }
+
+    /// <summary>
+    /// Copies a datagram into a slot: 16 to 32 bytes (most EIEIO packets) as two overlapping 16-byte moves inline,
+    /// anything else through <see cref="Span{T}.CopyTo"/> (a call, whose set-up costs about as much as such a copy).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(ReadOnlySpan<byte> payload, byte* to)
+    {
+        var length = payload.Length;
+        if ((uint)(length - 16) <= 16)
+        {
+            ref var from = ref MemoryMarshal.GetReference(payload);
+            var head = Vector128.LoadUnsafe(ref from);
+            var tail = Vector128.LoadUnsafe(ref from, (nuint)(length - 16));
+            head.Store(to);
+            tail.Store(to + length - 16);
+            return;
+        }
+
+        payload.CopyTo(new Span<byte>(to, length));
     }
 
     /// <summary>Gives header <paramref name="index"/> its UDP_SEGMENT control message (the slot now holds a run).</summary>
