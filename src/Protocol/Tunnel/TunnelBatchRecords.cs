@@ -23,24 +23,20 @@ public static class TunnelBatchRecords
             return TunnelFrameError.BadBatch;
         }
 
-        while (!records.IsEmpty)
+        // One big-endian read per record header: channel in the high half, length in the low half.
+        while (records.Length >= RecordHeaderLength)
         {
-            if (records.Length < RecordHeaderLength)
+            uint header = BinaryPrimitives.ReadUInt32BigEndian(records);
+            int length = (int)(header & 0xFFFF);
+            if (header <= 0xFFFF || length > TunnelLayout.MaxDatagramLength || records.Length - RecordHeaderLength < length)
             {
-                return TunnelFrameError.BadBatch;
+                return TunnelFrameError.BadBatch; // channel 0, a datagram above the maximum, or one cut short
             }
 
-            ushort channel = BinaryPrimitives.ReadUInt16BigEndian(records);
-            int length = BinaryPrimitives.ReadUInt16BigEndian(records[2..]);
-            if (channel == 0 || length > TunnelLayout.MaxDatagramLength || records.Length - RecordHeaderLength < length)
-            {
-                return TunnelFrameError.BadBatch;
-            }
-
-            records = records[(RecordHeaderLength + length)..];
+            records = records.Slice(RecordHeaderLength + length);
         }
 
-        return TunnelFrameError.None;
+        return records.IsEmpty ? TunnelFrameError.None : TunnelFrameError.BadBatch;
     }
 
     /// <summary>
@@ -85,20 +81,22 @@ public ref struct TunnelBatchRecordEnumerator
     /// <summary>Advances to the next record; false at the end (or at a record cut short).</summary>
     public bool MoveNext()
     {
-        if (_rest.Length < TunnelLayout.BatchRecordHeaderLength)
+        ReadOnlySpan<byte> rest = _rest;
+        if (rest.Length < TunnelLayout.BatchRecordHeaderLength)
         {
             return false;
         }
 
-        int length = BinaryPrimitives.ReadUInt16BigEndian(_rest[2..]);
-        if (_rest.Length - TunnelLayout.BatchRecordHeaderLength < length)
+        uint header = BinaryPrimitives.ReadUInt32BigEndian(rest);
+        int length = (int)(header & 0xFFFF);
+        if (rest.Length - TunnelLayout.BatchRecordHeaderLength < length)
         {
             return false;
         }
 
-        Channel = BinaryPrimitives.ReadUInt16BigEndian(_rest);
-        Datagram = _rest.Slice(TunnelLayout.BatchRecordHeaderLength, length);
-        _rest = _rest[(TunnelLayout.BatchRecordHeaderLength + length)..];
+        Channel = (ushort)(header >> 16);
+        Datagram = rest.Slice(TunnelLayout.BatchRecordHeaderLength, length);
+        _rest = rest.Slice(TunnelLayout.BatchRecordHeaderLength + length);
         return true;
     }
 }

@@ -172,8 +172,15 @@ public sealed partial class UdpSocket
         return total;
     }
 
-    private UdpStatus Queue(ReadOnlySpan<byte> payload, in UdpAddress destination)
+    private UdpStatus Queue(ReadOnlySpan<byte> payload, in UdpAddress destination) => Queue(payload, destination, out _);
+
+    /// <summary>
+    /// Queues one datagram; <paramref name="packable"/> is the slot it went into when later datagrams of its size for
+    /// its destination may join that slot (the last slot, segmenting, a packable size), else -1.
+    /// </summary>
+    private UdpStatus Queue(ReadOnlySpan<byte> payload, in UdpAddress destination, out int packable)
     {
+        packable = -1;
         if (IsDisposed)
         {
             return UdpStatus.Closed;
@@ -186,9 +193,11 @@ public sealed partial class UdpSocket
         }
 
         var queue = _sendQueue ??= new MessageBuffer(_options.SendSlots, _options.SendSlotBytes);
-        if (_sendCount > _sendHead && SendsSegmented && queue.TryPack(_sendCount - 1, payload, destination))
+        var segmented = SendsSegmented;
+        if (_sendCount > _sendHead && segmented && queue.TryPack(_sendCount - 1, payload, destination))
         {
             // One more datagram of the run in the last slot: it leaves with that slot, as its own datagram.
+            packable = _sendCount - 1;
             ScheduleFlushIfNeeded();
             return UdpStatus.Ok;
         }
@@ -204,6 +213,11 @@ public sealed partial class UdpSocket
         }
 
         queue.SetOutgoing(_sendCount++, payload, destination);
+        if (segmented && payload.Length <= SegmentedSendPlan.MaxSegmentBytes)
+        {
+            packable = _sendCount - 1;
+        }
+
         ScheduleFlushIfNeeded();
         return UdpStatus.Ok;
     }

@@ -54,6 +54,21 @@ public class PackedSendTests
     }
 
     [Fact]
+    public void Appended_datagrams_of_every_short_size_are_copied_whole()
+    {
+        for (var size = 1; size <= 48; size++)
+        {
+            // 16 to 32 bytes take the inline copy; the others Span.CopyTo.
+            var queue = new MessageBuffer(1, 4 * size);
+            queue.SetOutgoing(0, Datagram(size, 1), A);
+            Assert.True(queue.TryAppend(0, Datagram(size, 2), A, 64, 60_000));
+            queue.Extend(0, Datagram(size, 3));
+
+            Assert.Equal([.. Datagram(size, 1), .. Datagram(size, 2), .. Datagram(size, 3)], queue.OutgoingPayload(0).ToArray());
+        }
+    }
+
+    [Fact]
     public void Swapping_slots_moves_their_runs_with_them()
     {
         var queue = new MessageBuffer(2, 2048);

@@ -34,11 +34,10 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
         long ok = 0;
         if (visualisers.Length == 1)
         {
-            ref readonly UdpAddress only = ref visualisers[0];
-            while (run.TryNext(out ReadOnlySpan<byte> datagram))
-            {
-                ok += sender.QueueSendTo(datagram, only) == UdpStatus.Ok ? 1 : 0;
-            }
+            // One destination: the socket queues the whole run, comparing the address once.
+            var source = new RunSource(run);
+            ok = sender.QueueSendRunTo(ref source, visualisers[0]);
+            run = source.Run;
         }
         else
         {
@@ -49,6 +48,14 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
         }
 
         Count(ok, run.Count);
+    }
+
+    /// <summary>A tunnel run as the socket's datagram source (a copy of the run, handed back when the socket is done).</summary>
+    private ref struct RunSource(TunnelDatagramRun run) : IUdpDatagramSource
+    {
+        public TunnelDatagramRun Run = run;
+
+        public bool TryNext(out ReadOnlySpan<byte> datagram) => Run.TryNext(out datagram);
     }
 
     private long Queue(ReadOnlySpan<byte> datagram)
