@@ -1,6 +1,6 @@
-using FastSpinnRelay.Tests.Shared;
 using FastSpinnRelay.Relay.Bench;
 using FastSpinnRelay.Relay.Bench.Internal;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Bench;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Relay.Udp;
 using FastSpinnRelay.Relay.Udp.Internal;
+using FastSpinnRelay.Tests.Shared;
 using static FastSpinnRelay.Relay.Tests.Udp.UdpTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Udp;
@@ -144,15 +145,9 @@ public class SegmentedSendTests
     [Fact]
     public void Grouped_sends_to_a_closed_port_account_for_every_datagram()
     {
-        // Connected to a port nobody listens on: the first send's ICMP "port unreachable" fails the next syscall.
-        int deadPort;
-        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
-        {
-            probe.Bind(Loopback);
-            deadPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        }
-
-        using var sender = Open(portable: false, new UdpSocketOptions { RemoteEndPoint = new IPEndPoint(IPAddress.Loopback, deadPort) });
+        // Connected to a port that takes nothing: the first send's ICMP "port unreachable" fails the next syscall.
+        using var deadPort = new DeafUdpPort();
+        using var sender = Open(portable: false, new UdpSocketOptions { RemoteEndPoint = deadPort.EndPoint });
         var payload = new byte[24];
         for (var round = 0; round < 3; round++)
         {

@@ -1,4 +1,5 @@
 using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tests.Shared;
 using static FastSpinnRelay.Relay.Tests.Udp.UdpTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Udp;
@@ -37,7 +38,8 @@ public class UdpEventLoopTests
     {
         var sink = new RecordingSink();
         using var loop = NewLoop(portable, new UdpEventLoopOptions { ErrorSink = sink });
-        var deadPeer = new UdpSocketOptions { RemoteEndPoint = UdpSocketTests.ClosedLoopbackEndPoint(), ErrorSink = sink };
+        using var deadPort = new DeafUdpPort();
+        var deadPeer = new UdpSocketOptions { RemoteEndPoint = deadPort.EndPoint, ErrorSink = sink };
         using var a = Open(portable);
         using var l = Open(portable);
         using var b = Open(portable);

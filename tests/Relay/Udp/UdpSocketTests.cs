@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Relay.Udp;
+using FastSpinnRelay.Tests.Shared;
 using static FastSpinnRelay.Relay.Tests.Udp.UdpTestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Udp;
@@ -162,9 +163,9 @@ public class UdpSocketTests
     [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
     public void A_connected_socket_whose_peer_is_gone_counts_ICMP_errors_and_keeps_working(bool portable)
     {
-        var closedPort = ClosedLoopbackEndPoint();
+        using var closedPort = new DeafUdpPort();
         using var b = Open(portable);
-        using var a = Open(portable, new UdpSocketOptions { RemoteEndPoint = closedPort });
+        using var a = Open(portable, new UdpSocketOptions { RemoteEndPoint = closedPort.EndPoint });
         using var batch = new DatagramBatch();
 
         Assert.Equal(UdpStatus.Ok, a.Send("ping"u8));
@@ -272,14 +273,6 @@ public class UdpSocketTests
 
         Assert.Throws<ArgumentException>(() => a.SendTo("x"u8, default));
         Assert.Throws<ArgumentException>(() => a.QueueSendTo("x"u8, default));
-    }
-
-    /// <summary>An endpoint nobody listens on: bind a socket, note its port, close it.</summary>
-    internal static IPEndPoint ClosedLoopbackEndPoint()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(Loopback);
-        return (IPEndPoint)probe.LocalEndPoint!;
     }
 
     [Fact]
