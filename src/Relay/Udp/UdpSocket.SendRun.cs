@@ -1,5 +1,3 @@
-using FastSpinnRelay.Relay.Udp.Internal;
-
 namespace FastSpinnRelay.Relay.Udp;
 
 public sealed partial class UdpSocket
@@ -18,19 +16,11 @@ public sealed partial class UdpSocket
     {
         ThrowIfEmpty(destination);
         var ok = 0;
-
-        // The slot this run may extend (-1: none), with what it holds: datagrams of `size` bytes, `count` of them, `bytes` in all.
-        var open = -1;
-        int size = 0, count = 0, bytes = 0, limit = 0;
-        MessageBuffer? queue = null;
+        var open = -1; // the slot this run may extend: the destination is the run's, so no address is compared again
         while (datagrams.TryNext(out var payload))
         {
-            if (open >= 0 && payload.Length == size && count < SegmentedSendPlan.MaxSegments && bytes + size <= limit && !IsDisposed)
+            if (open >= 0 && !IsDisposed && _sendQueue!.TryPackForSameDestination(open, payload))
             {
-                // What TryPack would check for the last slot, proved by the run: same size, room left, same destination.
-                queue!.Extend(open, payload);
-                count++;
-                bytes += size;
                 ok++;
                 continue;
             }
@@ -38,15 +28,6 @@ public sealed partial class UdpSocket
             if (Queue(payload, destination, out open) == UdpStatus.Ok)
             {
                 ok++;
-            }
-
-            if (open >= 0)
-            {
-                queue = _sendQueue!;
-                size = queue.SegmentSize(open);
-                count = queue.Datagrams(open);
-                bytes = queue.OutgoingLength(open);
-                limit = Math.Min(queue.SlotSize, SegmentedSendPlan.MaxGroupBytes);
             }
         }
 

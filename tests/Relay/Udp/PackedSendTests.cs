@@ -62,7 +62,7 @@ public class PackedSendTests
             var queue = new MessageBuffer(1, 4 * size);
             queue.SetOutgoing(0, Datagram(size, 1), A);
             Assert.True(queue.TryAppend(0, Datagram(size, 2), A, 64, 60_000));
-            queue.Extend(0, Datagram(size, 3));
+            Assert.True(queue.TryPackForSameDestination(0, Datagram(size, 3)));
 
             Assert.Equal([.. Datagram(size, 1), .. Datagram(size, 2), .. Datagram(size, 3)], queue.OutgoingPayload(0).ToArray());
         }

@@ -167,20 +167,14 @@ internal sealed unsafe class MessageBuffer
         && TryAppend(index, payload, destination, SegmentedSendPlan.MaxSegments, SegmentedSendPlan.MaxGroupBytes);
 
     /// <summary>
-    /// Adds <paramref name="payload"/> to the run already in header <paramref name="index"/>'s slot, when it is one
-    /// more datagram of the same size for the same destination and the run stays within
-    /// <paramref name="maxDatagrams"/>, <paramref name="maxBytes"/> and the slot. The header then carries a
-    /// UDP_SEGMENT control message, so the kernel sends the slot as the separate datagrams it holds.
+    /// <see cref="TryPack"/> for a datagram known to be for the slot's destination (a run for one address, see
+    /// <see cref="UdpSocket.QueueSendRunTo{TSource}"/>): the same limits, without comparing addresses.
     /// </summary>
-    /// <returns>False, with nothing changed, when the datagram cannot join the run.</returns>
-    public bool TryAppend(int index, ReadOnlySpan<byte> payload, in UdpAddress destination, int maxDatagrams, int maxBytes)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryPackForSameDestination(int index, ReadOnlySpan<byte> payload)
     {
-        ref var packing = ref _packing[index];
-        ref var iovec = ref _iovecs[index];
-        var length = (int)iovec.Length;
-        var size = packing.SegmentSize;
-        if (payload.Length != size || packing.Datagrams >= maxDatagrams || length + size > Math.Min(SlotSize, maxBytes)
-            || !SameDestination(index, destination))
+        if (payload.Length > SegmentedSendPlan.MaxSegmentBytes
+            || !RunTakes(index, payload.Length, SegmentedSendPlan.MaxSegments, SegmentedSendPlan.MaxGroupBytes))
         {
             return false;
         }
@@ -190,12 +184,39 @@ internal sealed unsafe class MessageBuffer
     }
 
     /// <summary>
-    /// <see cref="TryAppend"/> without its checks, for a caller that has proved them (a run for one destination
-    /// extending the slot it opened, <see cref="UdpSocket.QueueSendRunTo{TSource}"/>): <paramref name="payload"/> is
-    /// the slot's segment size, for the slot's destination, and fits the slot's and the group's limits.
+    /// Adds <paramref name="payload"/> to the run already in header <paramref name="index"/>'s slot, when it is one
+    /// more datagram of the same size for the same destination and the run stays within
+    /// <paramref name="maxDatagrams"/>, <paramref name="maxBytes"/> and the slot. The header then carries a
+    /// UDP_SEGMENT control message, so the kernel sends the slot as the separate datagrams it holds.
+    /// </summary>
+    /// <returns>False, with nothing changed, when the datagram cannot join the run.</returns>
+    public bool TryAppend(int index, ReadOnlySpan<byte> payload, in UdpAddress destination, int maxDatagrams, int maxBytes)
+    {
+        if (!RunTakes(index, payload.Length, maxDatagrams, maxBytes) || !SameDestination(index, destination))
+        {
+            return false;
+        }
+
+        Extend(index, payload);
+        return true;
+    }
+
+    /// <summary>
+    /// True when the run in header <paramref name="index"/>'s slot can take one more datagram of
+    /// <paramref name="length"/> bytes: its size, and within <paramref name="maxDatagrams"/>, <paramref name="maxBytes"/>
+    /// and the slot (the destination is the caller's to compare).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Extend(int index, ReadOnlySpan<byte> payload)
+    private bool RunTakes(int index, int length, int maxDatagrams, int maxBytes)
+    {
+        ref var packing = ref _packing[index];
+        var size = packing.SegmentSize;
+        return length == size && packing.Datagrams < maxDatagrams && (int)_iovecs[index].Length + size <= Math.Min(SlotSize, maxBytes);
+    }
+
+    /// <summary>Adds <paramref name="payload"/> to the run in header <paramref name="index"/>'s slot, which can take it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Extend(int index, ReadOnlySpan<byte> payload)
     {
         ref var iovec = ref _iovecs[index];
         var length = (int)iovec.Length;
