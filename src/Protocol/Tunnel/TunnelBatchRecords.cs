@@ -57,8 +57,7 @@ public static class TunnelBatchRecords
             return false;
         }
 
-        BinaryPrimitives.WriteUInt16BigEndian(destination, channel);
-        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)datagram.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(destination, ((uint)channel << 16) | (uint)datagram.Length); // channel, then length
         datagram.CopyTo(destination[RecordHeaderLength..]);
         bytesWritten = RecordLength(datagram.Length);
         return true;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using FastSpinnRelay.Protocol.Tunnel;
 
@@ -41,7 +40,6 @@ internal sealed class LatestQueue
     public bool Enqueue<TDrop>(ushort channel, ReadOnlySpan<byte> datagram, ref TDrop onDrop)
         where TDrop : struct, IDropCounter
     {
-        Debug.Assert(channel != 0, "channel 0 is never open");
         int length = TunnelBatchRecords.RecordLength(datagram.Length);
         if (length > _ring.Capacity || datagram.Length > TunnelDataFrame.MaxDatagramLength)
         {
@@ -56,11 +54,7 @@ internal sealed class LatestQueue
             _ring.PopHead(1, oldest.Length);
         }
 
-        // The record's header in one store (channel, then length; both checked by the session: a channel is never 0 and
-        // the datagram fits a batch), then the datagram.
-        Span<byte> record = _ring.Space(offset, length);
-        BinaryPrimitives.WriteUInt32BigEndian(record, ((uint)channel << 16) | (uint)datagram.Length);
-        datagram.CopyTo(record[TunnelBatchRecords.RecordHeaderLength..]);
+        TunnelBatchRecords.TryWrite(_ring.Space(offset, length), channel, datagram, out _);
         return true;
     }
 
