@@ -2,7 +2,6 @@ using System.Diagnostics;
 using FastSpinnRelay.Protocol.Tunnel;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Udp;
-using FastSpinnRelay.Relay.Udp.Internal;
 using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Tunneling.Internal;
@@ -201,40 +200,19 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
 }
 
 /// <summary>A receive batch's intact datagrams, in order, for <see cref="TunnelChannel.TrySendAll{TSource}"/>.</summary>
-/// <remarks>
-/// A batch from a coalescing socket is read straight from its views (a train's datagrams, no per-datagram index check:
-/// this runs for every datagram of a live-output stream); a plain batch through the batch's accessors.
-/// </remarks>
 internal struct BatchDatagrams(DatagramBatch batch) : ITunnelDatagramSource
 {
     private int _next;
 
-    public unsafe bool TryNext(out ReadOnlySpan<byte> datagram)
+    public bool TryNext(out ReadOnlySpan<byte> datagram)
     {
-        int count = batch.Count;
-        if (batch.HoldsTrains)
+        while (_next < batch.Count)
         {
-            ReadOnlySpan<DatagramView> views = batch.Views.AsSpan(0, count);
-            while (_next < views.Length)
+            var index = _next++;
+            if (!batch.IsTruncated(index))
             {
-                ref readonly DatagramView view = ref views[_next++];
-                if (!view.Truncated)
-                {
-                    datagram = new ReadOnlySpan<byte>(view.Payload, view.Length);
-                    return true;
-                }
-            }
-        }
-        else
-        {
-            while (_next < count)
-            {
-                var index = _next++;
-                if (!batch.IsTruncated(index))
-                {
-                    datagram = batch.GetPayload(index);
-                    return true;
-                }
+                datagram = batch.GetPayload(index);
+                return true;
             }
         }
 
