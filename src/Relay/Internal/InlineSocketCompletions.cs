@@ -11,11 +11,21 @@ internal static class InlineSocketCompletions
 {
     public const string Variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    private static volatile bool s_setHere;
+
+    /// <summary>
+    /// True when <see cref="Prefer"/> set the variable in this process (the user did not). Processes this one starts
+    /// must not inherit it (<c>relay bench</c>'s children, or the relays of tests that run commands in-process): each
+    /// command decides for itself.
+    /// </summary>
+    public static bool SetHere => s_setHere;
+
     public static void Prefer()
     {
         if (Environment.GetEnvironmentVariable(Variable) is null)
         {
             Environment.SetEnvironmentVariable(Variable, "1");
+            s_setHere = true;
         }
     }
 }
