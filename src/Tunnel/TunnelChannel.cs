@@ -61,25 +61,30 @@ public sealed class TunnelChannel
     internal long LastSendTimestamp { get; set; }
 
     /// <summary>
-    /// Queues one datagram. Reliable: <see cref="TunnelSendStatus.Full"/> when the replay buffer has no room (nothing
-    /// is ever dropped; wait and retry). Latest: always queued, dropping the oldest queued datagrams if needed.
+    /// Queues one datagram and wakes the send loop. Reliable: <see cref="TunnelSendStatus.Full"/> when the replay
+    /// buffer has no room (nothing is ever dropped; wait and retry). Latest: always queued, dropping the oldest queued
+    /// datagrams if needed.
     /// </summary>
-    public TunnelSendStatus TrySend(ReadOnlySpan<byte> datagram)
-    {
-        TunnelSendStatus status = Delivery == TunnelDeliveryClass.Reliable ? _session.TrySendReliable(this, datagram) : _session.TrySendLatest(this, datagram);
-        if (status == TunnelSendStatus.Sent)
-        {
-            Interlocked.Increment(ref _sent);
-        }
-
-        return status;
-    }
+    public TunnelSendStatus TrySend(ReadOnlySpan<byte> datagram) => Queue(datagram, wake: true);
 
     /// <summary>
-    /// Queues every datagram <paramref name="source"/> yields, as <see cref="TrySend"/> would one by one, but a
-    /// latest-class channel takes the whole run under one lock with one wake-up of the send loop. A datagram that
-    /// cannot be taken (too large; reliable: replay buffer full; the channel closed) is skipped, so the caller counts
-    /// what was offered minus what this returns as dropped.
+    /// Queues one datagram as <see cref="TrySend"/> does, without waking the send loop: for a caller queueing the
+    /// datagrams of one receive, which then calls <see cref="WakeSender"/> once for all of them.
+    /// </summary>
+    public TunnelSendStatus TrySendLater(ReadOnlySpan<byte> datagram) => Queue(datagram, wake: false);
+
+    /// <summary>
+    /// Wakes the send loop for the <paramref name="queued"/> datagrams <see cref="TrySendLater"/> queued. Call it with no
+    /// lock held: when they were few and the loop is idle, the loop writes them out on the calling thread before this
+    /// returns, sparing a thread-pool wake-up.
+    /// </summary>
+    public void WakeSender(int queued) => _session.WakeSender(queued, mayWriteHere: true);
+
+    /// <summary>
+    /// Queues every datagram <paramref name="source"/> yields, as <see cref="TrySendLater"/> would one by one (a
+    /// latest-class channel takes the whole run under one lock), then wakes the send loop once as
+    /// <see cref="WakeSender"/> does. A datagram that cannot be taken (too large; reliable: replay buffer full; the
+    /// channel closed) is skipped, so the caller counts what was offered minus what this returns as dropped.
     /// </summary>
     /// <returns>How many datagrams were queued.</returns>
     public int TrySendAll<TSource>(ref TSource source)
@@ -90,7 +95,7 @@ public sealed class TunnelChannel
         {
             while (source.TryNext(out ReadOnlySpan<byte> datagram))
             {
-                sent += _session.TrySendReliable(this, datagram) == TunnelSendStatus.Sent ? 1 : 0;
+                sent += _session.TrySendReliable(this, datagram, wake: false) == TunnelSendStatus.Sent ? 1 : 0;
             }
         }
         else
@@ -101,9 +106,23 @@ public sealed class TunnelChannel
         if (sent != 0)
         {
             Interlocked.Add(ref _sent, sent);
+            _session.WakeSender(sent, mayWriteHere: true);
         }
 
         return sent;
+    }
+
+    private TunnelSendStatus Queue(ReadOnlySpan<byte> datagram, bool wake)
+    {
+        TunnelSendStatus status = Delivery == TunnelDeliveryClass.Reliable
+            ? _session.TrySendReliable(this, datagram, wake)
+            : _session.TrySendLatest(this, datagram, wake);
+        if (status == TunnelSendStatus.Sent)
+        {
+            Interlocked.Increment(ref _sent);
+        }
+
+        return status;
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace FastSpinnRelay.Tunnel;
 /// <summary>The producer side: what <see cref="TunnelChannel"/> calls from any thread.</summary>
 public sealed partial class TunnelSession
 {
-    internal TunnelSendStatus TrySendReliable(TunnelChannel channel, ReadOnlySpan<byte> datagram)
+    /// <summary>Queues one reliable-class datagram; wakes the send loop (on the pool) when <paramref name="wake"/>, else leaves it to <see cref="WakeSender"/>.</summary>
+    internal TunnelSendStatus TrySendReliable(TunnelChannel channel, ReadOnlySpan<byte> datagram, bool wake)
     {
         int frameLength = TunnelFrameWriter.DataFrameLength(datagram.Length);
         if (datagram.Length > TunnelDataFrame.MaxDatagramLength || frameLength - TunnelFrameHeader.Length > _options.MaxBodyLength)
@@ -34,11 +35,16 @@ public sealed partial class TunnelSession
         }
 
         Interlocked.Increment(ref _counters.ReliableFramesQueued);
-        Signal.Set();
+        if (wake)
+        {
+            Signal.Set();
+        }
+
         return TunnelSendStatus.Sent;
     }
 
-    internal TunnelSendStatus TrySendLatest(TunnelChannel channel, ReadOnlySpan<byte> datagram)
+    /// <summary>Queues one latest-class datagram; wakes the send loop (on the pool) when <paramref name="wake"/>, else leaves it to <see cref="WakeSender"/>.</summary>
+    internal TunnelSendStatus TrySendLatest(TunnelChannel channel, ReadOnlySpan<byte> datagram, bool wake)
     {
         if (!FitsLatest(datagram.Length))
         {
@@ -46,10 +52,53 @@ public sealed partial class TunnelSession
         }
 
         var one = new OneDatagram(datagram);
-        return TrySendLatestAll(channel, ref one) == 1 ? TunnelSendStatus.Sent : TunnelSendStatus.Closed;
+        if (TrySendLatestAll(channel, ref one) != 1)
+        {
+            return TunnelSendStatus.Closed;
+        }
+
+        if (wake)
+        {
+            Signal.Set();
+        }
+
+        return TunnelSendStatus.Sent;
     }
 
-    /// <summary>Queues a run of latest-class datagrams under one lock; skips those too large. Returns how many were queued.</summary>
+    /// <summary>
+    /// A run shorter than this, queued by a caller that may lend its thread, is written by that thread when the send loop
+    /// is idle (<see cref="AsyncSignal.SetAndRunWaiter"/>). A short run means the producer drained its input and has
+    /// nothing better to do; a long one means it is busy, and the send loop's own thread writes while it reads on.
+    /// 64: one full receive of a GSO sender's datagrams.
+    /// </summary>
+    internal const int WriteHereRunLimit = 64;
+
+    /// <summary>
+    /// Wakes the send loop for <paramref name="queued"/> datagrams queued without waking it. With
+    /// <paramref name="mayWriteHere"/> (the caller holds no lock), a short run is written out on the caller's thread
+    /// when the loop is idle.
+    /// </summary>
+    internal void WakeSender(int queued, bool mayWriteHere)
+    {
+        if (queued <= 0)
+        {
+            return;
+        }
+
+        if (mayWriteHere && queued < WriteHereRunLimit)
+        {
+            Signal.SetAndRunWaiter();
+        }
+        else
+        {
+            Signal.Set();
+        }
+    }
+
+    /// <summary>
+    /// Queues a run of latest-class datagrams under one lock; skips those too large. Returns how many were queued. Does
+    /// not wake the send loop: the caller does (<see cref="WakeSender"/>).
+    /// </summary>
     internal int TrySendLatestAll<TSource>(TunnelChannel channel, ref TSource source)
         where TSource : struct, ITunnelDatagramSource, allows ref struct
     {
@@ -77,7 +126,6 @@ public sealed partial class TunnelSession
         if (sent != 0)
         {
             Interlocked.Add(ref _counters.LatestDatagramsQueued, sent);
-            Signal.Set();
         }
 
         return sent;

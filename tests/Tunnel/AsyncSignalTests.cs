@@ -1,3 +1,4 @@
+using FastSpinnRelay.Tunnel.Tests.TestSupport;
 
 namespace FastSpinnRelay.Tunnel.Tests;
 
@@ -40,5 +41,93 @@ public class AsyncSignalTests
         }
 
         await producer;
+    }
+
+    [Fact]
+    public void SetAndRunWaiter_resumes_a_waiting_consumer_on_the_calling_thread_before_it_returns()
+    {
+        var signal = new AsyncSignal();
+        var consumer = new Consumer(signal);
+        Task waiting = consumer.WaitOnceAsync();
+        Assert.False(waiting.IsCompleted);
+
+        consumer.Signal(runWaiterHere: true);
+
+        Assert.True(waiting.IsCompleted);
+        Assert.True(consumer.ResumedInsideTheSignal);
+    }
+
+    [Fact]
+    public async Task Set_never_resumes_the_consumer_inside_the_call()
+    {
+        var signal = new AsyncSignal();
+        var consumer = new Consumer(signal);
+        Task waiting = consumer.WaitOnceAsync();
+
+        consumer.Signal(runWaiterHere: false);
+
+        await Bounded.Wait(waiting, "the consumer to resume");
+        Assert.False(consumer.ResumedInsideTheSignal);
+    }
+
+    [Fact]
+    public async Task After_a_resume_on_the_calling_thread_the_next_Set_is_asynchronous_again()
+    {
+        var signal = new AsyncSignal();
+        var consumer = new Consumer(signal);
+        Task first = consumer.WaitOnceAsync();
+        consumer.Signal(runWaiterHere: true);
+        Assert.True(consumer.ResumedInsideTheSignal);
+
+        Task second = consumer.WaitOnceAsync();
+        consumer.Signal(runWaiterHere: false);
+
+        await Bounded.Wait(second, "the second resume");
+        Assert.False(consumer.ResumedInsideTheSignal);
+        Assert.True(first.IsCompleted);
+    }
+
+    [Fact]
+    public void SetAndRunWaiter_with_no_waiter_leaves_the_signal_set_for_the_next_wait()
+    {
+        var signal = new AsyncSignal();
+        signal.SetAndRunWaiter();
+
+        Assert.True(signal.WaitAsync().AsTask().IsCompleted);
+        Assert.False(signal.WaitAsync().AsTask().IsCompleted);
+    }
+
+    /// <summary>
+    /// A consumer that records whether it resumed inside its producer's call, on the producer's thread (no captured
+    /// context, as the tunnel's loops run). A resume on the pool may reuse the producer's thread, but only after the call.
+    /// </summary>
+    private sealed class Consumer(AsyncSignal signal)
+    {
+        private volatile bool _insideTheSignal;
+        private int _signallingThread;
+
+        public bool ResumedInsideTheSignal { get; private set; }
+
+        public async Task WaitOnceAsync()
+        {
+            await signal.WaitAsync().ConfigureAwait(false);
+            ResumedInsideTheSignal = _insideTheSignal && Environment.CurrentManagedThreadId == _signallingThread;
+        }
+
+        public void Signal(bool runWaiterHere)
+        {
+            _signallingThread = Environment.CurrentManagedThreadId;
+            _insideTheSignal = true;
+            if (runWaiterHere)
+            {
+                signal.SetAndRunWaiter();
+            }
+            else
+            {
+                signal.Set();
+            }
+
+            _insideTheSignal = false;
+        }
     }
 }

@@ -151,6 +151,7 @@ public static partial class SpallocCommand
             });
             Command.SetAction((parse, ct) =>
             {
+                InlineSocketCompletions.Prefer(); // before any socket: the client's completions are short and never block
                 var options = new SpallocConnectOptions
                 {
                     Bind = parse.GetValue(_bind)!,

@@ -79,6 +79,7 @@ public static class TunnelWireCommands
         command.SetAction(async (parse, ct) =>
         {
             Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
+            InlineSocketCompletions.Prefer(); // before any socket: the tunnel's completions are short and never block
             var key = ReadKey(parse.GetValue(KeyFile)!); // a usage error before any network error
             var boardAddress = await ResolveAsync(parse.GetValue(board)!, "board", ct).ConfigureAwait(false);
             var options = new TunnelServeOptions
@@ -186,6 +187,7 @@ public static class TunnelWireCommands
         command.SetAction(async (parse, ct) =>
         {
             Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
+            InlineSocketCompletions.Prefer(); // before any socket: the tunnel's completions are short and never block
             var (host, port) = SplitHostPort(parse.GetValue(server)!);
             var pinned = parse.GetValue(pin);
             var tlsOptions = parse.GetValue(tls) || pinned is not null

@@ -31,7 +31,8 @@ internal sealed partial class TunnelConnectionRunner
                 Volatile.Write(ref _lastReceived, _time.GetTimestamp());
                 if (_session.AckDue)
                 {
-                    _session.Signal.Set();
+                    // Once per read; an idle send loop writes the ACK on this thread (no pool wake-up between the two).
+                    _session.Signal.SetAndRunWaiter();
                 }
 
                 if (!outcome.IsContinue)

@@ -200,6 +200,57 @@ public class LatestTests
         Assert.Equal(requests, board.Datagrams);
     }
 
+    [Fact]
+    public async Task Datagrams_queued_later_leave_in_order_after_one_wake_short_run_or_long()
+    {
+        await using TunnelPair pair = await TunnelPair.StartAsync();
+        TunnelChannel scp = pair.Client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
+        await Bounded.Until(() => pair.ServerAcceptor.Opened.Length == 1, "the channel to open");
+        RecordingHandler board = pair.ServerAcceptor.Opened[0].Handler;
+        var expected = new List<byte[]>();
+
+        // 5 is written on this thread when the send loop is idle, 200 wakes the loop's own thread.
+        foreach (int run in new[] { 5, 200 })
+        {
+            for (int i = 0; i < run; i++)
+            {
+                byte[] request = [(byte)run, (byte)i, (byte)(i >> 8), 3];
+                Assert.Equal(TunnelSendStatus.Sent, scp.TrySendLater(request));
+                expected.Add(request);
+            }
+
+            scp.WakeSender(run);
+            await Bounded.Until(() => board.Count == expected.Count, $"the run of {run}");
+        }
+
+        Assert.Equal(expected, board.Datagrams);
+        Assert.Equal(expected.Count, scp.DatagramsSent);
+    }
+
+    [Fact]
+    public async Task A_short_run_is_written_before_TrySendAll_returns_when_the_send_loop_is_idle()
+    {
+        var (pair, output, board) = await OpenLiveOutputAsync(clientCompresses: false);
+        await using var _ = pair;
+        RecordingHandler visualiser = HandlerOf(output);
+        int writtenInline = 0;
+        for (int attempt = 1; attempt <= 20; attempt++)
+        {
+            long batchesBefore = pair.ServerSession.GetCounters().BatchesSent;
+            var run = new ArraySource([[(byte)attempt, 1], [(byte)attempt, 2], [(byte)attempt, 3]]);
+
+            Assert.Equal(3, board.TrySendAll(ref run));
+
+            // The loop waits between attempts (nothing else to send), so the run is normally written by this thread
+            // before TrySendAll returns; a pool thread woken instead is rarely that quick.
+            writtenInline += pair.ServerSession.GetCounters().BatchesSent > batchesBefore ? 1 : 0;
+            await Bounded.Until(() => visualiser.Count == 3 * attempt, $"attempt {attempt}'s run");
+        }
+
+        // Measured: 20 of 20 here, and 1 of 20 when every run wakes a pool thread instead.
+        Assert.True(writtenInline >= 10, $"only {writtenInline} of 20 runs were written by the thread that queued them");
+    }
+
     /// <summary>
     /// A pair whose server queue holds a whole burst (so nothing is dropped and every batch can be checked), with one
     /// live-output channel open: the client's end (to the visualiser) and the server's (from the board).

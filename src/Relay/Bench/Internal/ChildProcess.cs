@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 
 namespace FastSpinnRelay.Relay.Bench.Internal;
 
@@ -54,6 +55,10 @@ internal sealed partial class ChildProcess : IDisposable
 
         var reportPath = Path.Combine(Path.GetTempPath(), $"relay-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
         info.Environment[ExitReport.EnvironmentVariable] = reportPath;
+        if (InlineSocketCompletions.SetHere)
+        {
+            info.Environment.Remove(InlineSocketCompletions.Variable); // ours, not the user's: each child decides for itself
+        }
         var commandLine = string.Join(' ', [fileName, .. arguments.Select(Quote)]);
         Process process;
         try

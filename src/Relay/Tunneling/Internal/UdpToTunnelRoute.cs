@@ -67,10 +67,24 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
     {
         sent = 0;
         bytes = 0;
+        var channel = flow.Channel!;
+        try
+        {
+            return QueueRun(flow, channel, batch, start, end, ref sent, ref bytes);
+        }
+        finally
+        {
+            // One wake-up for the run, after it is all queued; a short run is written out on this (the UDP loop's) thread.
+            channel.WakeSender(sent);
+        }
+    }
+
+    private int QueueRun(Flow flow, TunnelChannel channel, DatagramBatch batch, int start, int end, ref int sent, ref long bytes)
+    {
         for (var i = start; i < end; i++)
         {
             var payload = batch.GetPayload(i);
-            var status = flow.Channel!.TrySend(payload);
+            var status = channel.TrySendLater(payload);
             if (status == TunnelSendStatus.Sent)
             {
                 sent++;
@@ -87,7 +101,7 @@ internal sealed class UdpToTunnelRoute : UdpPeerRoute<UdpToTunnelRoute.Flow>
 
             _log.Write(LogLevel.Warning, Component, (flow.Peer, Status: status), static s =>
                 $"dropped a datagram from {s.Peer}: tunnel says {s.Status} (Full: the server has not acknowledged 1 MiB yet)");
-            if (status == TunnelSendStatus.Full && flow.Channel.TryWaitForReplayRoom())
+            if (status == TunnelSendStatus.Full && channel.TryWaitForReplayRoom())
             {
                 // The replay buffer is the session's: what else this batch holds would be refused too. Stop reading
                 // until acknowledgements free a quarter of it (or a tick passes), so the kernel drops the excess at the
