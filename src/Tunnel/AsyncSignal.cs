@@ -28,6 +28,26 @@ public sealed class AsyncSignal : IValueTaskSource
     /// </summary>
     public void SetAndRunWaiter() => Signal(runWaiterHere: true);
 
+    /// <summary>
+    /// A run shorter than this is what a producer that has drained its input queues: 64 is the most messages one
+    /// receive of the relay's UDP loop takes, so a run that fills it means more is waiting.
+    /// </summary>
+    public const int ShortRun = 64;
+
+    /// <summary>
+    /// Wakes the consumer for a run of <paramref name="count"/> items the caller queued (nothing when 0). A short run
+    /// (<see cref="ShortRun"/>) is taken as a sign that the caller has nothing better to do: <see cref="SetAndRunWaiter"/>.
+    /// A long one means it is busy, and the consumer runs on its own thread while the caller reads on: <see cref="Set"/>.
+    /// Call it with no lock held.
+    /// </summary>
+    public void SetAfterRun(long count)
+    {
+        if (count > 0)
+        {
+            Signal(runWaiterHere: count < ShortRun);
+        }
+    }
+
     private void Signal(bool runWaiterHere)
     {
         while (true)

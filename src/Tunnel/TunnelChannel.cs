@@ -78,7 +78,7 @@ public sealed class TunnelChannel
     /// lock held: when they were few and the loop is idle, the loop writes them out on the calling thread before this
     /// returns, sparing a thread-pool wake-up.
     /// </summary>
-    public void WakeSender(int queued) => _session.WakeSender(queued, mayWriteHere: true);
+    public void WakeSender(int queued) => _session.WakeSender(queued);
 
     /// <summary>
     /// Queues every datagram <paramref name="source"/> yields, as <see cref="TrySendLater"/> would one by one (a
@@ -106,7 +106,7 @@ public sealed class TunnelChannel
         if (sent != 0)
         {
             Interlocked.Add(ref _sent, sent);
-            _session.WakeSender(sent, mayWriteHere: true);
+            _session.WakeSender(sent);
         }
 
         return sent;

@@ -66,34 +66,10 @@ public sealed partial class TunnelSession
     }
 
     /// <summary>
-    /// A run shorter than this, queued by a caller that may lend its thread, is written by that thread when the send loop
-    /// is idle (<see cref="AsyncSignal.SetAndRunWaiter"/>). A short run means the producer drained its input and has
-    /// nothing better to do; a long one means it is busy, and the send loop's own thread writes while it reads on.
-    /// 64: one full receive of a GSO sender's datagrams.
+    /// Wakes the send loop for <paramref name="queued"/> datagrams queued without waking it. The caller holds no lock: a
+    /// short run is written out on its thread when the loop is idle (<see cref="AsyncSignal.SetAfterRun"/>).
     /// </summary>
-    internal const int WriteHereRunLimit = 64;
-
-    /// <summary>
-    /// Wakes the send loop for <paramref name="queued"/> datagrams queued without waking it. With
-    /// <paramref name="mayWriteHere"/> (the caller holds no lock), a short run is written out on the caller's thread
-    /// when the loop is idle.
-    /// </summary>
-    internal void WakeSender(int queued, bool mayWriteHere)
-    {
-        if (queued <= 0)
-        {
-            return;
-        }
-
-        if (mayWriteHere && queued < WriteHereRunLimit)
-        {
-            Signal.SetAndRunWaiter();
-        }
-        else
-        {
-            Signal.Set();
-        }
-    }
+    internal void WakeSender(int queued) => Signal.SetAfterRun(queued);
 
     /// <summary>
     /// Queues a run of latest-class datagrams under one lock; skips those too large. Returns how many were queued. Does

@@ -97,6 +97,32 @@ public class AsyncSignalTests
         Assert.False(signal.WaitAsync().AsTask().IsCompleted);
     }
 
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(AsyncSignal.ShortRun - 1, true)]
+    [InlineData(AsyncSignal.ShortRun, false)]
+    [InlineData(10_000, false)]
+    public async Task SetAfterRun_resumes_the_consumer_here_only_after_a_short_run(int run, bool here)
+    {
+        var signal = new AsyncSignal();
+        var consumer = new Consumer(signal);
+        Task waiting = consumer.WaitOnceAsync();
+
+        consumer.SignalAfterRun(run);
+
+        await Bounded.Wait(waiting, "the consumer to resume");
+        Assert.Equal(here, consumer.ResumedInsideTheSignal);
+    }
+
+    [Fact]
+    public void SetAfterRun_of_nothing_does_not_set_the_signal()
+    {
+        var signal = new AsyncSignal();
+        signal.SetAfterRun(0);
+
+        Assert.False(signal.WaitAsync().AsTask().IsCompleted);
+    }
+
     /// <summary>
     /// A consumer that records whether it resumed inside its producer's call, on the producer's thread (no captured
     /// context, as the tunnel's loops run). A resume on the pool may reuse the producer's thread, but only after the call.
@@ -114,10 +140,8 @@ public class AsyncSignalTests
             ResumedInsideTheSignal = _insideTheSignal && Environment.CurrentManagedThreadId == _signallingThread;
         }
 
-        public void Signal(bool runWaiterHere)
+        public void Signal(bool runWaiterHere) => Around(() =>
         {
-            _signallingThread = Environment.CurrentManagedThreadId;
-            _insideTheSignal = true;
             if (runWaiterHere)
             {
                 signal.SetAndRunWaiter();
@@ -126,7 +150,15 @@ public class AsyncSignalTests
             {
                 signal.Set();
             }
+        });
 
+        public void SignalAfterRun(int run) => Around(() => signal.SetAfterRun(run));
+
+        private void Around(Action call)
+        {
+            _signallingThread = Environment.CurrentManagedThreadId;
+            _insideTheSignal = true;
+            call();
             _insideTheSignal = false;
         }
     }

@@ -253,7 +253,7 @@ public sealed partial class SpallocConnection
                 }
             }
 
-            proxy?.Flush();
+            proxy?.FlushAfterReceive(batch.Count);
         }
     }
 
@@ -337,7 +337,7 @@ public sealed partial class SpallocConnection
                 }
             }
 
-            proxy?.Flush();
+            proxy?.FlushAfterReceive(batch.Count);
         }
     }
 
@@ -353,7 +353,7 @@ public sealed partial class SpallocConnection
                 proxy?.TrySendMessageTo(owner._unbound, x, y, owner._options.BoardScpPort, batch.GetPayload(i));
             }
 
-            proxy?.Flush();
+            proxy?.FlushAfterReceive(batch.Count);
         }
     }
 }

@@ -220,6 +220,13 @@ public sealed class SpallocProxyClient : IAsyncDisposable
     /// <summary>Wakes the sender for what was queued (once per batch, not per datagram).</summary>
     public void Flush() => _wake.Set();
 
+    /// <summary>
+    /// <see cref="Flush"/> for what one receive of <paramref name="received"/> datagrams queued, from the UDP loop with no
+    /// lock held: after a short receive an idle sender writes on this thread instead of waking a pool thread
+    /// (<see cref="AsyncSignal.SetAfterRun"/>).
+    /// </summary>
+    public void FlushAfterReceive(int received) => _wake.SetAfterRun(received);
+
     /// <summary>Closes the websocket (politely, within 1 s) and stops both loops.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -58,7 +58,7 @@ internal sealed class ProxyChannel : IUdpReceiver
         if (queued > 0)
         {
             _counters.FromBoards(queued);
-            _session.WakeSender();
+            _session.WakeSenderAfterReceive(queued);
         }
 
         if (strangers > 0)

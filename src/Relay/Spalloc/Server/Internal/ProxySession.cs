@@ -201,6 +201,12 @@ internal sealed partial class ProxySession
     /// <summary>Wakes the send loop (once per batch of queued frames).</summary>
     public void WakeSender() => _sendSignal.Set();
 
+    /// <summary>
+    /// <see cref="WakeSender"/> for the <paramref name="queued"/> frames one receive queued, from a UDP loop with no lock
+    /// held: a short run is written on this thread when the send loop is idle (<see cref="AsyncSignal.SetAfterRun"/>).
+    /// </summary>
+    public void WakeSenderAfterReceive(long queued) => _sendSignal.SetAfterRun(queued);
+
     private bool SetReason(ProxyShutdownReason reason) =>
         Interlocked.CompareExchange(ref _reason, (int)reason, (int)ProxyShutdownReason.None) == (int)ProxyShutdownReason.None;
 
