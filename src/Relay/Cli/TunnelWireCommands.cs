@@ -33,6 +33,22 @@ public static class TunnelWireCommands
         Description = "Don't print the connection log (warnings and errors still go to stderr).",
     };
 
+    private static readonly Option<TimeSpan> StatsInterval = new("--stats-interval")
+    {
+        Description = "Log each session's counters (state, sent, received, dropped, resent, LZ4 saving) this often; they are also logged when stopping (0 = only then). [default: 0]",
+        CustomParser = r =>
+        {
+            var value = ValueParsers.Duration(r, "s");
+            if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))
+            {
+                r.AddError($"--stats-interval {value} is outside 0..1 day");
+            }
+
+            return value;
+        },
+        HelpName = "duration",
+    };
+
     private static readonly Option<bool> NoCompression = new("--no-compression")
     {
         Description = "Don't offer LZ4: then no batch is compressed in either direction (to compare, or to save CPU on a fast link).",
@@ -74,7 +90,7 @@ public static class TunnelWireCommands
             "Run next to the board: accept tunnel clients that prove the key; each client application's SCP flow and each boot " +
             "gets its own UDP socket to the board.")
         {
-            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, bootMinGap, NoCompression, Quiet,
+            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, bootMinGap, NoCompression, StatsInterval, Quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -114,7 +130,7 @@ public static class TunnelWireCommands
 
             await using (gateway.ConfigureAwait(false))
             {
-                await WaitForStopAsync("tunnel-serve", ct).ConfigureAwait(false);
+                await WaitForStopAsync("tunnel-serve", parse.GetValue(StatsInterval), () => gateway.Server.Sessions, ct).ConfigureAwait(false);
                 TunnelExitCounters.Record(gateway.Server.Sessions);
             }
 
@@ -182,7 +198,7 @@ public static class TunnelWireCommands
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
             "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops.")
         {
-            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, NoCompression, Quiet,
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, NoCompression, StatsInterval, Quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -228,7 +244,7 @@ public static class TunnelWireCommands
 
             await using (portal.ConfigureAwait(false))
             {
-                await WaitForStopAsync("tunnel-connect", ct).ConfigureAwait(false);
+                await WaitForStopAsync("tunnel-connect", parse.GetValue(StatsInterval), () => [portal.Client.Session], ct).ConfigureAwait(false);
                 TunnelExitCounters.Record([portal.Client.Session]);
             }
 
@@ -342,15 +358,26 @@ public static class TunnelWireCommands
         }
     }
 
-    private static async Task WaitForStopAsync(string component, CancellationToken ct)
+    /// <summary>
+    /// Waits for Ctrl+C or SIGTERM, logging the sessions' counters every <paramref name="statsInterval"/> (none when 0),
+    /// and once more, as totals, when stopping.
+    /// </summary>
+    private static async Task WaitForStopAsync(
+        string component, TimeSpan statsInterval, Func<IReadOnlyCollection<TunnelSession>> sessions, CancellationToken ct)
     {
         try
         {
-            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            var interval = statsInterval > TimeSpan.Zero ? statsInterval : Timeout.InfiniteTimeSpan;
+            while (true)
+            {
+                await Task.Delay(interval, ct).ConfigureAwait(false);
+                TunnelStats.Log(component, "stats", sessions());
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             Log.Info(component, "stopping (signal received)");
+            TunnelStats.Log(component, "totals", sessions());
         }
     }
 
