@@ -30,8 +30,13 @@ public static partial class SpallocCommand
         return command;
     }
 
-    /// <summary>Runs a server until <paramref name="cancellationToken"/> fires; bad configuration: one line per problem and exit code 2.</summary>
-    public static async Task<int> ServeAsync(string configPath, SpallocServerOptions overrides, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a server until <paramref name="cancellationToken"/> fires, logging its counters every
+    /// <paramref name="statsInterval"/> (none when zero) and when stopping, and recording them for the exit report;
+    /// bad configuration: one line per problem and exit code 2.
+    /// </summary>
+    public static async Task<int> ServeAsync(
+        string configPath, SpallocServerOptions overrides, TextWriter output, CancellationToken cancellationToken, TimeSpan statsInterval = default)
     {
         if (!SpallocConfigReader.TryRead(configPath, out var config, out var problems))
         {
@@ -80,7 +85,12 @@ public static partial class SpallocCommand
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                var interval = statsInterval > TimeSpan.Zero ? statsInterval : Timeout.InfiniteTimeSpan;
+                while (true)
+                {
+                    await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+                    Log.Info(Component, $"stats; {server.Counters}; {server.Logins}");
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -88,9 +98,21 @@ public static partial class SpallocCommand
             }
 
             Log.Info(Component, $"stopping; {server.Counters}; {server.Logins}");
+            RecordExitCounters(server.Counters);
         }
 
         return (int)ExitCode.Ok;
+    }
+
+    /// <summary>The proxy's totals in the exit report (<see cref="ExitReport.Record"/>), as the tunnel's verbs record theirs.</summary>
+    internal static void RecordExitCounters(SpallocProxyCounters counters)
+    {
+        ExitReport.Record("spallocWebSocketsAccepted", counters.WebSocketsAccepted);
+        ExitReport.Record("spallocDatagramsToBoards", counters.DatagramsToBoards);
+        ExitReport.Record("spallocDatagramsFromBoards", counters.DatagramsFromBoards);
+        ExitReport.Record("spallocLiveFramesDropped", counters.LiveFramesDropped);
+        ExitReport.Record("spallocRepliesDropped", counters.RepliesDropped);
+        ExitReport.Record("spallocSendFailures", counters.SendFailures);
     }
 
     private static int Usage(IEnumerable<string> problems)
@@ -190,6 +212,8 @@ public static partial class SpallocCommand
             HelpName = "FILE",
         };
 
+        private readonly Option<TimeSpan> statsInterval = StatsIntervalOption.Create("the proxy's and the logins' counters");
+
         public Serve()
         {
             Command = new Command(
@@ -202,6 +226,7 @@ public static partial class SpallocCommand
             Command.Options.Add(tlsCert);
             Command.Options.Add(tlsKey);
             Command.Options.Add(stateFile);
+            Command.Options.Add(statsInterval);
             Command.SetAction((parse, ct) => ServeAsync(
                 parse.GetValue(config)!,
                 new SpallocServerOptions
@@ -213,7 +238,8 @@ public static partial class SpallocCommand
                     StateFilePath = parse.GetValue(stateFile),
                 },
                 Console.Out,
-                ct));
+                ct,
+                parse.GetValue(statsInterval)));
         }
 
         public Command Command { get; }

@@ -33,21 +33,8 @@ public static class TunnelWireCommands
         Description = "Don't print the connection log (warnings and errors still go to stderr).",
     };
 
-    private static readonly Option<TimeSpan> StatsInterval = new("--stats-interval")
-    {
-        Description = "Log each session's counters (state, sent, received, dropped, resent, LZ4 saving) this often; they are also logged when stopping (0 = only then). [default: 0]",
-        CustomParser = r =>
-        {
-            var value = ValueParsers.Duration(r, "s");
-            if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))
-            {
-                r.AddError($"--stats-interval {value} is outside 0..1 day");
-            }
-
-            return value;
-        },
-        HelpName = "duration",
-    };
+    private static readonly Option<TimeSpan> StatsInterval =
+        StatsIntervalOption.Create("each session's counters (state, sent, received, dropped, resent, LZ4 saving)");
 
     private static readonly Option<bool> NoCompression = new("--no-compression")
     {
