@@ -23,20 +23,30 @@ public class LatestRoomTests
         Assert.False(board.LatestQueueOverflowed);
         Assert.False(board.TryWaitForLatestRoom()); // nothing dropped: nothing to wait for
 
-        Flood(board);
+        // The overflow hint can clear once more although the visualiser is stalled: a send-loop pass that starts just
+        // after the overflow moves 128 KiB into the pipe before its flush waits for good (see
+        // A_reliable_channel_never_waits_for_latest_room). So the queue is topped up until a wait is registered, and
+        // the test counts announcements instead of asking when the one for this wait comes: exactly one, early or not.
+        bool waited = false;
+        int roomsBefore = 0;
+        for (int attempt = 0; attempt < 100 && !waited; attempt++)
+        {
+            Flood(board);
+            roomsBefore = producer.Rooms;
+            waited = board.TryWaitForLatestRoom();
+        }
+
+        Assert.True(waited);
         Assert.True(pair.ServerSession.GetCounters().LatestDatagramsDropped > 0);
-        Assert.True(board.LatestQueueOverflowed);
-        Assert.True(board.TryWaitForLatestRoom());
-        Assert.True(board.TryWaitForLatestRoom()); // waiting twice is one wait
-        Assert.Equal(0, producer.Rooms); // the receiver is stalled: nothing drains
+        board.TryWaitForLatestRoom(); // waiting twice is one wait (false if the room was announced in between)
 
         stall.Release();
-        await Bounded.Until(() => producer.Rooms == 1, "room once the queue drains");
+        await Bounded.Until(() => producer.Rooms == roomsBefore + 1, "room once the queue drains");
         await Bounded.Until(() => pair.ServerSession.GetCounters().LatestDatagramsQueued - pair.ServerSession.GetCounters().LatestDatagramsDropped
             == pair.Client.Session.GetCounters().LatestDatagramsReceived, "everything left in the queue delivered");
         Assert.False(board.LatestQueueOverflowed);
         Assert.False(board.TryWaitForLatestRoom());
-        Assert.Equal(1, producer.Rooms);
+        Assert.Equal(roomsBefore + 1, producer.Rooms); // one wait, one announcement
     }
 
     [Fact]
