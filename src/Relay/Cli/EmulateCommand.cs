@@ -101,7 +101,8 @@ public sealed class EmulateCommand
         HelpName = "N",
     };
 
-    private readonly Option<TimeSpan> statsEvery = new("--stats-every")
+    // --stats-interval as every other long-running verb spells it; --stats-every, its first name, still works.
+    private readonly Option<TimeSpan> statsEvery = new("--stats-interval", "--stats-every")
     {
         Description = "Log a counters summary this often, e.g. 30s (default 10s; 0 = only at exit).",
         HelpName = "DURATION",
@@ -215,7 +216,7 @@ public sealed class EmulateCommand
         SpikeLimit = Get(parse, spikeLimit, Defaults.SpikeLimit),
     };
 
-    /// <summary>How often to log counters: --stats-every, default 10 s.</summary>
+    /// <summary>How often to log counters: --stats-interval (or --stats-every), default 10 s.</summary>
     internal TimeSpan ReadStatsEvery(ParseResult parse) => Get(parse, statsEvery, DefaultStatsEvery);
 
     /// <summary>

@@ -61,6 +61,18 @@ public partial class EmulateCommandTests
         Assert.Equal(TimeSpan.FromSeconds(13), verb.ReadStatsEvery(parse));
     }
 
+    [Theory]
+    [InlineData("--stats-interval")]
+    [InlineData("--stats-every")] // the first name, kept for scripts that use it
+    public void The_stats_interval_has_the_name_the_other_verbs_use_and_its_first_one(string flag)
+    {
+        var verb = EmulateCommand.CreateVerb();
+        var parse = verb.Command.Parse([flag, "30s"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(TimeSpan.FromSeconds(30), verb.ReadStatsEvery(parse));
+    }
+
     [Fact]
     public void Absent_options_take_the_EmulatorOptions_defaults()
     {
