@@ -126,19 +126,8 @@ public sealed class ClassicProxyHost : IAsyncDisposable
         var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
         await using (host.ConfigureAwait(false))
         {
-            try
-            {
-                var interval = options.StatsInterval > TimeSpan.Zero ? options.StatsInterval : Timeout.InfiniteTimeSpan;
-                while (true)
-                {
-                    await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
-                    host.LogCounters("stats");
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                Log.Info(host.Component, "stopping (signal received)");
-            }
+            await CountersSchedule.LogUntilStoppedAsync(options.StatsInterval, () => host.LogCounters("stats"), cancellationToken).ConfigureAwait(false);
+            Log.Info(host.Component, "stopping (signal received)");
         }
 
         return (int)ExitCode.Cancelled;

@@ -178,20 +178,8 @@ public sealed class EmulateCommand
                 emulator.StartSpikes();
             }
 
-            try
-            {
-                while (true)
-                {
-                    await Task.Delay(statsEvery > TimeSpan.Zero ? statsEvery : Timeout.InfiniteTimeSpan, cancellationToken)
-                        .ConfigureAwait(false);
-                    Log.Info(Component, emulator.Counters.ToString());
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Ctrl+C or SIGTERM: the normal way to stop an emulator.
-            }
-
+            await CountersSchedule.LogUntilStoppedAsync(statsEvery, () => Log.Info(Component, emulator.Counters.ToString()), cancellationToken)
+                .ConfigureAwait(false);
             Log.Info(Component, "stopping; " + emulator.Counters);
         }
 

@@ -83,20 +83,8 @@ public static partial class SpallocCommand
                 $"relay spalloc serve: {machine.Name} ({machine.Boards.Count} board(s)) for {config.Users.Count} user(s) at {server.BaseUri} " +
                 $"(websockets at {config.Server.NormalizedBasePath}/proxy/JOB); {kept}")).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var interval = statsInterval > TimeSpan.Zero ? statsInterval : Timeout.InfiniteTimeSpan;
-                while (true)
-                {
-                    await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
-                    Log.Info(Component, $"stats; {server.Counters}; {server.Logins}");
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Ctrl+C or SIGTERM: the normal way to stop a server.
-            }
-
+            await CountersSchedule.LogUntilStoppedAsync(statsInterval, () => Log.Info(Component, $"stats; {server.Counters}; {server.Logins}"), cancellationToken)
+                .ConfigureAwait(false);
             Log.Info(Component, $"stopping; {server.Counters}; {server.Logins}");
             RecordExitCounters(server.Counters);
         }

@@ -352,20 +352,9 @@ public static class TunnelWireCommands
     private static async Task WaitForStopAsync(
         string component, TimeSpan statsInterval, Func<IReadOnlyCollection<TunnelSession>> sessions, CancellationToken ct)
     {
-        try
-        {
-            var interval = statsInterval > TimeSpan.Zero ? statsInterval : Timeout.InfiniteTimeSpan;
-            while (true)
-            {
-                await Task.Delay(interval, ct).ConfigureAwait(false);
-                TunnelStats.Log(component, "stats", sessions());
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            Log.Info(component, "stopping (signal received)");
-            TunnelStats.Log(component, "totals", sessions());
-        }
+        await CountersSchedule.LogUntilStoppedAsync(statsInterval, () => TunnelStats.Log(component, "stats", sessions()), ct).ConfigureAwait(false);
+        Log.Info(component, "stopping (signal received)");
+        TunnelStats.Log(component, "totals", sessions());
     }
 
     /// <summary>Parses each <c>TAG=HOST:PORT[,HOST:PORT]</c> (addresses, not names: visualisers are local).</summary>
