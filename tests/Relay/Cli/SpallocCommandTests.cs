@@ -8,7 +8,16 @@ namespace FastSpinnRelay.Relay.Tests.Cli;
 [Collection(ConsoleCollection.Name)]
 public sealed class SpallocCommandTests : IDisposable
 {
-    private readonly string _config = Path.Combine(Path.GetTempPath(), $"spalloc-{Guid.NewGuid():N}.json");
+    // A directory of the test's own: serve leaves its state file's FILE.lock beside the file (by design), and a
+    // state file in the shared temporary directory left one there per run.
+    private readonly string _directory;
+    private readonly string _config;
+
+    public SpallocCommandTests()
+    {
+        _directory = Directory.CreateTempSubdirectory("spalloc-command-").FullName;
+        _config = Path.Combine(_directory, "spalloc.json");
+    }
 
     [Fact]
     public async Task A_bad_configuration_prints_one_line_per_problem_and_exits_2()
@@ -167,7 +176,7 @@ public sealed class SpallocCommandTests : IDisposable
         Assert.Contains("survive a restart", text, StringComparison.Ordinal);
     }
 
-    public void Dispose() => File.Delete(_config);
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
 
     /// <summary>`relay spalloc serve` with this test's configuration on a free loopback port, until <paramref name="cancel"/>.</summary>
