@@ -5,7 +5,9 @@ namespace FastSpinnRelay.Tunnel;
 /// <summary>
 /// The datagrams of one BATCH frame for one channel that arrived back to back, handed to an
 /// <see cref="ITunnelRunHandler"/> in one call: read them with <see cref="TryNext"/>. Each span is valid until the next
-/// call; the run is valid only during the handler's call. Datagrams the handler does not read are dropped.
+/// call; the run is valid only during the handler's call. Datagrams the handler does not read are dropped. A copy of
+/// the run reads on from where the run stood when copied, independently of it: a handler that sends each datagram to
+/// several places can read the run once per place (what the run itself read is what counts as handled).
 /// </summary>
 public ref struct TunnelDatagramRun
 {

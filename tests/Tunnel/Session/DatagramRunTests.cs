@@ -50,6 +50,33 @@ public class DatagramRunTests
     }
 
     [Fact]
+    public void A_copy_of_a_run_reads_the_same_datagrams_again_without_moving_the_run()
+    {
+        TunnelBatchRecordEnumerator walk = TunnelBatchRecords.Enumerate(Records((5, 1), (5, 2), (5, 3), (6, 4)));
+        Assert.True(walk.MoveNext());
+        var run = new TunnelDatagramRun(walk);
+
+        var copy = run;
+        var again = new List<byte>();
+        while (copy.TryNext(out ReadOnlySpan<byte> datagram))
+        {
+            again.Add(datagram[0]);
+        }
+
+        Assert.Equal([1, 2, 3], again);
+        Assert.Equal(0, run.Count);
+        Assert.True(run.TryNext(out ReadOnlySpan<byte> first));
+        Assert.Equal(1, first[0]);
+
+        var rest = run; // from the middle: reads on from there
+        Assert.True(rest.TryNext(out ReadOnlySpan<byte> second));
+        Assert.Equal(2, second[0]);
+        Assert.Equal(3, run.Finish());
+        Assert.True(run.NextRun(out walk));
+        Assert.Equal(6, walk.Channel);
+    }
+
+    [Fact]
     public async Task A_run_handler_gets_every_datagram_in_order_with_fewer_calls_than_datagrams()
     {
         var handler = new RunHandler();

@@ -36,6 +36,13 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
 
     /// <summary>Local sends gathered by the websocket's receive thread (one websocket at a time receives).</summary>
     private readonly GatheredSends _sends = new();
+
+    /// <summary>
+    /// Live output for the second visualiser on, one gatherer each (the first shares <see cref="_sends"/>): a gatherer
+    /// packs runs for one destination into GSO groups, and with the visualisers alternating in one, every datagram
+    /// would leave as a message of its own. Slots pinned on first use, as <see cref="_sends"/>'s.
+    /// </summary>
+    private readonly GatheredSends[] _moreVisualisers;
     private UdpSocket? _liveOut;
     private UdpSocket? _tagSocket;
     private volatile SpallocProxyClient? _proxy;
@@ -57,6 +64,11 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
         Job = job;
         _options = options;
         _visualisers = options.LiveOutputs.Map(UdpAddress.FromIPEndPoint);
+        _moreVisualisers = new GatheredSends[Math.Max(0, _visualisers.Length - 1)];
+        for (var i = 0; i < _moreVisualisers.Length; i++)
+        {
+            _moreVisualisers[i] = new GatheredSends();
+        }
     }
 
     /// <summary>The job's URL.</summary>
@@ -229,9 +241,14 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
             }
 
             Interlocked.Increment(ref _liveDatagrams);
-            foreach (ref readonly var visualiser in _visualisers.AsSpan())
+            var visualisers = _visualisers.AsSpan();
+            if (visualisers.Length > 0)
             {
-                _sends.Add(_liveOut!, payload, visualiser);
+                _sends.Add(_liveOut!, payload, visualisers[0]);
+                for (var i = 1; i < visualisers.Length; i++)
+                {
+                    _moreVisualisers[i - 1].Add(_liveOut!, payload, visualisers[i]);
+                }
             }
 
             return;
@@ -244,7 +261,14 @@ public sealed partial class SpallocConnection : IAsyncDisposable, ISpallocProxyH
     }
 
     /// <inheritdoc/>
-    void ISpallocProxyHandler.OnReceiveIdle() => _sends.Flush();
+    void ISpallocProxyHandler.OnReceiveIdle()
+    {
+        _sends.Flush();
+        foreach (var more in _moreVisualisers)
+        {
+            more.Flush();
+        }
+    }
 
     private void Bind(IReadOnlyList<SpallocBoardConnection> boards)
     {

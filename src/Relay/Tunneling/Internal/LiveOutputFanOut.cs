@@ -28,29 +28,33 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
     public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds) =>
         Count(Queue(datagram), 1);
 
-    /// <summary>A batch's run of datagrams for this tag: each queued for every visualiser, counted once.</summary>
+    /// <summary>
+    /// A batch's run of datagrams for this tag, queued for each visualiser in turn (a copy of the run reads it again
+    /// from its start), counted once. Each visualiser's datagrams so pack into GSO groups for its own address: queued
+    /// datagram by datagram with the addresses alternating, every datagram would leave as a message of its own.
+    /// </summary>
     public void OnDatagrams(TunnelChannel channel, ref TunnelDatagramRun run)
     {
-        long ok = 0;
-        if (visualisers.Length == 1)
+        var last = visualisers.Length - 1;
+        if (last < 0)
         {
-            // One destination: the socket queues the whole run, comparing the address once.
-            var source = new RunSource(run);
-            ok = sender.QueueSendRunTo(ref source, visualisers[0]);
-            run = source.Run;
-        }
-        else
-        {
-            while (run.TryNext(out ReadOnlySpan<byte> datagram))
-            {
-                ok += Queue(datagram);
-            }
+            return;
         }
 
+        long ok = 0;
+        for (var i = 0; i < last; i++)
+        {
+            var again = new RunSource(run);
+            ok += sender.QueueSendRunTo(ref again, visualisers[i]);
+        }
+
+        var source = new RunSource(run);
+        ok += sender.QueueSendRunTo(ref source, visualisers[last]);
+        run = source.Run;
         Count(ok, run.Count);
     }
 
-    /// <summary>A tunnel run as the socket's datagram source (a copy of the run, handed back when the socket is done).</summary>
+    /// <summary>A tunnel run as the socket's datagram source (a copy of the run: read from where the run stood).</summary>
     private ref struct RunSource(TunnelDatagramRun run) : IUdpDatagramSource
     {
         public TunnelDatagramRun Run = run;
