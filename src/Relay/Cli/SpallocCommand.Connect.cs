@@ -118,6 +118,13 @@ public static partial class SpallocCommand
             DefaultValueFactory = _ => Defaults.KeepaliveInterval,
         };
 
+        private readonly Option<int> _reconnectAttempts = new("--reconnect-attempts")
+        {
+            Description = $"Tries to reconnect after the websocket drops, waiting 0.5 s doubling to 8 s between tries, before giving up (default {Defaults.ReconnectAttempts}: over 2 min; 0: until stopped).",
+            HelpName = "N",
+            DefaultValueFactory = _ => Defaults.ReconnectAttempts,
+        };
+
         public ConnectVerb()
         {
             Command = new Command(
@@ -126,7 +133,7 @@ public static partial class SpallocCommand
                 "live output to visualisers, live input to boards. Prints the port table; keeps the job alive; reconnects if the websocket drops. Stop with Ctrl+C.");
             _client.AddTo(Command, wait: true);
             Command.Arguments.Add(_job);
-            foreach (var option in new Option[] { _bind, _portsFile, _liveOutput, _liveTag, _liveInput, _scpPort, _bootPort, _callTimeout, _keepalive })
+            foreach (var option in new Option[] { _bind, _portsFile, _liveOutput, _liveTag, _liveInput, _scpPort, _bootPort, _callTimeout, _keepalive, _reconnectAttempts })
             {
                 Command.Options.Add(option);
             }
@@ -142,6 +149,13 @@ public static partial class SpallocCommand
                 });
             }
 
+            _reconnectAttempts.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() < 0)
+                {
+                    r.AddError("--reconnect-attempts must be 0 (until stopped) or more");
+                }
+            });
             _liveTag.Validators.Add(r =>
             {
                 if (r.GetValueOrDefault<int?>() is < 0 or > 7)
@@ -161,6 +175,7 @@ public static partial class SpallocCommand
                     LiveTag = parse.GetValue(_liveTag),
                     LiveInputs = parse.GetValue(_liveInput) ?? [],
                     KeepaliveInterval = parse.GetValue(_keepalive),
+                    ReconnectAttempts = parse.GetValue(_reconnectAttempts),
                     Proxy = new SpallocProxyOptions { CallTimeout = parse.GetValue(_callTimeout) },
                 };
                 var wait = _client.WithWait(parse).WaitTimeout;

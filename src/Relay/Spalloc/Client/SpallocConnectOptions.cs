@@ -32,7 +32,10 @@ public sealed record SpallocConnectOptions
     /// <summary>How often the job is kept alive while connected (default 30 s; spinnman: 60 s for a 120 s job).</summary>
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Reconnection attempts after the websocket drops before giving up (default 20), with backoff from <see cref="ReconnectDelay"/> doubling to 8 s.</summary>
+    /// <summary>
+    /// Reconnection attempts after the websocket drops before giving up (default 20: over 2 min; 0: until stopped),
+    /// with backoff from <see cref="ReconnectDelay"/> doubling to 8 s.
+    /// </summary>
     public int ReconnectAttempts { get; init; } = 20;
 
     /// <summary>The first reconnection delay (default 0.5 s).</summary>

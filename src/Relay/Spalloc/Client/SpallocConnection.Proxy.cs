@@ -143,7 +143,9 @@ public sealed partial class SpallocConnection
     private async Task<bool> ReconnectAsync()
     {
         var delay = _options.ReconnectDelay;
-        for (var attempt = 1; attempt <= _options.ReconnectAttempts; attempt++)
+        var limit = _options.ReconnectAttempts;
+        var of = limit == 0 ? "" : $"/{limit}";
+        for (var attempt = 1; limit == 0 || attempt <= limit; attempt++)
         {
             try
             {
@@ -172,13 +174,13 @@ public sealed partial class SpallocConnection
             }
             catch (SpallocClientException ex)
             {
-                Log.Warn(Component, $"reconnect attempt {attempt}/{_options.ReconnectAttempts}: {ex.Message}");
+                Log.Warn(Component, $"reconnect attempt {attempt}{of}: {ex.Message}");
             }
 
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(8).Ticks));
         }
 
-        _ended.TrySetResult($"{Job}: gave up reconnecting after {_options.ReconnectAttempts} attempts");
+        _ended.TrySetResult($"{Job}: gave up reconnecting after {limit} attempts (--reconnect-attempts; 0 tries until stopped)");
         return false;
     }
 

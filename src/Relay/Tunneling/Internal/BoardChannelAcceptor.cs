@@ -10,10 +10,11 @@ using FastSpinnRelay.Tunnel;
 namespace FastSpinnRelay.Relay.Tunneling.Internal;
 
 /// <summary>
-/// The server's policy and wiring for channels a client opens: SCP and boot channels get their own UDP socket to
-/// the board's SCP or boot port (a boot socket paced by <see cref="BootPacer"/>); anything else, or a target other
-/// than the default or the board's own port, is refused (the client gets CLOSE ChannelRejected). Nothing reaches the
-/// board but these two ports.
+/// The server's policy and wiring for channels a client opens, all towards its one board: SCP and boot channels get
+/// their own UDP socket to the board's SCP or boot port (a boot socket paced by <see cref="BootPacer"/>); a live-input
+/// channel one to the port of the board it names; a live-output channel for IP tag 0-7 a socket the tag is set to
+/// point at (<see cref="OpenLiveOutput"/>). Any other kind, or a target naming another address or port than the
+/// board's, is refused (the client gets CLOSE ChannelRejected; counted and logged).
 /// </summary>
 internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDisposable
 {

@@ -134,6 +134,7 @@ public class SpallocClientHttpTests
         Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(["spalloc", "create", "--boards", "1", "--ip", "10.0.0.1", .. common]));
         Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(["spalloc", "connect", "1", "--live-input", "17900=0,0", .. common]));
         Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(["spalloc", "connect", "1", "--live-tag", "8", .. common]));
+        Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(["spalloc", "connect", "1", "--reconnect-attempts", "-1", .. common]));
         Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(["spalloc", "connect", "1", "--live-output", "nowhere", .. common]));
         Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(["spalloc", "connect", "1", "--board-scp-port", "0", .. common]));
         Assert.Equal((int)ExitCode.Usage, await RelayCommandLine.InvokeAsync(["spalloc", "machines", "--service", "ftp://host/", "--token", "t"]));

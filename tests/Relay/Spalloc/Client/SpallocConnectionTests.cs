@@ -249,6 +249,21 @@ public class SpallocConnectionTests
     });
 
     [Fact]
+    public async Task With_the_service_gone_the_connection_gives_up_after_its_attempts_naming_the_flag()
+    {
+        using var emulator = new BoardEmulator(Loopback.Board());
+        var server = await SpallocTestServer.StartAsync();
+        using var client = new SpallocClient(server.BaseUri, new SpallocCredentials(null, null, SpallocTestServer.AliceToken), new SpallocClientOptions { RequestTimeout = Loopback.Limit });
+        var job = await client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 });
+        var options = new SpallocConnectOptions { BoardScpPort = emulator.ScpEndPoint.Port, ReconnectDelay = TimeSpan.FromMilliseconds(1), ReconnectAttempts = 2 };
+        await using var connection = await SpallocConnection.StartAsync(client, job, options, Loopback.Limit, null, CancellationToken.None);
+
+        await server.DisposeAsync(); // the service is gone for good: every attempt is refused
+        var reason = await connection.Ended.WaitAsync(Loopback.Limit);
+        Assert.Contains("gave up reconnecting after 2 attempts (--reconnect-attempts", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_destroyed_job_ends_the_connection_with_the_reason()
     {
         await using var s = await ConnectScenario.StartAsync(Loopback.Board(), o => o with { ReconnectDelay = TimeSpan.FromMilliseconds(50) });
