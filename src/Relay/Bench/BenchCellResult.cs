@@ -74,6 +74,12 @@ public sealed record BenchCellResult
     /// <summary>Datagrams the child relayed over its life (for allocated bytes per datagram).</summary>
     public long LifetimeDatagrams { get; init; }
 
+    /// <summary>
+    /// With <c>--visualisers N</c> on a live-output path: the datagrams the extra visualiser that got fewest received
+    /// over the child's life (compare with <see cref="LifetimeDatagrams"/>); null otherwise.
+    /// </summary>
+    public long? ExtraVisualiserFewest { get; init; }
+
     /// <summary>With --repeat: the ranking figure of every run of this cell (delivered/s, or CPU µs per datagram at a fixed rate).</summary>
     public IReadOnlyList<double> Runs { get; init; } = [];
 

@@ -125,6 +125,9 @@ internal sealed class RunningPath(UdpAddress entry, IReadOnlyList<ChildProcess> 
     /// </summary>
     public bool LiveOutput { get; init; }
 
+    /// <summary>The visualisers a live-output path also sends to (owned by <see cref="Resources"/>), or null.</summary>
+    public ExtraVisualisers? ExtraVisualisers { get; init; }
+
     /// <summary>What else the path owns (an in-process board, a scratch directory), disposed after the children.</summary>
     public IDisposable? Resources { get; init; }
 

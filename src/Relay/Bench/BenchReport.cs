@@ -35,6 +35,10 @@ public static class BenchReport
         }
 
         Line(output, "rate", s.Rate > 0 ? $"{s.Rate.ToString("N0", Invariant)} datagrams/s (streams)" : "full speed (streams)");
+        if (s.Visualisers > 1)
+        {
+            Line(output, "visualisers", $"{s.Visualisers}: live output goes to the sink and {s.Visualisers - 1} more the bench reads; delivered, latency and CPU per datagram count the sink's");
+        }
         if (run.Workloads.Any(w => w.Kind == BenchWorkloadKind.RequestResponse))
         {
             Line(output, "responder", s.IsLive
@@ -123,6 +127,7 @@ public static class BenchReport
         json.WriteNumber("durationSeconds", s.Duration.TotalSeconds);
         json.WriteNumber("warmupSeconds", s.Warmup.TotalSeconds);
         json.WriteNumber("rate", s.Rate);
+        json.WriteNumber("visualisers", s.Visualisers);
         json.WriteNumber("repeat", s.Repeat);
         json.WriteNumber("requestTimeoutSeconds", s.RequestTimeout.TotalSeconds);
         json.WriteString("responder", s.IsLive ? "live" : s.Responder);
@@ -173,6 +178,12 @@ public static class BenchReport
             json.WriteNumber("lossPercent", Math.Round(c.LossPercent, 4));
             json.WriteNumber("duplicates", c.Duplicates);
             json.WriteNumber("reordered", c.Reordered);
+            if (c.ExtraVisualiserFewest is { } fewest)
+            {
+                // Over the child's whole life, as lifetimeDatagrams: what the extra visualiser that got fewest received.
+                json.WriteNumber("extraVisualiserFewest", fewest);
+            }
+
             json.WriteNumber("timeouts", c.Timeouts);
             json.WriteStartObject("latencyNanoseconds");
             json.WriteNumber("count", c.Latency.Count);

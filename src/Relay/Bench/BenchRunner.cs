@@ -181,6 +181,7 @@ public sealed class BenchRunner
             CpuSystemSeconds = cpu?.SystemSeconds,
             Exit = exit,
             LifetimeDatagrams = sink.Received,
+            ExtraVisualiserFewest = path.ExtraVisualisers?.FewestReceived,
         };
         return sequences.Unique > 0 ? cell : cell with { Error = "delivered nothing in the measured phase" };
     }

@@ -38,6 +38,13 @@ public sealed record BenchSettings
     /// <summary>Stream datagrams per second; 0 (the default) sends at full speed.</summary>
     public long Rate { get; init; }
 
+    /// <summary>
+    /// Visualisers a live-output stream goes to (tunnel and spalloc-live paths): the sink and <c>N - 1</c> more the
+    /// bench reads and counts; 1 to 8, default 1. Delivered, latency and CPU per datagram stay those of the sink's
+    /// datagrams (the board's output), so the extra CPU is what the fan-out costs.
+    /// </summary>
+    public int Visualisers { get; init; } = 1;
+
     /// <summary>Live mode: a running relay (or board) as HOST:PORT; SCP VER request/response only, no children.</summary>
     public string? Target { get; init; }
 
@@ -58,6 +65,9 @@ public sealed record BenchSettings
     /// <c>echo</c> (returns each request with the reply flag cleared; cheaper, batched, for measuring relays alone).
     /// </summary>
     public string Responder { get; init; } = "emulator";
+
+    /// <summary>The most <see cref="Visualisers"/>.</summary>
+    public const int MaxVisualisers = 8;
 
     /// <summary>The names <see cref="Responder"/> accepts.</summary>
     public static IReadOnlyList<string> Responders { get; } = ["emulator", "echo"];
@@ -93,6 +103,11 @@ public sealed record BenchSettings
         if (Rate < 0 || Rate > 100_000_000)
         {
             problems.Add($"--rate {Rate} is out of range (0 = full speed, up to 100000000 datagrams/s)");
+        }
+
+        if (Visualisers is < 1 or > MaxVisualisers)
+        {
+            problems.Add($"--visualisers {Visualisers} is out of range (1 to {MaxVisualisers})");
         }
 
         if (RequestTimeout < TimeSpan.FromMilliseconds(1) || RequestTimeout > TimeSpan.FromSeconds(10))

@@ -35,6 +35,11 @@ public static class BenchCommand
             Description = "Stream datagrams per second, paced in small bursts; 0 = full speed. Default: 0",
             HelpName = "N",
         };
+        var visualisers = new Option<int?>("--visualisers")
+        {
+            Description = $"Visualisers the live output goes to on tunnel and spalloc-live paths: the sink and N-1 more the bench reads (the relay's fan-out). 1 to {BenchSettings.MaxVisualisers}. Default: 1",
+            HelpName = "N",
+        };
         var repeat = new Option<int?>("--repeat")
         {
             Description = "Runs of every cell, interleaved across paths; the median run is reported (steadier on a busy machine). 1 to 20. Default: 1",
@@ -86,7 +91,7 @@ public static class BenchCommand
             "tunnel's bytes per datagram and the LZ4 saving), against the direct path and a C baseline in the same run. Each relay runs as a child process exactly as deployed, fresh for every cell. " +
             "Exit code 0, or 1 when a path failed to start or delivered nothing.")
         {
-            paths, workloads, sizes, duration, warmup, rate, repeat, responder, timeout, target, peer, relayBin, baselineBin, json,
+            paths, workloads, sizes, duration, warmup, rate, visualisers, repeat, responder, timeout, target, peer, relayBin, baselineBin, json,
         };
         command.Add(CreateForwarder());
         command.SetAction(async (parse, cancel) =>
@@ -101,6 +106,7 @@ public static class BenchCommand
                 Warmup = parse.GetValue(warmup) ?? defaults.Warmup,
                 Rate = parse.GetValue(rate) ?? defaults.Rate,
                 Repeat = parse.GetValue(repeat) ?? defaults.Repeat,
+                Visualisers = parse.GetValue(visualisers) ?? defaults.Visualisers,
                 RequestTimeout = parse.GetValue(timeout) ?? defaults.RequestTimeout,
                 Responder = parse.GetValue(responder) ?? defaults.Responder,
                 Target = parse.GetValue(target),

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FastSpinnRelay.Relay.Bench;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Udp;
@@ -216,6 +217,37 @@ public class BenchEndToEndTests
         finally
         {
             File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task With_three_visualisers_live_output_paths_also_feed_two_more_that_the_bench_reads()
+    {
+        using var doc = await RunToJsonAsync(new BenchSettings
+        {
+            Paths = ["tunnel", "spalloc-live"],
+            Workloads = ["stream"],
+            Sizes = [24],
+            Duration = TimeSpan.FromMilliseconds(200),
+            Warmup = TimeSpan.Zero,
+            Rate = 5_000,
+            Visualisers = 3,
+        });
+
+        Assert.Equal(3, doc.RootElement.GetProperty("settings").GetProperty("visualisers").GetInt32());
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(2, results.Count);
+        foreach (var result in results)
+        {
+            var command = result.GetProperty("command").GetString()!;
+            var tunnel = result.GetProperty("path").GetString() == "tunnel";
+            Assert.True(tunnel
+                ? Regex.IsMatch(command, @" --live-output 1=127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+ ")
+                : Regex.Matches(command, @" --live-output 127\.0\.0\.1:\d+").Count == 3, command);
+
+            // Both extra visualisers received (their counts are read while their loop still runs: not compared with the sink's).
+            Assert.True(result.GetProperty("delivered").GetInt64() > 0, result.ToString());
+            Assert.True(result.GetProperty("extraVisualiserFewest").GetInt64() > 0, result.ToString());
         }
     }
 

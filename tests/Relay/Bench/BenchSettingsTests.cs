@@ -33,6 +33,8 @@ public class BenchSettingsTests
     [InlineData("--duration 1ms is out of range")]
     [InlineData("--rate -1 is out of range")]
     [InlineData("--repeat 0 is out of range")]
+    [InlineData("--visualisers 0 is out of range (1 to 8)")]
+    [InlineData("--visualisers 9 is out of range (1 to 8)")]
     [InlineData("unknown responder 'board'")]
     [InlineData("the peer path needs --peer-cmd")]
     [InlineData("--peer-cmd: unknown placeholder {port}")]
@@ -51,6 +53,8 @@ public class BenchSettingsTests
             "--duration 1ms is out of range" => new BenchSettings { Duration = TimeSpan.FromMilliseconds(1) },
             "--rate -1 is out of range" => new BenchSettings { Rate = -1 },
             "--repeat 0 is out of range" => new BenchSettings { Repeat = 0 },
+            "--visualisers 0 is out of range (1 to 8)" => new BenchSettings { Visualisers = 0 },
+            "--visualisers 9 is out of range (1 to 8)" => new BenchSettings { Visualisers = 9 },
             "unknown responder 'board'" => new BenchSettings { Responder = "board" },
             "the peer path needs --peer-cmd" => new BenchSettings { Paths = ["peer"] },
             "--peer-cmd: unknown placeholder {port}" => new BenchSettings { PeerCommand = "socat {port}" },

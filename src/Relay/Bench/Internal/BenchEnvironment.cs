@@ -19,6 +19,7 @@ internal sealed class BenchEnvironment
         _baseline = new(ResolveBaseline);
         PeerCommand = settings.PeerCommand;
         StartTimeout = settings.StartTimeout;
+        Visualisers = settings.Visualisers;
     }
 
     /// <summary>The program that runs relay children (the relay itself, or dotnet), or null (see <see cref="RelayProblem"/>).</summary>
@@ -36,6 +37,9 @@ internal sealed class BenchEnvironment
     public string? PeerCommand { get; }
 
     public TimeSpan StartTimeout { get; }
+
+    /// <summary>Visualisers a live-output path sends to: the sink and <c>Visualisers - 1</c> <see cref="ExtraVisualisers"/>.</summary>
+    public int Visualisers { get; }
 
     /// <summary>The udpfwd binary, found or built on first use, or null (see <see cref="BaselineProblem"/>).</summary>
     public string? BaselineBinary => _baseline.Value.Path;

@@ -37,6 +37,7 @@ internal sealed class SpallocPath(string name, string description, bool liveOutp
         var timeout = environment.StartTimeout;
         var scratch = new ScratchDirectory("relay-bench-spalloc-");
         var board = live ? new BoardEmulator(new EmulatorOptions { Address = IPAddress.Loopback, ScpPort = 0, BootPort = 0 }) : null;
+        var extras = new ExtraVisualisers(live ? environment.Visualisers - 1 : 0);
         var children = new List<ChildProcess>();
         try
         {
@@ -55,7 +56,9 @@ internal sealed class SpallocPath(string name, string description, bool liveOutp
             var job = CreateJob(service, token, timeout);
             var portsFile = scratch.File("ports.json");
             var boardPort = board is null ? target.Port : board.ScpEndPoint.Port;
-            string[] liveOptions = live ? ["--live-tag", P(LiveOutputTag), "--live-output", $"127.0.0.1:{P(target.Port)}"] : [];
+            string[] liveOptions = live
+                ? ["--live-tag", P(LiveOutputTag), "--live-output", $"127.0.0.1:{P(target.Port)}", .. extras.Addresses.SelectMany(a => new[] { "--live-output", a })]
+                : [];
             var connect = environment.StartRelay(
             [
                 "spalloc", "connect", job.ToString(), "--service", service.ToString(), "--token", token,
@@ -69,16 +72,16 @@ internal sealed class SpallocPath(string name, string description, bool liveOutp
                 entry = TunnelPath.WaitForLiveOutputSocket(board, LiveOutputTag, children, timeout);
             }
 
-            return new RunningPath(entry, children) { LiveOutput = live, Resources = new Owned(scratch, board) };
+            return new RunningPath(entry, children) { LiveOutput = live, Resources = new Owned(scratch, board, extras), ExtraVisualisers = extras };
         }
         catch (Exception ex) when (ex is SpallocClientException or IOException or JsonException or OperationCanceledException)
         {
-            Dispose(children, scratch, board);
+            Dispose(children, scratch, board, extras);
             throw new InvalidOperationException($"the spalloc path did not start: {ex.Message}", ex);
         }
         catch
         {
-            Dispose(children, scratch, board);
+            Dispose(children, scratch, board, extras);
             throw;
         }
     }
@@ -144,22 +147,23 @@ internal sealed class SpallocPath(string name, string description, bool liveOutp
         return false;
     }
 
-    private static void Dispose(List<ChildProcess> children, ScratchDirectory scratch, BoardEmulator? board)
+    private static void Dispose(List<ChildProcess> children, ScratchDirectory scratch, BoardEmulator? board, ExtraVisualisers extras)
     {
         foreach (var child in children)
         {
             child.Dispose();
         }
 
-        new Owned(scratch, board).Dispose();
+        new Owned(scratch, board, extras).Dispose();
     }
 
-    /// <summary>The scratch directory and, for live output, the board emulator: disposed after the children.</summary>
-    private sealed class Owned(ScratchDirectory scratch, BoardEmulator? board) : IDisposable
+    /// <summary>The scratch directory and, for live output, the board emulator and extra visualisers: disposed after the children.</summary>
+    private sealed class Owned(ScratchDirectory scratch, BoardEmulator? board, ExtraVisualisers extras) : IDisposable
     {
         public void Dispose()
         {
             board?.Dispose();
+            extras.Dispose();
             scratch.Dispose();
         }
     }

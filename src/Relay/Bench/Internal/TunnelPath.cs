@@ -59,7 +59,7 @@ internal sealed class TunnelPath(string name, string description, TunnelPathMode
     public override RunningPath Start(BenchEnvironment environment, UdpAddress target, BenchWorkload workload)
     {
         var route = RouteFor(workload);
-        var kit = new TunnelBenchKit(route == TunnelRoute.LiveOutput);
+        var kit = new TunnelBenchKit(route == TunnelRoute.LiveOutput, route == TunnelRoute.LiveOutput ? environment.Visualisers - 1 : 0);
         var children = new List<ChildProcess>();
         try
         {
@@ -81,7 +81,9 @@ internal sealed class TunnelPath(string name, string description, TunnelPathMode
                 throw new InvalidOperationException($"{serve.CommandLine} did not listen on TCP {ports[0]}; its output: {serve.RecentOutput()}");
             }
 
-            string[] live = route == TunnelRoute.LiveOutput ? ["--live-output", $"{LiveOutputTag}=127.0.0.1:{P(target.Port)}"] : [];
+            string[] live = route == TunnelRoute.LiveOutput
+                ? ["--live-output", string.Join(',', [$"{LiveOutputTag}=127.0.0.1:{P(target.Port)}", .. kit.Visualisers.Addresses])]
+                : [];
             children.Add(environment.StartRelay(
             [
                 "tunnel", "connect", $"127.0.0.1:{P(ports[0])}", "--key-file", key, "--scp-port", P(ports[1]), "--boot-port", P(ports[2]),
@@ -94,7 +96,7 @@ internal sealed class TunnelPath(string name, string description, TunnelPathMode
                 TunnelRoute.Boot => new UdpAddress(IPAddress.Loopback, ports[2]),
                 _ => new UdpAddress(IPAddress.Loopback, ports[1]),
             };
-            return new RunningPath(entry, children) { LiveOutput = route == TunnelRoute.LiveOutput, Resources = kit };
+            return new RunningPath(entry, children) { LiveOutput = route == TunnelRoute.LiveOutput, Resources = kit, ExtraVisualisers = kit.Visualisers };
         }
         catch
         {
@@ -137,10 +139,16 @@ internal sealed class TunnelBenchKit : IDisposable
 
     private readonly ScratchDirectory _scratch = new("relay-bench-tunnel-");
 
-    public TunnelBenchKit(bool withBoard)
+    /// <param name="withBoard">Start the in-process board (live output).</param>
+    /// <param name="extraVisualisers">Visualisers besides the sink the live output also goes to.</param>
+    public TunnelBenchKit(bool withBoard, int extraVisualisers = 0)
     {
+        Visualisers = new ExtraVisualisers(extraVisualisers);
         Board = withBoard ? new BoardEmulator(new EmulatorOptions { Address = IPAddress.Loopback, ScpPort = 0, BootPort = 0 }) : null;
     }
+
+    /// <summary>The visualisers besides the sink (none unless asked for).</summary>
+    public ExtraVisualisers Visualisers { get; }
 
     /// <summary>The board serve sets its IP tag on, or null when the route needs none.</summary>
     public BoardEmulator? Board { get; }
@@ -171,6 +179,7 @@ internal sealed class TunnelBenchKit : IDisposable
     public void Dispose()
     {
         Board?.Dispose();
+        Visualisers.Dispose();
         _scratch.Dispose();
     }
 }
