@@ -1,5 +1,6 @@
 using System.Net;
 using FastSpinnRelay.Relay.Spalloc;
+using FastSpinnRelay.Relay.Tests.TestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc;
 
@@ -10,7 +11,7 @@ public class SpallocConfigReaderTests
     [Fact]
     public void The_documented_example_reads()
     {
-        var path = Path.Combine(RepoRoot(), "docs", "spalloc-serve.example.json");
+        var path = Path.Combine(Repository.Root(), "docs", "spalloc-serve.example.json");
         var text = File.ReadAllText(path).Replace("pbkdf2-sha256$100000$REPLACE_WITH_THE_OUTPUT_OF_RELAY_SPALLOC_HASH_TOKEN", Hash, StringComparison.Ordinal);
         Assert.True(SpallocConfigReader.TryParse(text, out var config, out var problems), string.Join("\n", problems));
         Assert.Equal("lab-spin5", config!.Machine.Name);
@@ -87,16 +88,5 @@ public class SpallocConfigReaderTests
 
         Assert.False(SpallocConfigReader.TryRead(Path.Combine(Path.GetTempPath(), "no-such-spalloc.json"), out _, out problems));
         Assert.Contains("cannot read", Assert.Single(problems), StringComparison.Ordinal);
-    }
-
-    internal static string RepoRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "FastSpinnRelay.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }

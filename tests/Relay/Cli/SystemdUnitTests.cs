@@ -1,0 +1,335 @@
+using System.CommandLine;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using FastSpinnRelay.Relay.Classic;
+using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Spalloc.Server;
+using FastSpinnRelay.Relay.Tests.TestSupport;
+
+namespace FastSpinnRelay.Relay.Tests.Cli;
+
+/// <summary>
+/// The example units in deploy/systemd start relay with a command line it accepts. Each unit's ExecStart is expanded
+/// as systemd expands it (the instance name, the unit's Environment=, the credentials and state directories), once
+/// without an environment file and once for each example assignment its comments show (<c>#   RELAY_ARGS="..."</c>),
+/// then parsed by relay's own command line. Nothing is started and nothing is bound.
+/// </summary>
+public partial class SystemdUnitTests
+{
+    /// <summary>The instance name templated units get here: a board's host name.</summary>
+    private const string Instance = "spinn-4";
+
+    /// <summary>Where docs/install.md installs the binary.</summary>
+    private const string Binary = "/usr/local/bin/relay";
+
+    public static TheoryData<string> Units()
+    {
+        var data = new TheoryData<string>();
+        foreach (var path in UnitPaths())
+        {
+            data.Add(Path.GetFileName(path));
+        }
+
+        return data;
+    }
+
+    /// <summary>Each unit with no environment file (""), then with each example assignment of its comments.</summary>
+    public static TheoryData<string, string> UnitsWithExamples()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var path in UnitPaths())
+        {
+            var unit = SystemdUnit.Read(path, Instance);
+            data.Add(Path.GetFileName(path), "");
+            foreach (var example in unit.Examples)
+            {
+                data.Add(Path.GetFileName(path), example);
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Each_long_running_gateway_verb_has_a_unit()
+    {
+        var files = UnitPaths().Select(Path.GetFileName).ToList();
+
+        Assert.Contains("relay-server@.service", files);
+        Assert.Contains("relay-tunnel@.service", files);
+        Assert.Contains("relay-spalloc.service", files);
+    }
+
+    [Theory]
+    [MemberData(nameof(UnitsWithExamples))]
+    public async Task ExecStart_is_a_command_line_relay_accepts(string file, string example)
+    {
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
+        var environment = unit.Environment();
+        if (example.Length > 0)
+        {
+            var (name, value) = SystemdUnit.Assignment(example);
+            environment[name] = value is ['"', .. var quoted, '"'] ? quoted : value; // as an environment file reads it
+        }
+
+        var command = unit.ExecStart(environment);
+        var args = command[1..];
+        var parse = RelayCommandLine.Build().Parse(args);
+
+        Assert.Equal(Binary, command[0]);
+        Assert.True(parse.Errors.Count == 0, $"{file} ({example}): {string.Join(' ', args)}: {string.Join("; ", parse.Errors.Select(e => e.Message))}");
+        switch (args[0])
+        {
+            case "server":
+                // relay server checks its options as a whole before it resolves or binds: run that check.
+                Assert.Equal(Instance, (await ServerOptionsAsync(args)).Target);
+                break;
+            case "spalloc":
+                // The flags' share of what spalloc serve checks before it starts (the rest is in the configuration file).
+                var options = new SpallocServerOptions
+                {
+                    Listen = parse.GetValue<IPEndPoint>("--listen")!,
+                    BasePath = parse.GetValue<string>("--base-path")!,
+                    TlsCertificatePath = parse.GetValue<string?>("--tls-cert"),
+                    TlsKeyPath = parse.GetValue<string?>("--tls-key"),
+                    StateFilePath = parse.GetValue<string?>("--state-file"),
+                };
+                Assert.Equal("serve", args[1]);
+                Assert.True(options.GetProblems().Count == 0, string.Join("; ", options.GetProblems()));
+                break;
+            default:
+                // relay tunnel serve checks the rest (the key file, the certificate with its key) only when it runs,
+                // just before it binds: parsing is what can be checked here.
+                Assert.Equal(["tunnel", "serve", Instance], args[..3]);
+                break;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Units))]
+    public void Every_credential_and_state_file_ExecStart_names_is_declared(string file)
+    {
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
+        var credentials = unit.Values("LoadCredential").Select(v => v[..v.IndexOf(':', StringComparison.Ordinal)]).ToList();
+        var stateDirectories = unit.Values("StateDirectory").SelectMany(SystemdUnit.Words).ToList();
+        var command = unit.ExecStart(unit.Environment());
+
+        foreach (var arg in command.Where(a => a.StartsWith(unit.CredentialsDirectory + "/", StringComparison.Ordinal)))
+        {
+            Assert.Contains(arg[(unit.CredentialsDirectory.Length + 1)..], credentials);
+        }
+
+        foreach (var id in credentials)
+        {
+            Assert.Contains($"{unit.CredentialsDirectory}/{id}", command);
+        }
+
+        foreach (var arg in command.Where(a => a.StartsWith("/var/lib/", StringComparison.Ordinal)))
+        {
+            Assert.Contains(arg.Split('/')[3], stateDirectories);
+        }
+    }
+
+    private static async Task<ClassicProxyOptions> ServerOptionsAsync(string[] args)
+    {
+        ClassicProxyOptions? seen = null;
+        var root = new RootCommand();
+        root.Subcommands.Add(new ClassicCommands((options, _) =>
+        {
+            seen = options;
+            return Task.FromResult(0);
+        }).CreateServer());
+        await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        return Assert.IsType<ClassicProxyOptions>(seen);
+    }
+
+    private static string UnitDirectory() => Path.Combine(Repository.Root(), "deploy", "systemd");
+
+    private static IEnumerable<string> UnitPaths() => Directory.EnumerateFiles(UnitDirectory(), "*.service").Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What these tests need of a unit file: its settings (continuation lines joined), the example assignments in its
+    /// comments, and ExecStart expanded as systemd would.
+    /// </summary>
+    private sealed partial class SystemdUnit
+    {
+        private readonly List<(string Key, string Value)> _settings = [];
+
+        private SystemdUnit(string name, string instance)
+        {
+            Name = name;
+            Instance = instance;
+        }
+
+        /// <summary>The unit's name, with the instance for a template (relay-server@spinn-4.service).</summary>
+        public string Name { get; }
+
+        public string Instance { get; }
+
+        /// <summary><c>NAME=value</c> lines shown in the comments as what an environment file may hold.</summary>
+        public List<string> Examples { get; } = [];
+
+        /// <summary>$CREDENTIALS_DIRECTORY of a system service.</summary>
+        public string CredentialsDirectory => $"/run/credentials/{Name}";
+
+        public static SystemdUnit Read(string path, string instance)
+        {
+            var file = Path.GetFileName(path);
+            var unit = new SystemdUnit(file.Replace("@.", $"@{instance}.", StringComparison.Ordinal), instance);
+            string? continued = null;
+            foreach (var raw in File.ReadLines(path))
+            {
+                var line = raw.Trim();
+                if (continued is null && (line.StartsWith('#') || line.StartsWith(';')))
+                {
+                    if (ExampleComment().Match(line) is { Success: true } example)
+                    {
+                        unit.Examples.Add(example.Groups[1].Value);
+                    }
+
+                    continue;
+                }
+
+                if (line.EndsWith('\\'))
+                {
+                    continued = (continued ?? "") + line[..^1] + " ";
+                    continue;
+                }
+
+                line = (continued ?? "") + line;
+                continued = null;
+                var equals = line.IndexOf('=', StringComparison.Ordinal);
+                if (equals > 0 && !line.StartsWith('['))
+                {
+                    unit._settings.Add((line[..equals].Trim(), line[(equals + 1)..].Trim()));
+                }
+            }
+
+            return unit;
+        }
+
+        public IEnumerable<string> Values(string key) => _settings.Where(s => s.Key == key).Select(s => Specifiers(s.Value));
+
+        /// <summary>What Environment= sets, and $CREDENTIALS_DIRECTORY when the unit loads credentials.</summary>
+        public Dictionary<string, string> Environment()
+        {
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in Values("Environment").SelectMany(Words).Select(Assignment))
+            {
+                environment[name] = value;
+            }
+
+            if (Values("LoadCredential").Any())
+            {
+                environment["CREDENTIALS_DIRECTORY"] = CredentialsDirectory;
+            }
+
+            return environment;
+        }
+
+        /// <summary>
+        /// ExecStart's words: specifiers first, then <c>$NAME</c> as a word of its own becomes the variable's words (none
+        /// when unset), <c>${NAME}</c> its exact value. An unset <c>${NAME}</c> would be an empty argument: a failure here.
+        /// </summary>
+        public string[] ExecStart(IReadOnlyDictionary<string, string> environment)
+        {
+            var args = new List<string>();
+            foreach (var word in Words(Assert.Single(Values("ExecStart"))))
+            {
+                if (WholeVariable().Match(word) is { Success: true } whole)
+                {
+                    args.AddRange(Words(environment.GetValueOrDefault(whole.Groups[1].Value, "")));
+                    continue;
+                }
+
+                args.Add(BracedVariable().Replace(word, v => environment.TryGetValue(v.Groups[1].Value, out var value)
+                    ? value
+                    : throw new InvalidOperationException($"{Name}: ExecStart uses {v.Value}, which nothing sets")));
+            }
+
+            return [.. args];
+        }
+
+        /// <summary>NAME=value split at its first '='.</summary>
+        public static (string Name, string Value) Assignment(string text)
+        {
+            var equals = text.IndexOf('=', StringComparison.Ordinal);
+            Assert.True(equals > 0, $"'{text}' is not NAME=value");
+            return (text[..equals], text[(equals + 1)..]);
+        }
+
+        /// <summary>Splits at whitespace; "…" and '…' keep theirs. Backslash escapes are not used by the units, nor modelled.</summary>
+        public static List<string> Words(string text)
+        {
+            var words = new List<string>();
+            var word = new StringBuilder();
+            var inWord = false;
+            var quote = '\0';
+            foreach (var c in text)
+            {
+                if (quote != '\0')
+                {
+                    if (c == quote)
+                    {
+                        quote = '\0';
+                    }
+                    else
+                    {
+                        word.Append(c);
+                    }
+                }
+                else if (c is '"' or '\'')
+                {
+                    quote = c;
+                    inWord = true;
+                }
+                else if (char.IsWhiteSpace(c))
+                {
+                    if (inWord)
+                    {
+                        words.Add(word.ToString());
+                        word.Clear();
+                        inWord = false;
+                    }
+                }
+                else
+                {
+                    Assert.NotEqual('\\', c);
+                    word.Append(c);
+                    inWord = true;
+                }
+            }
+
+            Assert.Equal('\0', quote);
+            if (inWord)
+            {
+                words.Add(word.ToString());
+            }
+
+            return words;
+        }
+
+        /// <summary>The specifiers the units use, with the values systemd gives a system service.</summary>
+        private string Specifiers(string text) => Specifier().Replace(text, s => s.Value[1] switch
+        {
+            '%' => "%",
+            'i' => Instance,
+            'N' => Name[..Name.LastIndexOf('.')],
+            'S' => "/var/lib",
+            _ => throw new InvalidOperationException($"{Name}: specifier {s.Value} has no example value in this test"),
+        });
+
+        [GeneratedRegex(@"^#\s+([A-Z][A-Z0-9_]*=(?:""[^""]*""|\S+))")]
+        private static partial Regex ExampleComment();
+
+        [GeneratedRegex(@"^\$([A-Za-z_][A-Za-z0-9_]*)$")]
+        private static partial Regex WholeVariable();
+
+        [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
+        private static partial Regex BracedVariable();
+
+        [GeneratedRegex("%.")]
+        private static partial Regex Specifier();
+    }
+}
