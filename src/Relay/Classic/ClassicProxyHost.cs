@@ -112,7 +112,7 @@ public sealed class ClassicProxyHost : IAsyncDisposable
     /// The CLI entry point: starts, logs counters every <see cref="ClassicProxyOptions.StatsInterval"/>, and on
     /// cancellation (Ctrl+C, SIGTERM) shuts down and logs a summary.
     /// </summary>
-    /// <returns><see cref="ExitCode.Cancelled"/> after a requested shutdown.</returns>
+    /// <returns><see cref="ExitCode.Ok"/> after a requested shutdown: stopping is how a running relay ends.</returns>
     public static async Task<int> RunAsync(ClassicProxyOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -130,7 +130,7 @@ public sealed class ClassicProxyHost : IAsyncDisposable
             Log.Info(host.Component, "stopping (signal received)");
         }
 
-        return (int)ExitCode.Cancelled;
+        return (int)ExitCode.Ok;
     }
 
     /// <summary>Logs one line of counters per route at info level, prefixed with <paramref name="when"/>.</summary>

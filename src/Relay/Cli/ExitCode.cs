@@ -10,7 +10,10 @@ public enum ExitCode
     Usage = 2,
     /// <summary>A socket could not be bound or a host could not be resolved or reached.</summary>
     Network = 3,
-    /// <summary>Ctrl+C or SIGTERM.</summary>
+    /// <summary>
+    /// Ctrl+C or SIGTERM cut a run short: a demo, a bench, a wait, or a relay still starting. A running relay
+    /// (server, client, tunnel, spalloc serve and connect, emulate) that is stopped exits <see cref="Ok"/>.
+    /// </summary>
     Cancelled = 130,
 }
 

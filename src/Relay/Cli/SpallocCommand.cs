@@ -69,6 +69,10 @@ public static partial class SpallocCommand
         {
             throw new RelayToolException(ExitCode.Network, $"cannot serve on {config.Server.Listen}: {ex.Message}");
         }
+        catch (SpallocCertificateException ex)
+        {
+            throw new RelayToolException(ExitCode.Usage, ex.Message);
+        }
         catch (SpallocStateFileException ex)
         {
             throw new RelayToolException(ExitCode.Failed, ex.Message);

@@ -121,7 +121,7 @@ public static class TunnelWireCommands
                 TunnelExitCounters.Record(gateway.Server.Sessions);
             }
 
-            return (int)ExitCode.Cancelled;
+            return (int)ExitCode.Ok; // stopped (Ctrl+C, SIGTERM): how a running relay ends
         });
         return command;
     }
@@ -235,7 +235,7 @@ public static class TunnelWireCommands
                 TunnelExitCounters.Record([portal.Client.Session]);
             }
 
-            return (int)ExitCode.Cancelled;
+            return (int)ExitCode.Ok; // stopped (Ctrl+C, SIGTERM): how a running relay ends
         });
         return command;
     }

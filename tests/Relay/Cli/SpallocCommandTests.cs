@@ -102,6 +102,18 @@ public sealed class SpallocCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_certificate_that_cannot_be_loaded_is_named_and_exits_2_not_3()
+    {
+        WriteValid();
+        var certificate = Path.Combine(_directory, "tls.pem");
+        File.WriteAllText(certificate, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+        var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0", "--tls-cert", certificate);
+        Assert.Equal((int)ExitCode.Usage, code); // a restart would not fix it (3 would have a service manager retry)
+        var line = Assert.Single(lines);
+        Assert.StartsWith($"relay: cannot load the TLS certificate {certificate}", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_corrupt_state_file_stops_the_start_with_one_line_naming_it_and_exits_1()
     {
         WriteValid();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Relay.Spalloc.Client;
+using FastSpinnRelay.Relay.Spalloc.Server;
 using FastSpinnRelay.Relay.Tests.Spalloc.TestSupport;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 
@@ -53,7 +54,7 @@ public sealed class SpallocTlsTests : IDisposable
     public async Task A_missing_certificate_is_reported_naming_the_file()
     {
         var missing = Path.Combine(_directory, "nope.pem");
-        var ex = await Assert.ThrowsAsync<IOException>(() => SpallocTestServer.StartAsync(options: o => o with { TlsCertificatePath = missing }));
+        var ex = await Assert.ThrowsAsync<SpallocCertificateException>(() => SpallocTestServer.StartAsync(options: o => o with { TlsCertificatePath = missing }));
         Assert.Contains(missing, ex.Message, StringComparison.Ordinal);
     }
 

@@ -81,6 +81,9 @@ internal sealed partial class ChildProcess : IDisposable
     /// <summary>Waits for a child that ends by itself (e.g. `relay tunnel keygen`); its exit code, or null if it is still running.</summary>
     public int? WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout) ? _process.ExitCode : null;
 
+    /// <summary>The exit code once the child has exited (after <see cref="Stop"/>, for example), else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>CPU of the child and its descendants so far.</summary>
     public CpuTime Cpu() => ProcessCpu.OfTree(_process.Id);
 

@@ -258,7 +258,7 @@ public sealed class SpallocServer : IAsyncDisposable
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new IOException($"cannot load the TLS certificate {certPath}{(keyPath is null ? "" : " with key " + keyPath)}: {ex.Message}", ex);
+            throw new SpallocCertificateException($"cannot load the TLS certificate {certPath}{(keyPath is null ? "" : " with key " + keyPath)}: {ex.Message}", ex);
         }
     }
 }
