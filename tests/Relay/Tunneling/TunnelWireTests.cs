@@ -18,7 +18,8 @@ namespace FastSpinnRelay.Relay.Tests.Tunneling;
 /// </summary>
 public class TunnelWireTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    /// <summary>Bound on a whole run of traffic through a <see cref="Chain"/> (a watchdog, not a timing assertion).</summary>
+    internal static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task SCP_version_write_and_read_pass_through_the_tunnel()
