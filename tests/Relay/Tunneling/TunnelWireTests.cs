@@ -18,7 +18,8 @@ namespace FastSpinnRelay.Relay.Tests.Tunneling;
 /// </summary>
 public class TunnelWireTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    /// <summary>Bound on a whole run of traffic through a <see cref="Chain"/> (a watchdog, not a timing assertion).</summary>
+    internal static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task SCP_version_write_and_read_pass_through_the_tunnel()
@@ -288,7 +289,10 @@ public class TunnelWireTests
         Assert.Equal(0, chain.Portal.Client.Handshakes);
     }
 
-    /// <summary>A tunnel server in front of the board and a tunnel client in front of it, on loopback, ports 0.</summary>
+    /// <summary>
+    /// A tunnel server in front of the board and a tunnel client in front of it, on loopback, ports 0; more clients of
+    /// the same server with <see cref="ConnectAnother"/>.
+    /// </summary>
     internal sealed class Chain : IAsyncDisposable
     {
         private Chain(TunnelServeOptions serveOptions, TunnelGateway gateway, TunnelPortal portal, CuttableForwarder? forwarder)
@@ -308,22 +312,37 @@ public class TunnelWireTests
 
         public CuttableForwarder? Forwarder { get; }
 
+        /// <summary>
+        /// Starts the chain; <paramref name="tunnel"/> (its key, limits, log) replaces the server's default settings, a
+        /// fresh key and nothing else.
+        /// </summary>
         public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null, PeerAllowList? allow = null,
-            LiveInputRoute? liveInput = null)
+            LiveInputRoute? liveInput = null, TunnelServerOptions? tunnel = null)
         {
-            var key = TunnelKey.Generate();
+            tunnel ??= new TunnelServerOptions { Key = TunnelKey.Generate() };
             var serveOptions = new TunnelServeOptions
             {
                 BoardScp = board.ScpEndPoint,
                 BoardBoot = board.BootEndPoint,
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
-                Tunnel = new TunnelServerOptions { Key = key },
+                Tunnel = tunnel,
                 Allow = allow ?? PeerAllowList.Anyone,
             };
             var gateway = TunnelGateway.Start(serveOptions);
             var forwarder = cuttable ? new CuttableForwarder(gateway.ListenEndPoint) : null;
-            var server = forwarder?.EndPoint ?? gateway.ListenEndPoint;
-            var portal = TunnelPortal.Start(new TunnelConnectOptions
+            var portal = StartPortal(forwarder?.EndPoint ?? gateway.ListenEndPoint, clientKey ?? tunnel.Key!, liveOutput, liveInput, TunnelLog.None);
+            return Task.FromResult(new Chain(serveOptions, gateway, portal, forwarder));
+        }
+
+        /// <summary>
+        /// Another tunnel client of the same server, with the right key, straight to it (not through the forwarder);
+        /// the caller disposes it.
+        /// </summary>
+        public TunnelPortal ConnectAnother(LiveOutputRoute? liveOutput = null, ITunnelLog? log = null) =>
+            StartPortal(Gateway.ListenEndPoint, ServeOptions.Tunnel.Key!, liveOutput, liveInput: null, log ?? TunnelLog.None);
+
+        private static TunnelPortal StartPortal(IPEndPoint server, TunnelKey key, LiveOutputRoute? liveOutput, LiveInputRoute? liveInput, ITunnelLog log) =>
+            TunnelPortal.Start(new TunnelConnectOptions
             {
                 Connector = new TcpTunnelConnector("127.0.0.1", server.Port),
                 ServerLabel = server.ToString(),
@@ -331,10 +350,14 @@ public class TunnelWireTests
                 BootPort = 0,
                 LiveOutputs = liveOutput is null ? [] : [liveOutput],
                 LiveInputs = liveInput is null ? [] : [liveInput],
-                Tunnel = new TunnelClientOptions { Key = clientKey ?? key, ReconnectMinDelay = TimeSpan.FromMilliseconds(10), ReconnectMaxDelay = TimeSpan.FromMilliseconds(100) },
+                Tunnel = new TunnelClientOptions
+                {
+                    Key = key,
+                    ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
+                    ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
+                    Log = log,
+                },
             });
-            return Task.FromResult(new Chain(serveOptions, gateway, portal, forwarder));
-        }
 
         public async ValueTask DisposeAsync()
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Tests.Shared;
 using FastSpinnRelay.Tunnel.Tests.TestSupport;
 
 namespace FastSpinnRelay.Tunnel.Tests.Session;

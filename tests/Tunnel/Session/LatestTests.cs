@@ -1,4 +1,5 @@
 using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Tests.Shared;
 using FastSpinnRelay.Tunnel.Compression;
 using FastSpinnRelay.Tunnel.Tests.TestSupport;
 

@@ -1,3 +1,4 @@
+using FastSpinnRelay.Tests.Shared;
 using FastSpinnRelay.Tunnel.Tests.TestSupport;
 
 namespace FastSpinnRelay.Tunnel.Tests.Session;

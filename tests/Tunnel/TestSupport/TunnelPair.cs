@@ -1,3 +1,4 @@
+using FastSpinnRelay.Tests.Shared;
 using FastSpinnRelay.Tunnel.Transport;
 
 namespace FastSpinnRelay.Tunnel.Tests.TestSupport;

@@ -1,6 +1,11 @@
-namespace FastSpinnRelay.Tunnel.Tests.TestSupport;
+using FastSpinnRelay.Tunnel;
 
-/// <summary>Keeps every log line, for asserting that a rejection or a close was logged with its reason.</summary>
+namespace FastSpinnRelay.Tests.Shared;
+
+/// <summary>
+/// Keeps every log line of a tunnel end (<see cref="TunnelOptions.Log"/>), for asserting that a rejection or a close was
+/// logged with its reason: each test gives its own ends their own log, so tests running in parallel never see each other's lines.
+/// </summary>
 internal sealed class TestLog : ITunnelLog
 {
     private readonly List<string> _lines = [];

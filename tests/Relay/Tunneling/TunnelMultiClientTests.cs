@@ -1,0 +1,103 @@
+using FastSpinnRelay.Relay.Emulator;
+using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Tests.Shared;
+using FastSpinnRelay.Tunnel;
+using Chain = FastSpinnRelay.Relay.Tests.Tunneling.TunnelWireTests.Chain;
+
+namespace FastSpinnRelay.Relay.Tests.Tunneling;
+
+/// <summary>
+/// Several tunnel clients (<c>relay tunnel connect</c>) on one server (<c>relay tunnel serve</c>) in front of one
+/// emulated board: each client its own session, each application its own replies; a client beyond
+/// <see cref="TunnelServerOptions.MaxSessions"/> refused, and let in by itself once a session is free.
+/// </summary>
+public class TunnelMultiClientTests
+{
+    [Fact]
+    public async Task Two_clients_with_two_applications_each_get_only_their_own_replies_through_one_server()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        await using var chain = await Chain.StartAsync(board);
+        await using var second = chain.ConnectAnother();
+        var clients = new[] { chain.Portal, second };
+
+        // Four applications at once, two behind each client, each writing its own data at its own address and reading it
+        // back. Their ScpClients count sequence numbers from 0 in step, so a reply delivered to any other application
+        // (behind the same client or the other one) would be accepted, and its READ data would be that other's.
+        var applications = new[]
+        {
+            (Port: chain.Portal.ScpEndPoint, Address: 0x6000_0000u),
+            (Port: chain.Portal.ScpEndPoint, Address: 0x6000_1000u),
+            (Port: second.ScpEndPoint, Address: 0x7000_0000u),
+            (Port: second.ScpEndPoint, Address: 0x7000_1000u),
+        };
+        var traffic = applications.Select((a, i) => Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(a.Port, a.Address, seed: i + 1))).ToArray();
+
+        foreach (var application in traffic)
+        {
+            Assert.Equal(0, await application.WaitAsync(TunnelWireTests.Deadline));
+        }
+
+        // None lost: every request a client carried reached the board, and as many replies came back to that client.
+        Assert.True(Loopback.WaitUntil(() => clients.Sum(c => c.ScpCounters.PacketsUp) == board.Counters.ScpDatagrams
+            && clients.All(c => c.ScpCounters.PacketsDown == c.ScpCounters.PacketsUp)),
+            string.Join("; ", clients.Select(c => c.ScpCounters.Describe())) + $"; board got {board.Counters.ScpDatagrams}");
+        Assert.All(clients, c => Assert.Equal(0, c.ScpCounters.Dropped));
+
+        // Two sessions on the server, one per client, each with its two applications' channels.
+        var server = chain.Gateway.Server;
+        Assert.Equal(2, server.AcceptedConnections);
+        Assert.Equal(0, server.RejectedConnections);
+        Assert.Equal(
+            clients.Select(c => c.Client.Session.IdText).Order(),
+            server.Sessions.Select(s => s.IdText).Order());
+        Assert.All(server.Sessions, s => Assert.Equal(2, s.OpenChannelCount));
+        Assert.Equal(4, chain.Gateway.ChannelsOpened);
+        Assert.All(clients, c => Assert.Equal(2, c.ScpCounters.FlowsOpened));
+    }
+
+    [Fact]
+    public async Task A_client_beyond_the_session_limit_is_refused_and_gets_in_by_itself_once_the_first_has_gone()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        var serverLog = new TestLog();
+        var secondLog = new TestLog();
+        await using var chain = await Chain.StartAsync(board, tunnel: new TunnelServerOptions
+        {
+            Key = TunnelKey.Generate(),
+            MaxSessions = 1,
+            SessionLinger = TimeSpan.FromMilliseconds(200), // so the first client's session is gone soon after it stops
+            Log = serverLog,
+        });
+        var first = chain.Portal;
+        await first.Client.WhenConnectedAsync().WaitAsync(Loopback.Limit);
+        var firstSession = first.Client.Session.ToString();
+        var server = chain.Gateway.Server;
+
+        // The second client is refused for the session limit, counted and logged on the server, told why, and keeps
+        // trying (its backoff is at most 100 ms here).
+        await using var second = chain.ConnectAnother(log: secondLog);
+        Assert.True(Loopback.WaitUntil(() => server.RejectedConnections >= 2), "the second client was not refused, or did not try again");
+        Assert.True(Loopback.WaitUntil(() => serverLog.Contains("SessionLimit (1 sessions)")), serverLog.ToString());
+        Assert.True(Loopback.WaitUntil(() => secondLog.Contains("handshake failed: SessionLimit")), secondLog.ToString());
+        Assert.Equal(TunnelCloseReason.SessionLimit, second.Client.LastFailure);
+
+        // The first client is unaffected, while the second keeps being refused.
+        var before = server.RejectedConnections;
+        Assert.Equal(0, await Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(first.ScpEndPoint, 0x6000_0000, seed: 1)).WaitAsync(TunnelWireTests.Deadline));
+        Assert.True(Loopback.WaitUntil(() => server.RejectedConnections > before), "the second client stopped trying");
+        Assert.Equal(1, first.Client.Handshakes);
+        Assert.True(first.Client.Session.IsConnected);
+        Assert.Equal(0, second.Client.Handshakes);
+        Assert.Equal(1, server.AcceptedConnections);
+        Assert.Equal(new[] { first.Client.Session.IdText }, server.Sessions.Select(s => s.IdText));
+
+        // The first client stops: once its session has lingered and expired, the second gets in at its next try.
+        await first.DisposeAsync();
+        await second.Client.WhenConnectedAsync().WaitAsync(Loopback.Limit);
+        Assert.True(Loopback.WaitUntil(() => serverLog.Contains($"{firstSession} expired")), serverLog.ToString());
+        Assert.Equal(new[] { second.Client.Session.IdText }, server.Sessions.Select(s => s.IdText));
+        Assert.Equal(2, server.AcceptedConnections);
+        Assert.Equal(0, await Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(second.ScpEndPoint, 0x7000_0000, seed: 2)).WaitAsync(TunnelWireTests.Deadline));
+    }
+}
