@@ -46,6 +46,9 @@ public sealed class TunnelGateway : IAsyncDisposable
     /// <summary>Channels open now.</summary>
     public int OpenChannels => _acceptor.OpenFlows;
 
+    /// <summary>Live-output channels closed because another OPEN (another session, or a restarted client) took their IP tag.</summary>
+    public long LiveOutputTakeovers => _acceptor.TagsTakenOver;
+
     /// <summary>Live-output sockets receiving from the board (their IP tags set).</summary>
     public int LiveOutputSockets => _acceptor.LiveOutputSockets;
 
@@ -103,6 +106,7 @@ public sealed class TunnelGateway : IAsyncDisposable
         await _server.DisposeAsync().ConfigureAwait(false);
         await _acceptor.DisposeAsync().ConfigureAwait(false);
         _loop.Dispose();
-        Log.Info(Component, $"stopped: {ChannelsOpened} channels served, {ChannelsRefused} refused, {BootPacketsSent} boot packets sent");
+        var takeovers = LiveOutputTakeovers == 0 ? "" : $", {LiveOutputTakeovers} IP tags taken over by another channel";
+        Log.Info(Component, $"stopped: {ChannelsOpened} channels served, {ChannelsRefused} refused, {BootPacketsSent} boot packets sent{takeovers}");
     }
 }

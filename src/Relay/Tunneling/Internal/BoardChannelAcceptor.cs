@@ -34,10 +34,20 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     private readonly string _component;
     private readonly Lock _gate = new();
     private readonly HashSet<BoardFlow> _flows = [];
+
+    /// <summary>
+    /// The live-output flow each IP tag points at now (under <see cref="_gate"/>): the board has one destination per
+    /// tag, so a later OPEN of the tag, from any session, takes it and the earlier flow is closed with Replaced.
+    /// </summary>
+    private readonly BoardFlow?[] _tagHolders = new BoardFlow?[IpTagCount];
+
+    /// <summary>Held while a tag is set and its holder recorded, so two sessions setting one tag cannot cross.</summary>
+    private readonly Lock _tagSetting = new();
     private readonly LogLimiter _log = new(10, TimeSpan.FromSeconds(10));
     private readonly LogLimiter _dropLog = new(5, TimeSpan.FromSeconds(10));
     private long _opened;
     private long _refused;
+    private long _tagsTakenOver;
 
     public BoardChannelAcceptor(UdpEventLoop loop, IPEndPoint scp, IPEndPoint boot, TimeSpan bootMinGap, string component)
     {
@@ -56,6 +66,9 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
     /// <summary>Channels refused (kind or target not allowed, no socket).</summary>
     public long ChannelsRefused => Interlocked.Read(ref _refused);
+
+    /// <summary>Live-output channels closed because a later OPEN took their IP tag.</summary>
+    public long TagsTakenOver => Interlocked.Read(ref _tagsTakenOver);
 
     /// <summary>Flows open now.</summary>
     public int OpenFlows
@@ -179,20 +192,35 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
     private void SetTagAndAttach(BoardFlow flow, int tag)
     {
+        BoardFlow? previous = null;
         try
         {
-            IPEndPoint local;
-            using (var scp = new ScpClient(_scp) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
+            lock (_tagSetting)
             {
-                scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
-                local = scp.LocalEndPoint;
-            }
+                IPEndPoint local;
+                using (var scp = new ScpClient(_scp) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
+                {
+                    scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
+                    local = scp.LocalEndPoint;
+                }
 
-            // The tag now names this port; bind it again for the loop (UDP has no TIME_WAIT).
-            var socket = new UdpSocket(local, _socketOptions with { Name = $"{_component} live output tag {tag}" });
-            if (flow.Attach(socket, _loop) && Log.IsEnabled(LogLevel.Info))
-            {
-                Log.Info(_component, $"session {flow.Channel.Session.IdText[..8]} opened {flow.Channel}: IP tag {tag} set (strip, use sender) to {local}");
+                // The tag now names this port; bind it again for the loop (UDP has no TIME_WAIT).
+                var socket = new UdpSocket(local, _socketOptions with { Name = $"{_component} live output tag {tag}" });
+                if (!flow.Attach(socket, _loop))
+                {
+                    return; // the channel closed meanwhile
+                }
+
+                lock (_gate)
+                {
+                    previous = _tagHolders[tag];
+                    _tagHolders[tag] = flow;
+                }
+
+                if (Log.IsEnabled(LogLevel.Info))
+                {
+                    Log.Info(_component, $"session {flow.Channel.Session.IdText[..8]} opened {flow.Channel}: IP tag {tag} set (strip, use sender) to {local}");
+                }
             }
         }
         catch (Exception e) when (e is ScpClientException or SocketException)
@@ -202,7 +230,28 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
                 $"refused {s.Channel}: cannot set IP tag {s.Tag} on board {s.Board}: {Log.Escape(s.Message)}");
             Release(flow, "IP tag not set");
             flow.Channel.Close(TunnelErrorCode.ChannelRejected);
+            return;
         }
+
+        if (previous is not null && previous != flow)
+        {
+            TakeOver(previous, flow, tag);
+        }
+    }
+
+    /// <summary>
+    /// IP tag <paramref name="tag"/> now points at <paramref name="taker"/>: the flow it pointed at gets nothing more
+    /// from the board, so it is closed (CLOSE Replaced: its client warns that its live output stopped and why) and
+    /// both sessions are named in a warning, instead of the earlier visualisers falling silent unexplained.
+    /// </summary>
+    private void TakeOver(BoardFlow previous, BoardFlow taker, int tag)
+    {
+        Interlocked.Increment(ref _tagsTakenOver);
+        var earlier = previous.Channel.Session == taker.Channel.Session ? "this session's own" : $"session {previous.Channel.Session.IdText[..8]}'s";
+        Log.Warn(_component, $"IP tag {tag} moved to session {taker.Channel.Session.IdText[..8]}'s {taker.Channel}: {earlier} {previous.Channel} " +
+            "gets no more of the board's output and is closed (the board has one destination per tag)");
+        Release(previous, $"IP tag {tag} taken by session {taker.Channel.Session.IdText[..8]}");
+        previous.Channel.Close(TunnelErrorCode.Replaced);
     }
 
     public async ValueTask DisposeAsync()
@@ -226,6 +275,11 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         lock (_gate)
         {
             _flows.Remove(flow);
+            var held = Array.IndexOf(_tagHolders, flow);
+            if (held >= 0)
+            {
+                _tagHolders[held] = null;
+            }
         }
 
         if (flow.TryClose(_loop) && Log.IsEnabled(LogLevel.Info))

@@ -104,6 +104,13 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
             return;
         }
 
+        if (code == TunnelErrorCode.Replaced)
+        {
+            Log.Warn(component, $"live output of IP tag {tag} stopped: another client of the server (or this one, restarted) asked for the same tag, " +
+                "and the board sends each tag to one place; restart relay tunnel connect to take the tag back");
+            return;
+        }
+
         Log.Warn(component, $"live output of IP tag {tag} stopped: the server closed {channel} ({code}); restart relay tunnel connect to set the tag again");
     }
 
