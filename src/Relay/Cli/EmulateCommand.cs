@@ -152,7 +152,7 @@ public sealed class EmulateCommand
         {
             foreach (var problem in problems)
             {
-                Console.Error.WriteLine($"relay emulate: {problem}");
+                Console.Error.WriteLine($"{Log.ErrorPrefix}relay emulate: {problem}");
             }
 
             Console.Error.WriteLine("Run 'relay emulate --help' for usage.");

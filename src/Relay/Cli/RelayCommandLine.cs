@@ -55,7 +55,7 @@ public static class RelayCommandLine
                 // One clear line per problem, not a page of help.
                 foreach (var error in parse.Errors)
                 {
-                    Console.Error.WriteLine($"relay: {error.Message}");
+                    Console.Error.WriteLine($"{Log.ErrorPrefix}relay: {error.Message}");
                 }
 
                 Console.Error.WriteLine("Run 'relay --help' (or 'relay VERB --help') for usage.");
@@ -68,7 +68,7 @@ public static class RelayCommandLine
         }
         catch (RelayToolException ex)
         {
-            Console.Error.WriteLine($"relay: {ex.Message}");
+            Console.Error.WriteLine($"{Log.ErrorPrefix}relay: {ex.Message}");
             return (int)ex.Code;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
