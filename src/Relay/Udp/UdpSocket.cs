@@ -65,6 +65,11 @@ public sealed partial class UdpSocket : IDisposable
 
             ReceiveBufferSize = ApplyBufferSize(SocketOptionName.ReceiveBuffer, SoRcvBufForce, options.ReceiveBufferBytes);
             SendBufferSize = ApplyBufferSize(SocketOptionName.SendBuffer, SoSndBufForce, options.SendBufferBytes);
+            ReceiveBufferCapped = BufferCapWarning.IsCapped(options.ReceiveBufferBytes, ReceiveBufferSize);
+            if (ReceiveBufferCapped && options.ForceBufferSizes)
+            {
+                BufferCapWarning.Note(options.ReceiveBufferBytes, ReceiveBufferSize); // once per process
+            }
             _socket.Blocking = false;
             _socket.Bind(localEndPoint);
             LocalAddress = UdpAddress.FromIPEndPoint((IPEndPoint)_socket.LocalEndPoint!);
@@ -122,6 +127,13 @@ public sealed partial class UdpSocket : IDisposable
     /// bookkeeping), capped by <c>net.core.rmem_max</c> unless forced.
     /// </summary>
     public int ReceiveBufferSize { get; }
+
+    /// <summary>
+    /// True when the kernel granted less receive buffer than <see cref="UdpSocketOptions.ReceiveBufferBytes"/> asked
+    /// (<c>net.core.rmem_max</c> without CAP_NET_ADMIN). For sockets that force their sizes (the listening ones), the
+    /// first such socket of the process logs a warning naming the fix.
+    /// </summary>
+    public bool ReceiveBufferCapped { get; }
 
     /// <summary>SO_SNDBUF as granted, in bytes (same conventions as <see cref="ReceiveBufferSize"/>).</summary>
     public int SendBufferSize { get; }
