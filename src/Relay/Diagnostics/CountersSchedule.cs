@@ -11,8 +11,11 @@ internal static class CountersSchedule
     /// <paramref name="interval"/> until then (never when the interval is zero). What <paramref name="logCounters"/>
     /// throws is not caught.
     /// </summary>
+    /// <remarks>Every caller has bound its sockets by now: systemd (<c>Type=notify</c>) is told the service is ready, and when it stops.</remarks>
     public static async Task LogUntilStoppedAsync(TimeSpan interval, Action logCounters, CancellationToken stop)
     {
+        SystemdNotify.Ready();
+        using var stopping = stop.Register(SystemdNotify.Stopping);
         var wait = interval > TimeSpan.Zero ? interval : Timeout.InfiniteTimeSpan;
         try
         {

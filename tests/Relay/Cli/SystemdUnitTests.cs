@@ -62,6 +62,17 @@ public partial class SystemdUnitTests
     }
 
     [Theory]
+    [MemberData(nameof(Units))]
+    public void Each_unit_waits_for_relay_to_say_it_is_ready(string file)
+    {
+        // relay sends READY=1 once its sockets are bound (Diagnostics/SystemdNotify): the unit must wait for it.
+        var lines = File.ReadAllLines(Path.Combine(UnitDirectory(), file)).Select(l => l.Trim()).ToList();
+
+        Assert.Contains("Type=notify", lines);
+        Assert.Contains("NotifyAccess=main", lines);
+    }
+
+    [Theory]
     [MemberData(nameof(UnitsWithExamples))]
     public async Task ExecStart_is_a_command_line_relay_accepts(string file, string example)
     {
