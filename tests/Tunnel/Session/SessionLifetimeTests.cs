@@ -5,7 +5,10 @@ using FastSpinnRelay.Tunnel.Transport;
 
 namespace FastSpinnRelay.Tunnel.Tests.Session;
 
-/// <summary>Sessions the server forgot (restart, expiry): the client is told plainly and starts afresh.</summary>
+/// <summary>
+/// Sessions the server forgot (restart, expiry): the client is told plainly and starts afresh. A session whose connection
+/// dropped lingers until it expires.
+/// </summary>
 public class SessionLifetimeTests
 {
     [Fact]
@@ -41,19 +44,21 @@ public class SessionLifetimeTests
     }
 
     [Fact]
-    public async Task A_session_without_a_connection_expires_after_the_linger()
+    public async Task A_session_whose_connection_dropped_expires_after_the_linger()
     {
         var log = new TestLog();
         var transport = new InMemoryTunnelTransport();
+        var connector = new SwitchingConnector(transport);
         var options = new TunnelServerOptions { Key = TunnelPair.Key, Log = log, SessionLinger = TimeSpan.FromMilliseconds(50) };
         await using var server = new TunnelServer(options, transport, new RecordingAcceptor());
         server.Start();
-        await using (var client = new TunnelClient(TunnelPair.ClientOptions(log), transport))
-        {
-            client.Start();
-            await Bounded.Wait(client.WhenConnectedAsync(), "the connection");
-        }
+        await using var client = new TunnelClient(TunnelPair.ClientOptions(log), connector);
+        client.Start();
+        await Bounded.Wait(client.WhenConnectedAsync(), "the connection");
 
+        // The link drops (no ERROR Shutdown) and the client cannot come back: the session lingers, then expires.
+        connector.Target = new RefusingConnector();
+        client.Session.AbortConnection();
         await Bounded.Until(() => server.Sessions.Count == 0 && log.Contains("expired"), "the session to expire, logged");
     }
 
@@ -62,5 +67,12 @@ public class SessionLifetimeTests
         public ITunnelConnector Target { get; set; } = target;
 
         public ValueTask<ITunnelConnection> ConnectAsync(CancellationToken cancellationToken) => Target.ConnectAsync(cancellationToken);
+    }
+
+    /// <summary>A server that cannot be reached (the client's machine lost its network).</summary>
+    private sealed class RefusingConnector : ITunnelConnector
+    {
+        public ValueTask<ITunnelConnection> ConnectAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromException<ITunnelConnection>(new IOException("connection refused"));
     }
 }
