@@ -152,6 +152,11 @@ internal sealed partial class TunnelConnectionRunner
     private void LogClose()
     {
         TunnelCloseReason reason = Reason;
+        if (reason == TunnelCloseReason.PeerShutdown && !_session.IsClient)
+        {
+            return; // the server ends the session now and says so in one line (TunnelServer.EndSessionOfStoppedClient)
+        }
+
         TunnelLogLevel level = reason switch
         {
             TunnelCloseReason.LocalShutdown or TunnelCloseReason.PeerClosed or TunnelCloseReason.Replaced
@@ -161,7 +166,9 @@ internal sealed partial class TunnelConnectionRunner
         if (_options.Log.IsEnabled(level))
         {
             string detail = _detail is null ? "" : $" ({_detail})";
-            string after = _session.IsClosed || reason == TunnelCloseReason.LocalShutdown ? "" : "; the session stays resumable";
+            string after = _session.IsClosed || reason == TunnelCloseReason.LocalShutdown ? ""
+                : reason == TunnelCloseReason.PeerShutdown ? "; the server has ended the session"
+                : "; the session stays resumable";
             _options.Log.Write(level, $"{Remote} {_session}: connection closed: {reason}{detail}{after}");
         }
     }

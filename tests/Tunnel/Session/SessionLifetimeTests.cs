@@ -7,7 +7,7 @@ namespace FastSpinnRelay.Tunnel.Tests.Session;
 
 /// <summary>
 /// Sessions the server forgot (restart, expiry): the client is told plainly and starts afresh. A session whose connection
-/// dropped lingers until it expires.
+/// dropped lingers; one whose client shut down ends at once.
 /// </summary>
 public class SessionLifetimeTests
 {
@@ -38,6 +38,12 @@ public class SessionLifetimeTests
         await Bounded.Until(() => handler.ClosedWith == TunnelErrorCode.SessionLost && client.Session.IsConnected, "the new session");
         Assert.False(client.Session.Id.SequenceEqual(oldId));
         Assert.True(log.Contains("its channels are lost"), log.ToString());
+
+        // The client heard the server's ERROR Shutdown: it says the session ended there (not that it stays resumable),
+        // and reconnected all the same, as it does after any loss.
+        Assert.Contains(log.Lines, l => l.StartsWith("Warning: memory-server#1 ", StringComparison.Ordinal)
+            && l.EndsWith("connection closed: PeerShutdown (peer sent ERROR Shutdown: \"server shutting down\"); the server has ended the session", StringComparison.Ordinal));
+        Assert.False(log.Contains("resumable"), log.ToString());
         TunnelChannel fresh = client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
         fresh.TrySend([7]);
         await Bounded.Until(() => fresh.DatagramsReceived == 1, "traffic on the new session");
@@ -60,6 +66,40 @@ public class SessionLifetimeTests
         connector.Target = new RefusingConnector();
         client.Session.AbortConnection();
         await Bounded.Until(() => server.Sessions.Count == 0 && log.Contains("expired"), "the session to expire, logged");
+        Assert.False(log.Contains("ended: the client shut down"), log.ToString());
+    }
+
+    [Fact]
+    public async Task A_client_that_shuts_down_ends_its_server_session_at_once()
+    {
+        var serverLog = new TestLog();
+        var transport = new InMemoryTunnelTransport();
+        var acceptor = new RecordingAcceptor();
+        await using var server = new TunnelServer(TunnelPair.ServerOptions(serverLog), transport, acceptor); // the default linger, 120 s
+        server.Start();
+        string session;
+        await using (var client = new TunnelClient(TunnelPair.ClientOptions(new TestLog()), transport))
+        {
+            client.Start();
+            await Bounded.Wait(client.WhenConnectedAsync(), "the connection");
+            client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
+            client.Session.OpenChannel(TunnelChannelKind.Boot, TunnelTarget.Default, new RecordingHandler());
+            await Bounded.Until(() => acceptor.Opened.Length == 2, "both channels on the server");
+            session = server.Sessions.Single().ToString();
+        }
+
+        // Stopping the client sent ERROR Shutdown: the server ends the session now, not after the linger.
+        await Bounded.Until(
+            () => server.Sessions.Count == 0 && acceptor.Opened.All(o => o.Handler.ClosedWith is not null), "the session to end", serverLog.ToString);
+        Assert.All(acceptor.Opened, o => Assert.Equal(TunnelErrorCode.SessionLost, o.Handler.ClosedWith));
+        Assert.All(acceptor.Opened, o => Assert.False(o.Channel.IsOpen));
+
+        // One Info line for the end, naming the peer and the session; no warning, no "resumable".
+        string remote = transport.LastServerEnd!.RemoteDescription;
+        Assert.Equal(
+            [$"Info: tunnel: {remote} {session}: new session, peer expects 0", $"Info: tunnel: {remote} {session} ended: the client shut down"],
+            serverLog.Lines.Where(l => l.Contains(session, StringComparison.Ordinal)));
+        Assert.DoesNotContain(serverLog.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal));
     }
 
     private sealed class SwitchingConnector(ITunnelConnector target) : ITunnelConnector
