@@ -102,6 +102,38 @@ public class SessionLifetimeTests
         Assert.DoesNotContain(serverLog.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_client_that_shuts_down_ends_its_session_even_when_the_server_found_it_gone_while_writing()
+    {
+        // The server's writes find the client gone before its receive loop has read the client's ERROR Shutdown (as when
+        // the client closes its socket right after sending it while the server is sending). Its timers never fire, so
+        // the grace the receive loop gets to read what the client sent last never runs out in this test.
+        var serverLog = new TestLog();
+        var transport = new InMemoryTunnelTransport();
+        var listener = new PeerGoneListener(transport);
+        var acceptor = new RecordingAcceptor();
+        var options = new TunnelServerOptions { Key = TunnelPair.Key, Log = serverLog, TimeProvider = new StoppedTimersTimeProvider() };
+        await using var server = new TunnelServer(options, listener, acceptor);
+        server.Start();
+        await using (var client = new TunnelClient(TunnelPair.ClientOptions(new TestLog()), transport))
+        {
+            client.Start();
+            await Bounded.Wait(client.WhenConnectedAsync(), "the connection");
+            TunnelChannel scp = client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
+            await Bounded.Until(() => acceptor.Opened.Length == 1 && client.Session.UnacknowledgedBytes == 0, "the channel, acknowledged");
+
+            listener.Hangup();
+            scp.TrySend([1]); // the server acknowledges it: that write finds the client gone
+            await Bounded.Wait(listener.Found, "the server to write to the gone client");
+        }
+
+        await Bounded.Until(
+            () => server.Sessions.Count == 0 && acceptor.Opened[0].Handler.ClosedWith is not null, "the session to end", serverLog.ToString);
+        Assert.Equal(TunnelErrorCode.SessionLost, acceptor.Opened[0].Handler.ClosedWith);
+        Assert.True(serverLog.Contains("ended: the client shut down"), serverLog.ToString());
+        Assert.Equal(1, server.AcceptedConnections); // the goodbye came on the connection found gone, not on a resume
+    }
+
     private sealed class SwitchingConnector(ITunnelConnector target) : ITunnelConnector
     {
         public ITunnelConnector Target { get; set; } = target;
