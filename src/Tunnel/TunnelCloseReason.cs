@@ -56,4 +56,10 @@ public enum TunnelCloseReason
 
     /// <summary>A frame that makes no sense in the handshake (wrong type, bad magic).</summary>
     HandshakeViolation,
+
+    /// <summary>
+    /// The peer sent ERROR Shutdown: it is going away and its session with it. A server ends a client's session at once;
+    /// a client reconnects (a restarted server tells it the session is gone).
+    /// </summary>
+    PeerShutdown,
 }

@@ -10,7 +10,8 @@ namespace FastSpinnRelay.Tunnel;
 /// The server end: accepts connections, authenticates them (bounded by <see cref="TunnelOptions.HandshakeTimeout"/>),
 /// and attaches each to a new or resumed <see cref="TunnelSession"/>. Channels the clients open are offered to the
 /// acceptor, which decides what may reach a board. Sessions without a connection are kept for
-/// <see cref="TunnelServerOptions.SessionLinger"/>.
+/// <see cref="TunnelServerOptions.SessionLinger"/>, except that of a client that said it is shutting down (ERROR
+/// Shutdown), which ends at once.
 /// </summary>
 public sealed class TunnelServer : IAsyncDisposable
 {
@@ -180,19 +181,22 @@ public sealed class TunnelServer : IAsyncDisposable
             return;
         }
 
-        TunnelConnectionRunner? runner = await AttachAsync(connection, result).ConfigureAwait(false);
-        if (runner is null)
+        (TunnelConnectionRunner Runner, ServerSession Entry)? attached = await AttachAsync(connection, result).ConfigureAwait(false);
+        if (attached is not { } carried)
         {
             connection.Abort();
             await connection.DisposeAsync().ConfigureAwait(false);
             return;
         }
 
-        await runner.Completion.ConfigureAwait(false);
+        if (await carried.Runner.Completion.ConfigureAwait(false) == TunnelCloseReason.PeerShutdown)
+        {
+            EndSessionOfStoppedClient(carried.Entry, carried.Runner.Remote);
+        }
     }
 
     /// <summary>Finds or creates the session, replaces a stale connection, resumes, writes WELCOME and starts the loops.</summary>
-    private async Task<TunnelConnectionRunner?> AttachAsync(ITunnelConnection connection, HandshakeResult result)
+    private async Task<(TunnelConnectionRunner Runner, ServerSession Entry)?> AttachAsync(ITunnelConnection connection, HandshakeResult result)
     {
         UInt128 requested = BinaryPrimitives.ReadUInt128BigEndian(result.SessionId);
         ServerSession? entry;
@@ -257,7 +261,7 @@ public sealed class TunnelServer : IAsyncDisposable
 
             Interlocked.Increment(ref _accepted);
             Log(TunnelLogLevel.Info, $"tunnel: {connection.RemoteDescription} {session}: {(resumed ? "resumed" : "new session")}, peer expects {peerNext}");
-            return runner;
+            return (runner, entry);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
         {
@@ -303,6 +307,32 @@ public sealed class TunnelServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// The client said it is shutting down (ERROR Shutdown): its session ends now, as an expired one does (channels
+    /// closed with <see cref="TunnelErrorCode.SessionLost"/>), instead of holding a slot, channels and board sockets for
+    /// the linger. Unless it is no longer this server's to end: resumed meanwhile, expired already, or the server stopping.
+    /// </summary>
+    private void EndSessionOfStoppedClient(ServerSession entry, string remote)
+    {
+        bool ended;
+        lock (_sessions)
+        {
+            ended = IsIdleLocked(entry) && _sessions.TryGetValue(entry.Key, out ServerSession? held) && held == entry && _sessions.Remove(entry.Key);
+        }
+
+        if (!ended)
+        {
+            Log(TunnelLogLevel.Info, $"tunnel: {remote} {entry.Session}: connection closed: the client shut down");
+            return;
+        }
+
+        Log(TunnelLogLevel.Info, $"tunnel: {remote} {entry.Session} ended: the client shut down");
+        entry.Session.CloseFinal(TunnelErrorCode.SessionLost);
+    }
+
+    /// <summary>No connection carries the session and none is attaching to it (under the sessions lock).</summary>
+    private static bool IsIdleLocked(ServerSession entry) => entry.Pending == 0 && !entry.Session.IsConnected;
+
+    /// <summary>
     /// Drops sessions that have had no connection for <see cref="TunnelServerOptions.SessionLinger"/>. One periodic
     /// timer for the server's life (disposed when it stops), so a sweep that finds nothing allocates nothing.
     /// </summary>
@@ -319,8 +349,7 @@ public sealed class TunnelServer : IAsyncDisposable
             {
                 foreach (ServerSession entry in _sessions.Values)
                 {
-                    if (entry.Pending == 0 && !entry.Session.IsConnected
-                        && _options.TimeProvider.GetElapsedTime(entry.Session.DetachedTimestamp, now) >= _options.SessionLinger)
+                    if (IsIdleLocked(entry) && _options.TimeProvider.GetElapsedTime(entry.Session.DetachedTimestamp, now) >= _options.SessionLinger)
                     {
                         expired.Add(entry);
                     }

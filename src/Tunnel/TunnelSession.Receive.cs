@@ -46,9 +46,13 @@ public sealed partial class TunnelSession
             case TunnelFrameType.Error:
             {
                 TunnelFrameError error = TunnelErrorFrame.TryRead(frame, out TunnelErrorFrame peerError);
-                return error != TunnelFrameError.None
-                    ? FrameOutcome.Malformed(type, error)
-                    : new FrameOutcome(TunnelCloseReason.PeerError, TunnelErrorCode.None, $"peer sent ERROR {peerError.Code}: \"{TunnelLog.Escape(peerError.Text)}\"");
+                if (error != TunnelFrameError.None)
+                {
+                    return FrameOutcome.Malformed(type, error);
+                }
+
+                TunnelCloseReason reason = peerError.Code == TunnelErrorCode.Shutdown ? TunnelCloseReason.PeerShutdown : TunnelCloseReason.PeerError;
+                return new FrameOutcome(reason, TunnelErrorCode.None, $"peer sent ERROR {peerError.Code}: \"{TunnelLog.Escape(peerError.Text)}\"");
             }
 
             default:

@@ -108,7 +108,7 @@ internal sealed partial class TunnelConnectionRunner
                 Volatile.Write(ref _lastSent, _time.GetTimestamp());
                 if (flushed.IsCompleted)
                 {
-                    return Failed(TunnelCloseReason.PeerClosed, null);
+                    return PeerGone(TunnelCloseReason.PeerClosed, null);
                 }
 
                 if (flushed.IsCanceled)
@@ -120,8 +120,23 @@ internal sealed partial class TunnelConnectionRunner
         }
         catch (Exception ex) when (IsTransportFault(ex))
         {
-            return Failed(TunnelCloseReason.TransportError, ex.Message);
+            return PeerGone(TunnelCloseReason.TransportError, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// The send loop cannot write to the peer any more: returns <paramref name="reason"/> without recording it (that
+    /// would stop the receive loop before it has read what the peer sent last), or the reason that stands when closing.
+    /// </summary>
+    private TunnelCloseReason PeerGone(TunnelCloseReason reason, string? detail)
+    {
+        if (Closing)
+        {
+            return Reason;
+        }
+
+        _sendFailureDetail = detail;
+        return reason;
     }
 
     private async ValueTask WriteErrorAsync(PipeWriter output)

@@ -6,8 +6,9 @@ namespace FastSpinnRelay.Tunnel.Internal;
 
 /// <summary>
 /// Carries one session over one authenticated connection: a receive loop, a send loop and a keepalive loop. The first
-/// loop to end (or the first <see cref="Fail"/>) decides the close reason; the others are stopped and awaited before
-/// the connection is disposed (docs/tunnel-protocol.md §7–8). The session survives it.
+/// loop to end (or the first <see cref="Fail"/>) decides the close reason, except that a send loop that finds the peer
+/// gone leaves the receive loop <see cref="CloseGrace"/> to read what the peer sent last (why it went); the others are
+/// stopped and awaited before the connection is disposed (docs/tunnel-protocol.md §7–8). The session survives it.
 /// </summary>
 internal sealed partial class TunnelConnectionRunner
 {
@@ -24,6 +25,7 @@ internal sealed partial class TunnelConnectionRunner
     private int _closing;
     private TunnelErrorCode _errorToSend;
     private string? _detail;
+    private string? _sendFailureDetail;
     private long _lastReceived;
     private long _lastSent;
 
@@ -96,7 +98,14 @@ internal sealed partial class TunnelConnectionRunner
             Task<TunnelCloseReason> send = SendLoopAsync(batchBuffer);
             Task keepalive = KeepaliveLoopAsync();
             Task<TunnelCloseReason> first = await Task.WhenAny(receive, send).ConfigureAwait(false);
-            Fail(await first.ConfigureAwait(false), TunnelErrorCode.None);
+            if (first == send && !Closing && await Task.WhenAny(receive, Task.Delay(CloseGrace, _time)).ConfigureAwait(false) == receive)
+            {
+                // The send loop found the peer gone, but what the peer sent before it went may still wait to be read (an
+                // ERROR Shutdown: it will not resume). The receive loop, reading to the end of the stream, knows why.
+                first = receive;
+            }
+
+            Fail(await first.ConfigureAwait(false), TunnelErrorCode.None, first == send ? _sendFailureDetail : null);
             if (!send.IsCompleted)
             {
                 await Task.WhenAny(send, Task.Delay(CloseGrace, _time)).ConfigureAwait(false);
@@ -152,6 +161,11 @@ internal sealed partial class TunnelConnectionRunner
     private void LogClose()
     {
         TunnelCloseReason reason = Reason;
+        if (reason == TunnelCloseReason.PeerShutdown && !_session.IsClient)
+        {
+            return; // the server ends the session now and says so in one line (TunnelServer.EndSessionOfStoppedClient)
+        }
+
         TunnelLogLevel level = reason switch
         {
             TunnelCloseReason.LocalShutdown or TunnelCloseReason.PeerClosed or TunnelCloseReason.Replaced
@@ -161,7 +175,9 @@ internal sealed partial class TunnelConnectionRunner
         if (_options.Log.IsEnabled(level))
         {
             string detail = _detail is null ? "" : $" ({_detail})";
-            string after = _session.IsClosed || reason == TunnelCloseReason.LocalShutdown ? "" : "; the session stays resumable";
+            string after = _session.IsClosed || reason == TunnelCloseReason.LocalShutdown ? ""
+                : reason == TunnelCloseReason.PeerShutdown ? "; the server has ended the session"
+                : "; the session stays resumable";
             _options.Log.Write(level, $"{Remote} {_session}: connection closed: {reason}{detail}{after}");
         }
     }

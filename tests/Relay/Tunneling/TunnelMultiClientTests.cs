@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Relay.Tests.TestSupport;
@@ -11,7 +12,8 @@ namespace FastSpinnRelay.Relay.Tests.Tunneling;
 /// <summary>
 /// Several tunnel clients (<c>relay tunnel connect</c>) on one server (<c>relay tunnel serve</c>) in front of one
 /// emulated board: each client its own session, each application its own replies; a client beyond
-/// <see cref="TunnelServerOptions.MaxSessions"/> refused, and let in by itself once a session is free.
+/// <see cref="TunnelServerOptions.MaxSessions"/> refused, and let in by itself once a session is free: at once when
+/// the client holding it stops, not while that client's connection has merely dropped.
 /// </summary>
 public class TunnelMultiClientTests
 {
@@ -90,7 +92,7 @@ public class TunnelMultiClientTests
     }
 
     [Fact]
-    public async Task A_client_beyond_the_session_limit_is_refused_and_gets_in_by_itself_once_the_first_has_gone()
+    public async Task A_client_beyond_the_session_limit_is_refused_and_gets_in_by_itself_once_the_first_has_stopped()
     {
         using var board = new BoardEmulator(Loopback.Board());
         var serverLog = new TestLog();
@@ -99,9 +101,11 @@ public class TunnelMultiClientTests
         {
             Key = TunnelKey.Generate(),
             MaxSessions = 1,
-            SessionLinger = TimeSpan.FromMilliseconds(200), // so the first client's session is gone soon after it stops
             Log = serverLog,
         });
+
+        // The default linger outlasts every wait below: the second client cannot get in by the first's session expiring.
+        Assert.True(chain.ServeOptions.Tunnel.SessionLinger > Loopback.Limit);
         var first = chain.Portal;
         await first.Client.WhenConnectedAsync().WaitAsync(Loopback.Limit);
         var firstSession = first.Client.Session.ToString();
@@ -125,12 +129,61 @@ public class TunnelMultiClientTests
         Assert.True(Loopback.WaitUntil(() => server.AcceptedConnections == 1), $"{server.AcceptedConnections} accepted");
         Assert.Equal(new[] { first.Client.Session.IdText }, server.Sessions.Select(s => s.IdText));
 
-        // The first client stops: once its session has lingered and expired, the second gets in at its next try.
+        // The first client stops (ERROR Shutdown): its session ends at once, its board socket is released, and the second
+        // gets in at its next try.
         await first.DisposeAsync();
         await second.Client.WhenConnectedAsync().WaitAsync(Loopback.Limit);
-        Assert.True(Loopback.WaitUntil(() => serverLog.Contains($"{firstSession} expired")), serverLog.ToString());
+        Assert.True(Loopback.WaitUntil(() => serverLog.Contains($"{firstSession} ended: the client shut down")), serverLog.ToString());
+        Assert.True(Loopback.WaitUntil(() => chain.Gateway.OpenChannels == 0), $"{chain.Gateway.OpenChannels} channels still open");
+        Assert.False(serverLog.Contains("expired"), serverLog.ToString());
+        Assert.DoesNotContain(serverLog.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains(firstSession, StringComparison.Ordinal));
         Assert.Equal(new[] { second.Client.Session.IdText }, server.Sessions.Select(s => s.IdText));
         Assert.True(Loopback.WaitUntil(() => server.AcceptedConnections == 2), $"{server.AcceptedConnections} accepted"); // counted just after WELCOME leaves
         Assert.Equal(0, await Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(second.ScpEndPoint, 0x7000_0000, seed: 2)).WaitAsync(TunnelWireTests.Deadline));
+    }
+
+    [Fact]
+    public async Task A_client_whose_connection_drops_keeps_its_session_and_slot_and_resumes_it()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        using var unreachable = new RefusingTcpPort();
+        var serverLog = new TestLog();
+        await using var chain = await Chain.StartAsync(board, cuttable: true, tunnel: new TunnelServerOptions
+        {
+            Key = TunnelKey.Generate(),
+            MaxSessions = 1,
+            Log = serverLog,
+        });
+        var first = chain.Portal;
+        await first.Client.WhenConnectedAsync().WaitAsync(Loopback.Limit);
+        var firstId = first.Client.Session.IdText;
+        var server = chain.Gateway.Server;
+        Assert.Equal(0, await Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(first.ScpEndPoint, 0x6000_0000, seed: 1)).WaitAsync(TunnelWireTests.Deadline));
+        Assert.Equal(1, chain.Gateway.OpenChannels);
+        await using var second = chain.ConnectAnother();
+        Assert.True(Loopback.WaitUntil(() => server.RejectedConnections >= 1), "the second client was not refused");
+
+        // The first client's link drops (no ERROR Shutdown) and it cannot reach the server for now.
+        chain.Forwarder!.Target = new IPEndPoint(IPAddress.Loopback, unreachable.Port);
+        chain.Forwarder.CutAll();
+        Assert.True(Loopback.WaitUntil(() => server.Sessions.Count == 1 && !server.Sessions[0].IsConnected), "the server never saw the drop");
+
+        // Its session lingers, resumable: it keeps its slot (the second client is still refused), its channel and socket.
+        var before = server.RejectedConnections;
+        Assert.True(Loopback.WaitUntil(() => server.RejectedConnections >= before + 2), "the second client stopped trying");
+        Assert.Equal(new[] { firstId }, server.Sessions.Select(s => s.IdText));
+        Assert.Equal(1, server.Sessions[0].OpenChannelCount);
+        Assert.Equal(1, chain.Gateway.OpenChannels);
+        Assert.Equal(0, second.Client.Handshakes);
+        Assert.True(Loopback.WaitUntil(() => serverLog.Contains("the session stays resumable")), serverLog.ToString());
+        Assert.False(serverLog.Contains("ended: the client shut down"), serverLog.ToString());
+
+        // Back in reach, the first client resumes the same session and works as before.
+        chain.Forwarder.Target = chain.Gateway.ListenEndPoint;
+        Assert.True(Loopback.WaitUntil(() => first.Client.Handshakes == 2 && first.Client.Session.IsConnected), "the first client did not resume");
+        Assert.Equal(firstId, first.Client.Session.IdText);
+        Assert.True(Loopback.WaitUntil(() => serverLog.Contains($"session {firstId[..8]}: resumed")), serverLog.ToString()); // logged just after WELCOME
+        Assert.Equal(0, await Task.Run(() => ScpTraffic.ReadOwnDataRepeatedly(first.ScpEndPoint, 0x6000_0000, seed: 3)).WaitAsync(TunnelWireTests.Deadline));
+        Assert.Equal(0, second.Client.Handshakes);
     }
 }
