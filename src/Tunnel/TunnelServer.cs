@@ -43,7 +43,7 @@ public sealed class TunnelServer : IAsyncDisposable
         _acceptor = acceptor;
     }
 
-    /// <summary>Connections that failed the handshake (wrong key, version, timeout, garbage).</summary>
+    /// <summary>Connections refused: a failed accept or handshake (wrong key, version, timeout, garbage), or the session limit.</summary>
     public long RejectedConnections => Interlocked.Read(ref _rejected);
 
     /// <summary>Connections that completed the handshake.</summary>

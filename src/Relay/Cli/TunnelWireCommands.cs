@@ -41,6 +41,9 @@ public static class TunnelWireCommands
         Description = "Don't offer LZ4: then no batch is compressed in either direction (to compare, or to save CPU on a fast link).",
     };
 
+    /// <summary>The most <c>--max-sessions</c> takes (each session holds a UDP socket per channel towards the board).</summary>
+    private const int MaxSessionsLimit = 4096;
+
     /// <summary>The <c>serve</c> verb.</summary>
     public static Command CreateServe()
     {
@@ -73,11 +76,41 @@ public static class TunnelWireCommands
             CustomParser = r => ValueParsers.Duration(r, "ms"),
             HelpName = "duration",
         };
+        var defaults = new TunnelServerOptions();
+        var maxSessions = new Option<int>("--max-sessions")
+        {
+            Description = "Tunnel clients served at once, each a session (a client beyond it is refused and retries).",
+            HelpName = "N",
+            DefaultValueFactory = _ => defaults.MaxSessions,
+        };
+        maxSessions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > MaxSessionsLimit)
+            {
+                r.AddError($"--max-sessions must be 1-{MaxSessionsLimit}");
+            }
+        });
+        var sessionLinger = new Option<TimeSpan?>("--session-linger")
+        {
+            Description = "How long a client's session (its channels, board sockets and IP tags) is kept after its connection drops, " +
+                          $"for it to resume; a client that stops ends its session at once. [default: {defaults.SessionLinger.TotalSeconds:0}s]",
+            HelpName = "duration",
+            CustomParser = r =>
+            {
+                var value = ValueParsers.Duration(r, "s");
+                if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))
+                {
+                    r.AddError($"--session-linger must be 0 to 1d, not {value}");
+                }
+
+                return value;
+            },
+        };
         var command = new Command("serve",
             "Run next to the board: accept tunnel clients that prove the key; each client application's SCP flow and each boot " +
             "gets its own UDP socket to the board.")
         {
-            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, bootMinGap, NoCompression, StatsInterval, Quiet,
+            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, bootMinGap, maxSessions, sessionLinger, NoCompression, StatsInterval, Quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -97,6 +130,8 @@ public static class TunnelWireCommands
                 {
                     Key = key,
                     EnableCompression = !parse.GetValue(NoCompression),
+                    MaxSessions = parse.GetValue(maxSessions),
+                    SessionLinger = parse.GetValue(sessionLinger) ?? defaults.SessionLinger,
                     Log = new RelayTunnelLog("tunnel-serve"),
                 },
             };

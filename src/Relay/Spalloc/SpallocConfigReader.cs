@@ -29,7 +29,7 @@ public static class SpallocConfigReader
             var info = new FileInfo(path);
             if (info.Exists && info.Length > MaxFileBytes)
             {
-                problems = [$"{path}: {info.Length} bytes is larger than the {MaxFileBytes}-byte limit"];
+                problems = [$"{info.Length} bytes is larger than the {MaxFileBytes}-byte limit"];
                 return false;
             }
 
@@ -37,7 +37,7 @@ public static class SpallocConfigReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            problems = [$"{path}: cannot read: {ex.Message}"];
+            problems = [$"cannot read: {ex.Message}"];
             return false;
         }
 

@@ -32,6 +32,16 @@ public sealed class SpallocCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_configuration_file_is_named_once_as_the_prefix()
+    {
+        var missing = Path.Combine(_directory, "missing.json");
+        var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", missing, "--listen", "127.0.0.1:0");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.StartsWith($"relay spalloc serve: {missing}: cannot read: ", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain($"{missing}: {missing}", lines[0], StringComparison.Ordinal); // the path as a prefix once (the system's message may name it again)
+    }
+
+    [Fact]
     public async Task Bad_flags_exit_2_naming_them()
     {
         var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--listen", "nowhere");

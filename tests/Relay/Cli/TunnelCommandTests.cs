@@ -73,6 +73,8 @@ public class TunnelWireCommandTests
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--flow-idle-timeout", "soon")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "1=127.0.0.1")]
     [InlineData("tunnel", "connect", "gateway", "--key-file", "k", "--live-output", "1=127.0.0.1:1", "--live-output", "1=127.0.0.1:2")]
+    [InlineData("tunnel", "serve", "board", "--key-file", "k", "--max-sessions", "0")]
+    [InlineData("tunnel", "serve", "board", "--key-file", "k", "--session-linger", "25h")]
     public async Task Bad_flags_exit_with_usage_code_2(params string[] args)
     {
         var error = Console.Error;
@@ -85,6 +87,26 @@ public class TunnelWireCommandTests
         {
             Console.SetError(error);
         }
+    }
+
+    [Theory]
+    [InlineData("--max-sessions 0", "--max-sessions must be 1-4096")]
+    [InlineData("--max-sessions 4097", "--max-sessions must be 1-4096")]
+    [InlineData("--session-linger soon", "'soon' is not a duration for --session-linger")]
+    [InlineData("--session-linger 25h", "--session-linger must be 0 to 1d")]
+    public void The_session_limits_of_serve_are_checked_naming_the_flag(string flags, string expected)
+    {
+        var parse = RelayCommandLine.Build().Parse(["tunnel", "serve", "board", "--key-file", "k", .. flags.Split(' ')]);
+
+        Assert.Contains(parse.Errors, e => e.Message.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Serve_accepts_session_limits_within_range()
+    {
+        var parse = RelayCommandLine.Build().Parse(["tunnel", "serve", "board", "--key-file", "k", "--max-sessions", "1", "--session-linger", "0"]);
+
+        Assert.Empty(parse.Errors);
     }
 
     [Theory]
