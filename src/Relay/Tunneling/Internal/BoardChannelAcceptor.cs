@@ -193,9 +193,10 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     private void SetTagAndAttach(BoardFlow flow, int tag)
     {
         BoardFlow? previous = null;
-        try
+        lock (_tagSetting)
         {
-            lock (_tagSetting)
+            var tagSet = false;
+            try
             {
                 IPEndPoint local;
                 using (var scp = new ScpClient(_scp) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
@@ -204,38 +205,46 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
                     local = scp.LocalEndPoint;
                 }
 
+                tagSet = true;
+
                 // The tag now names this port; bind it again for the loop (UDP has no TIME_WAIT).
                 var socket = new UdpSocket(local, _socketOptions with { Name = $"{_component} live output tag {tag}" });
-                if (!flow.Attach(socket, _loop))
-                {
-                    return; // the channel closed meanwhile
-                }
-
-                lock (_gate)
-                {
-                    previous = _tagHolders[tag];
-                    _tagHolders[tag] = flow;
-                }
-
-                if (Log.IsEnabled(LogLevel.Info))
+                var attached = flow.Attach(socket, _loop); // false: the channel closed meanwhile
+                previous = TakeTag(tag, attached ? flow : null);
+                if (attached && Log.IsEnabled(LogLevel.Info))
                 {
                     Log.Info(_component, $"session {flow.Channel.Session.IdText[..8]} opened {flow.Channel}: IP tag {tag} set (strip, use sender) to {local}");
                 }
             }
-        }
-        catch (Exception e) when (e is ScpClientException or SocketException)
-        {
-            Interlocked.Increment(ref _refused);
-            _log.Write(LogLevel.Warning, _component, (flow.Channel, Tag: tag, Board: _scp, e.Message), static s =>
-                $"refused {s.Channel}: cannot set IP tag {s.Tag} on board {s.Board}: {Log.Escape(s.Message)}");
-            Release(flow, "IP tag not set");
-            flow.Channel.Close(TunnelErrorCode.ChannelRejected);
-            return;
+            catch (Exception e) when (e is ScpClientException or SocketException)
+            {
+                if (tagSet)
+                {
+                    previous = TakeTag(tag, null); // the board points the tag here now, whatever failed after
+                }
+
+                Interlocked.Increment(ref _refused);
+                _log.Write(LogLevel.Warning, _component, (flow.Channel, Tag: tag, Board: _scp, e.Message), static s =>
+                    $"refused {s.Channel}: cannot set IP tag {s.Tag} on board {s.Board}: {Log.Escape(s.Message)}");
+                Release(flow, "IP tag not set");
+                flow.Channel.Close(TunnelErrorCode.ChannelRejected);
+            }
         }
 
         if (previous is not null && previous != flow)
         {
             TakeOver(previous, flow, tag);
+        }
+    }
+
+    /// <summary>Records <paramref name="holder"/> (or nobody) as where IP tag <paramref name="tag"/> points; returns the flow it pointed at.</summary>
+    private BoardFlow? TakeTag(int tag, BoardFlow? holder)
+    {
+        lock (_gate)
+        {
+            var previous = _tagHolders[tag];
+            _tagHolders[tag] = holder;
+            return previous;
         }
     }
 
