@@ -36,7 +36,8 @@ public static partial class SpallocCommand
     /// bad configuration: one line per problem and exit code 2.
     /// </summary>
     public static async Task<int> ServeAsync(
-        string configPath, SpallocServerOptions overrides, TextWriter output, CancellationToken cancellationToken, TimeSpan statsInterval = default)
+        string configPath, SpallocServerOptions overrides, TextWriter output, CancellationToken cancellationToken, TimeSpan statsInterval = default,
+        bool checkOnly = false)
     {
         if (!SpallocConfigReader.TryRead(configPath, out var config, out var problems))
         {
@@ -58,6 +59,11 @@ public static partial class SpallocCommand
         if (optionProblems.Count > 0)
         {
             return Usage(optionProblems);
+        }
+
+        if (checkOnly)
+        {
+            return await CheckAsync(config, output).ConfigureAwait(false);
         }
 
         SpallocServer server;
@@ -93,6 +99,44 @@ public static partial class SpallocCommand
             RecordExitCounters(server.Counters);
         }
 
+        return (int)ExitCode.Ok;
+    }
+
+    /// <summary>
+    /// <c>--check</c>: what a start would read, read without serving (nothing bound, the state file not locked or
+    /// written): the configuration and flags (already checked by the caller), the TLS certificate and the job state file.
+    /// One line saying what was found, exit code 0; or the first problem, with the exit code a start would give.
+    /// </summary>
+    private static async Task<int> CheckAsync(SpallocConfig config, TextWriter output)
+    {
+        var found = new List<string> { $"{config.Machine.Name} ({config.Machine.Boards.Count} board(s)) for {config.Users.Count} user(s)" };
+        if (config.Server.TlsCertificatePath is { } certPath)
+        {
+            try
+            {
+                using var certificate = SpallocServer.LoadCertificate(certPath, config.Server.TlsKeyPath);
+                found.Add($"TLS certificate {certificate.Subject}, valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd} UTC");
+            }
+            catch (SpallocCertificateException ex)
+            {
+                throw new RelayToolException(ExitCode.Usage, ex.Message);
+            }
+        }
+
+        if (config.Server.StateFilePath is { } statePath)
+        {
+            try
+            {
+                var document = new Spalloc.Server.Internal.JobStateFile(statePath).Load();
+                found.Add(document is null ? $"no state file at {statePath} yet (made at the first job)" : $"{document.Jobs!.Count} job(s) in {statePath}");
+            }
+            catch (SpallocStateFileException ex)
+            {
+                throw new RelayToolException(ExitCode.Failed, ex.Message);
+            }
+        }
+
+        await output.WriteLineAsync($"relay spalloc serve: configuration OK: {string.Join("; ", found)}").ConfigureAwait(false);
         return (int)ExitCode.Ok;
     }
 
@@ -206,6 +250,11 @@ public static partial class SpallocCommand
 
         private readonly Option<TimeSpan> statsInterval = StatsIntervalOption.Create("the proxy's and the logins' counters");
 
+        private readonly Option<bool> check = new("--check")
+        {
+            Description = "Read the configuration, flags, TLS certificate and state file as a start would, say what was found, and exit (0, or the start's exit code) without serving.",
+        };
+
         public Serve()
         {
             Command = new Command(
@@ -219,6 +268,7 @@ public static partial class SpallocCommand
             Command.Options.Add(tlsKey);
             Command.Options.Add(stateFile);
             Command.Options.Add(statsInterval);
+            Command.Options.Add(check);
             Command.SetAction((parse, ct) => ServeAsync(
                 parse.GetValue(config)!,
                 new SpallocServerOptions
@@ -231,7 +281,8 @@ public static partial class SpallocCommand
                 },
                 Console.Out,
                 ct,
-                parse.GetValue(statsInterval)));
+                parse.GetValue(statsInterval),
+                parse.GetValue(check)));
         }
 
         public Command Command { get; }

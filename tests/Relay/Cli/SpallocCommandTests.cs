@@ -112,6 +112,48 @@ public sealed class SpallocCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_reads_what_a_start_would_and_serves_nothing()
+    {
+        WriteValid();
+        var state = Path.Combine(_directory, "jobs.json");
+        using var output = new StringWriter();
+
+        Assert.Equal((int)ExitCode.Ok, await Check(output, state));
+
+        Assert.Equal($"relay spalloc serve: configuration OK: m (1 board(s)) for 1 user(s); no state file at {state} yet (made at the first job)", output.ToString().Trim());
+        Assert.False(File.Exists(state));
+        Assert.False(File.Exists(state + ".lock")); // not claimed: a running server's file can be checked
+    }
+
+    [Fact]
+    public async Task Check_counts_the_jobs_of_a_state_file_and_stops_at_a_corrupt_one_with_the_start_exit_code()
+    {
+        WriteValid();
+        var state = Path.Combine(_directory, "jobs.json");
+        File.WriteAllText(state, """{"format": 1, "last-job-id": 3, "jobs": []}""");
+        using var output = new StringWriter();
+        Assert.Equal((int)ExitCode.Ok, await Check(output, state));
+        Assert.EndsWith($"; 0 job(s) in {state}", output.ToString().Trim(), StringComparison.Ordinal);
+
+        File.WriteAllText(state, """{"format": 1, "last-job-id": 3, "jobs": [""");
+        var failure = await Assert.ThrowsAsync<RelayToolException>(() => Check(TextWriter.Null, state));
+        Assert.Equal(ExitCode.Failed, failure.Code);
+        Assert.StartsWith($"job state file {state}: it is not valid state JSON", failure.Message, StringComparison.Ordinal);
+        Assert.Equal("""{"format": 1, "last-job-id": 3, "jobs": [""", File.ReadAllText(state));
+    }
+
+    [Fact]
+    public async Task Check_stops_at_a_certificate_that_cannot_be_loaded_with_exit_code_2()
+    {
+        WriteValid();
+        var certificate = Path.Combine(_directory, "tls.pem");
+        File.WriteAllText(certificate, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+        var (code, lines) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--tls-cert", certificate, "--check");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.StartsWith($"relay: cannot load the TLS certificate {certificate}", Assert.Single(lines), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_certificate_that_cannot_be_loaded_is_named_and_exits_2_not_3()
     {
         WriteValid();
@@ -207,6 +249,13 @@ public sealed class SpallocCommandTests : IDisposable
         new FastSpinnRelay.Relay.Spalloc.Server.SpallocServerOptions { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), StateFilePath = stateFile },
         output,
         cancel);
+    private Task<int> Check(TextWriter output, string stateFile) => SpallocCommand.ServeAsync(
+        _config,
+        new FastSpinnRelay.Relay.Spalloc.Server.SpallocServerOptions { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), StateFilePath = stateFile },
+        output,
+        CancellationToken.None,
+        checkOnly: true);
+
     private void WriteValid() => File.WriteAllText(_config, $$"""
         {"machine": {"name": "m", "boards": [{"triad": [0, 0, 0], "address": "127.0.0.1"}]},
          "users": [{"name": "u", "token-hash": "{{TokenHash.Create("t", TokenHash.MinIterations)}}"}]}

@@ -241,7 +241,7 @@ public sealed class SpallocServer : IAsyncDisposable
     }
 
     /// <summary>A PEM certificate (with its key inside or in <paramref name="keyPath"/>) or a PKCS#12 file without a password.</summary>
-    private static X509Certificate2 LoadCertificate(string certPath, string? keyPath)
+    internal static X509Certificate2 LoadCertificate(string certPath, string? keyPath)
     {
         try
         {
