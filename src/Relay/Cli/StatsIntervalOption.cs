@@ -12,16 +12,7 @@ internal static class StatsIntervalOption
     public static Option<TimeSpan> Create(string counters) => new("--stats-interval")
     {
         Description = $"Log {counters} this often; they are also logged when stopping (0 = only then). [default: 0]",
-        CustomParser = r =>
-        {
-            var value = ValueParsers.Duration(r, "s");
-            if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))
-            {
-                r.AddError($"--stats-interval {value} is outside 0..1 day");
-            }
-
-            return value;
-        },
+        CustomParser = r => ValueParsers.DurationUpToADay(r, "s"),
         HelpName = "duration",
     };
 }

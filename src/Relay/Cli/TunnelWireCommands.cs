@@ -95,16 +95,7 @@ public static class TunnelWireCommands
             Description = "How long a client's session (its channels, board sockets and IP tags) is kept after its connection drops, " +
                           $"for it to resume; a client that stops ends its session at once. [default: {defaults.SessionLinger.TotalSeconds:0}s]",
             HelpName = "duration",
-            CustomParser = r =>
-            {
-                var value = ValueParsers.Duration(r, "s");
-                if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))
-                {
-                    r.AddError($"--session-linger must be 0 to 1d, not {value}");
-                }
-
-                return value;
-            },
+            CustomParser = r => ValueParsers.DurationUpToADay(r, "s"),
         };
         var command = new Command("serve",
             "Run next to the board: accept tunnel clients that prove the key; each client application's SCP flow and each boot " +

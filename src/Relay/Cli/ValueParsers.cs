@@ -69,6 +69,21 @@ public static class ValueParsers
         return default;
     }
 
+    /// <summary>
+    /// A duration of at most a day, for a schedule or a linger (longer is a slip of the unit): as <see cref="Duration"/>,
+    /// plus an error naming the option above a day. Negative durations do not parse at all.
+    /// </summary>
+    public static TimeSpan DurationUpToADay(ArgumentResult result, string bareUnit)
+    {
+        var value = Duration(result, bareUnit);
+        if (value > TimeSpan.FromDays(1))
+        {
+            result.AddError($"{OptionName(result)} must be 0 to 1d, not {value}");
+        }
+
+        return value;
+    }
+
     public static IPNetwork[] Networks(ArgumentResult result)
     {
         var list = new List<IPNetwork>();
