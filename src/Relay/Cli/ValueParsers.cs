@@ -78,7 +78,7 @@ public static class ValueParsers
         var value = Duration(result, bareUnit);
         if (value > TimeSpan.FromDays(1))
         {
-            result.AddError($"{OptionName(result)} must be 0 to 1d, not {value}");
+            result.AddError($"{OptionName(result)} must be 0 to 24h, not {value}");
         }
 
         return value;

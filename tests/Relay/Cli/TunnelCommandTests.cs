@@ -93,7 +93,7 @@ public class TunnelWireCommandTests
     [InlineData("--max-sessions 0", "--max-sessions must be 1-4096")]
     [InlineData("--max-sessions 4097", "--max-sessions must be 1-4096")]
     [InlineData("--session-linger soon", "'soon' is not a duration for --session-linger")]
-    [InlineData("--session-linger 25h", "--session-linger must be 0 to 1d")]
+    [InlineData("--session-linger 25h", "--session-linger must be 0 to 24h")]
     public void The_session_limits_of_serve_are_checked_naming_the_flag(string flags, string expected)
     {
         var parse = RelayCommandLine.Build().Parse(["tunnel", "serve", "board", "--key-file", "k", .. flags.Split(' ')]);
