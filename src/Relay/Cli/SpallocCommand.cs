@@ -61,17 +61,17 @@ public static partial class SpallocCommand
             return Usage(optionProblems);
         }
 
-        if (checkOnly)
-        {
-            return await CheckAsync(config, output).ConfigureAwait(false);
-        }
-
         SpallocServer server;
         try
         {
+            if (checkOnly)
+            {
+                return await CheckAsync(config, output).ConfigureAwait(false);
+            }
+
             server = await SpallocServer.StartAsync(config, cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (!checkOnly)
         {
             throw new RelayToolException(ExitCode.Network, $"cannot serve on {config.Server.Listen}: {ex.Message}");
         }
@@ -105,35 +105,22 @@ public static partial class SpallocCommand
     /// <summary>
     /// <c>--check</c>: what a start would read, read without serving (nothing bound, the state file not locked or
     /// written): the configuration and flags (already checked by the caller), the TLS certificate and the job state file.
-    /// One line saying what was found, exit code 0; or the first problem, with the exit code a start would give.
+    /// One line saying what was found, exit code 0; or the first problem as the start's exception (the caller maps both
+    /// alike to their exit codes).
     /// </summary>
     private static async Task<int> CheckAsync(SpallocConfig config, TextWriter output)
     {
         var found = new List<string> { $"{config.Machine.Name} ({config.Machine.Boards.Count} board(s)) for {config.Users.Count} user(s)" };
         if (config.Server.TlsCertificatePath is { } certPath)
         {
-            try
-            {
-                using var certificate = SpallocServer.LoadCertificate(certPath, config.Server.TlsKeyPath);
-                found.Add($"TLS certificate {certificate.Subject}, valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd} UTC");
-            }
-            catch (SpallocCertificateException ex)
-            {
-                throw new RelayToolException(ExitCode.Usage, ex.Message);
-            }
+            using var certificate = SpallocServer.LoadCertificate(certPath, config.Server.TlsKeyPath);
+            found.Add($"TLS certificate {certificate.Subject}, valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd} UTC");
         }
 
         if (config.Server.StateFilePath is { } statePath)
         {
-            try
-            {
-                var document = new Spalloc.Server.Internal.JobStateFile(statePath).Load();
-                found.Add(document is null ? $"no state file at {statePath} yet (made at the first job)" : $"{document.Jobs!.Count} job(s) in {statePath}");
-            }
-            catch (SpallocStateFileException ex)
-            {
-                throw new RelayToolException(ExitCode.Failed, ex.Message);
-            }
+            var document = new Spalloc.Server.Internal.JobStateFile(statePath).Load();
+            found.Add(document is null ? $"no state file at {statePath} yet (made at the first job)" : $"{document.Jobs!.Count} job(s) in {statePath}");
         }
 
         await output.WriteLineAsync($"relay spalloc serve: configuration OK: {string.Join("; ", found)}").ConfigureAwait(false);
