@@ -29,6 +29,7 @@ public sealed partial class ScpClient : IDisposable
     public const int MaxChunk = ScpMessage.MaxDataLength;
 
     private readonly Socket socket;
+    private readonly bool ownsSocket = true;
     private readonly SocketAddress targetAddress;
     private readonly SocketAddress from = SocketAddresses.NewBuffer();
     private readonly byte[] request = new byte[SdpConstants.MaxDatagramLength];
@@ -47,6 +48,20 @@ public sealed partial class ScpClient : IDisposable
         targetAddress = target.Serialize();
         socket = UdpSockets.BindClient(target, localEndPoint);
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    /// <summary>
+    /// A client that talks through <paramref name="borrowed"/>, a bound socket another part owns and keeps after this
+    /// client is disposed: for example the socket an IP tag is set from (USE_SENDER) and that then receives what the tag
+    /// sends, so the port is never let go in between. The socket may be non-blocking.
+    /// </summary>
+    internal ScpClient(IPEndPoint target, Socket borrowed)
+    {
+        Target = target;
+        targetAddress = target.Serialize();
+        socket = borrowed;
+        ownsSocket = false;
+        LocalEndPoint = (IPEndPoint)borrowed.LocalEndPoint!;
     }
 
     /// <summary>Where requests go.</summary>
@@ -183,7 +198,14 @@ public sealed partial class ScpClient : IDisposable
         }
     }
 
-    public void Dispose() => socket.Dispose();
+    /// <summary>Closes the socket, unless it was borrowed.</summary>
+    public void Dispose()
+    {
+        if (ownsSocket)
+        {
+            socket.Dispose();
+        }
+    }
 
     /// <summary>Waits up to <see cref="Timeout"/> for the reply to <paramref name="sequence"/>; its length, or 0.</summary>
     private int AwaitReply(ushort sequence)
@@ -202,7 +224,7 @@ public sealed partial class ScpClient : IDisposable
             {
                 n = socket.ReceiveFrom(reply, SocketFlags.None, from);
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize or SocketError.WouldBlock)
             {
                 continue;
             }

@@ -26,17 +26,19 @@ internal static class UdpSockets
     /// A client socket for talking to <paramref name="target"/>: bound to <paramref name="localEndPoint"/>, or by
     /// default to port 0 on the loopback address when the target is loopback, else on any address of its family.
     /// </summary>
-    public static Socket BindClient(IPEndPoint target, IPEndPoint? localEndPoint)
-    {
-        if (localEndPoint is null)
-        {
-            var v6 = target.AddressFamily == AddressFamily.InterNetworkV6;
-            var address = IPAddress.IsLoopback(target.Address)
-                ? (v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback)
-                : (v6 ? IPAddress.IPv6Any : IPAddress.Any);
-            localEndPoint = new IPEndPoint(address, 0);
-        }
+    public static Socket BindClient(IPEndPoint target, IPEndPoint? localEndPoint) =>
+        Bind(localEndPoint ?? LocalEndPointFor(target));
 
-        return Bind(localEndPoint);
+    /// <summary>
+    /// Where a socket that talks to <paramref name="target"/> binds: port 0 on the loopback address of its family when
+    /// the target is loopback, else on any address of its family.
+    /// </summary>
+    public static IPEndPoint LocalEndPointFor(IPEndPoint target)
+    {
+        var v6 = target.AddressFamily == AddressFamily.InterNetworkV6;
+        var address = IPAddress.IsLoopback(target.Address)
+            ? (v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback)
+            : (v6 ? IPAddress.IPv6Any : IPAddress.Any);
+        return new IPEndPoint(address, 0);
     }
 }

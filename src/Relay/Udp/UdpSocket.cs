@@ -93,6 +93,12 @@ public sealed partial class UdpSocket : IDisposable
         _name = options.Name ?? LocalAddress.ToString();
     }
 
+    /// <summary>
+    /// The socket itself, for a request and its reply before this socket joins a loop (the live-output socket sets its
+    /// IP tag through it, so the tag's port is never let go); not to be used once it has joined one.
+    /// </summary>
+    internal Socket Underlying => _socket;
+
     /// <summary>True when the kernel may hand this socket coalesced datagram trains (UDP_GRO), which it splits again.</summary>
     internal bool ReceivesCoalesced => _coalescing;
 

@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Sockets;
 using FastSpinnRelay.Protocol.Sdp;
 using FastSpinnRelay.Relay.Host;
+using FastSpinnRelay.Relay.Udp;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Host;
@@ -64,6 +66,31 @@ public class ScpClientTests
         Assert.Equal((ScpFailure.ErrorReply, ScpResult.Arg), (ex.Failure, ex.Result));
         Assert.Contains("RC_ARG (0x84)", ex.Message, StringComparison.Ordinal);
         Assert.Equal(0, client.Retransmissions);
+    }
+
+    [Fact]
+    public async Task Through_a_borrowed_non_blocking_socket_it_talks_and_leaves_the_socket_open()
+    {
+        using var board = new RawUdp();
+        using var owned = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.False(owned.Underlying.Blocking);
+
+        using (var client = new ScpClient(board.LocalEndPoint, owned.Underlying) { Timeout = TimeSpan.FromSeconds(5) })
+        {
+            Assert.Equal(owned.LocalEndPoint, client.LocalEndPoint);
+            var call = Task.Run(() => client.Version());
+            var request = board.Receive(out var from);
+            Assert.Equal(owned.LocalEndPoint, from);
+            Assert.Equal(ScpError.None, ScpMessage.TryRead(request, 3, out var m));
+            board.Send(Reply(m.Header.ToReply(), ScpResult.Ok, m.Sequence, "borrowed"), from);
+            Assert.Equal("borrowed", (await call.WaitAsync(Loopback.Limit)).Name);
+        }
+
+        // Still open and bound to the same port: what the board sends there next is still received.
+        board.Send([1, 2, 3], owned.LocalEndPoint);
+        Assert.True(owned.Underlying.Poll(Loopback.Limit, SelectMode.SelectRead));
+        var buffer = new byte[16];
+        Assert.Equal(3, owned.Underlying.Receive(buffer));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Udp;
 using FastSpinnRelay.Tunnel.Legacy;
 
@@ -44,7 +45,7 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         _loop = loop;
         _streamOptions = streamOptions;
         _flowOptions = flowOptions with { RemoteEndPoint = settings.Target };
-        _flowBind = UdpToUdpRoute.FlowBindEndPoint(settings.Target);
+        _flowBind = UdpSockets.LocalEndPointFor(settings.Target);
         _flushes = new StreamFlushes(loop);
         _listener = LegacyStreamSockets.Listen(settings.Listen, Backlog);
         ListenEndPoint = (IPEndPoint)_listener.LocalEndPoint!;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Udp;
 
 namespace FastSpinnRelay.Relay.Classic.Internal;
@@ -34,18 +35,13 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
         : base(settings, loop, listenOptions)
     {
         _flowOptions = flowOptions with { RemoteEndPoint = settings.Target };
-        _flowBind = FlowBindEndPoint(settings.Target);
+        _flowBind = UdpSockets.LocalEndPointFor(settings.Target);
     }
 
     public override ClassicTransport TargetTransport => ClassicTransport.Udp;
 
     /// <summary>Runs sent in place rather than copied into a flow socket's queue (for tests).</summary>
     internal long InPlaceRuns => Volatile.Read(ref _inPlaceRuns);
-
-    /// <summary>Where a flow socket binds: loopback for a loopback target, else any address; always an ephemeral port.</summary>
-    internal static IPEndPoint FlowBindEndPoint(IPEndPoint target) => target.AddressFamily == AddressFamily.InterNetworkV6
-        ? new IPEndPoint(IPAddress.IsLoopback(target.Address) ? IPAddress.IPv6Loopback : IPAddress.IPv6Any, 0)
-        : new IPEndPoint(IPAddress.IsLoopback(target.Address) ? IPAddress.Loopback : IPAddress.Any, 0);
 
     protected override Flow? OpenFlow(in UdpAddress peer, int number)
     {

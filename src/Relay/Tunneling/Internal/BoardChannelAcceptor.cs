@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FastSpinnRelay.Protocol.Tunnel;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Udp;
 using FastSpinnRelay.Tunnel;
@@ -136,7 +137,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         UdpSocket socket;
         try
         {
-            socket = new UdpSocket(UdpToUdpRoute.FlowBindEndPoint(target), _socketOptions with
+            socket = new UdpSocket(UdpSockets.LocalEndPointFor(target), _socketOptions with
             {
                 RemoteEndPoint = target,
                 Name = $"{_component} {channel.Kind} channel {channel.Id}",
@@ -196,20 +197,21 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         lock (_tagSetting)
         {
             var tagSet = false;
+            UdpSocket? socket = null;
             try
             {
-                IPEndPoint local;
-                using (var scp = new ScpClient(_scp) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
+                // The tag is set from the very socket that then receives its output (USE_SENDER names this port), so the
+                // port is held throughout: nobody else can bind it between the tag's setting and the loop's first read.
+                socket = new UdpSocket(UdpSockets.LocalEndPointFor(_scp), _socketOptions with { Name = $"{_component} live output tag {tag}" });
+                using (var scp = new ScpClient(_scp, socket.Underlying) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
                 {
                     scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
-                    local = scp.LocalEndPoint;
                 }
 
                 tagSet = true;
-
-                // The tag now names this port; bind it again for the loop (UDP has no TIME_WAIT).
-                var socket = new UdpSocket(local, _socketOptions with { Name = $"{_component} live output tag {tag}" });
-                var attached = flow.Attach(socket, _loop); // false: the channel closed meanwhile
+                var local = socket.LocalEndPoint;
+                var attached = flow.Attach(socket, _loop); // false: the channel closed meanwhile (the socket is disposed)
+                socket = null;
                 previous = TakeTag(tag, attached ? flow : null);
                 if (attached && Log.IsEnabled(LogLevel.Info))
                 {
@@ -228,6 +230,10 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
                     $"refused {s.Channel}: cannot set IP tag {s.Tag} on board {s.Board}: {Log.Escape(s.Message)}");
                 Release(flow, "IP tag not set");
                 flow.Channel.Close(TunnelErrorCode.ChannelRejected);
+            }
+            finally
+            {
+                socket?.Dispose(); // set up but never handed to the flow
             }
         }
 
