@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Server;
@@ -39,26 +41,9 @@ public static partial class SpallocCommand
         string configPath, SpallocServerOptions overrides, TextWriter output, CancellationToken cancellationToken, TimeSpan statsInterval = default,
         bool checkOnly = false)
     {
-        if (!SpallocConfigReader.TryRead(configPath, out var config, out var problems))
+        if (!TryReadConfig(configPath, overrides, out var config, out var problems))
         {
-            return Usage(problems.Select(p => $"{configPath}: {p}"));
-        }
-
-        config = config! with
-        {
-            Server = config.Server with
-            {
-                Listen = overrides.Listen,
-                BasePath = overrides.BasePath,
-                TlsCertificatePath = overrides.TlsCertificatePath,
-                TlsKeyPath = overrides.TlsKeyPath,
-                StateFilePath = overrides.StateFilePath,
-            },
-        };
-        var optionProblems = config.Server.GetProblems();
-        if (optionProblems.Count > 0)
-        {
-            return Usage(optionProblems);
+            return Usage(problems);
         }
 
         SpallocServer server;
@@ -86,6 +71,15 @@ public static partial class SpallocCommand
 
         await using (server.ConfigureAwait(false))
         {
+            // SIGHUP (systemctl reload) from now on: before the start line, so whoever waits for it may send one.
+            var reloads = new SpallocReloadCounters();
+            var requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+            using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                requests.Writer.TryWrite(true);
+            });
+            var reloading = ReloadWhenAskedAsync(server, configPath, overrides, requests.Reader, reloads, cancellationToken);
             var machine = config.Machine;
             var kept = config.Server.StateFilePath is { } state ? $"jobs kept in {state}" : "jobs in memory only (--state-file keeps them across restarts)";
             await output.WriteLineAsync(string.Create(
@@ -93,10 +87,11 @@ public static partial class SpallocCommand
                 $"relay spalloc serve: {machine.Name} ({machine.Boards.Count} board(s)) for {config.Users.Count} user(s) at {server.BaseUri} " +
                 $"(websockets at {config.Server.NormalizedBasePath}/proxy/JOB); {kept}")).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await CountersSchedule.LogUntilStoppedAsync(statsInterval, () => Log.Info(Component, $"stats; {server.Counters}; {server.Logins}"), cancellationToken)
+            await CountersSchedule.LogUntilStoppedAsync(statsInterval, () => Log.Info(Component, $"stats; {server.Counters}; {server.Logins}; {reloads}"), cancellationToken)
                 .ConfigureAwait(false);
-            Log.Info(Component, $"stopping; {server.Counters}; {server.Logins}");
-            RecordExitCounters(server.Counters);
+            Log.Info(Component, $"stopping; {server.Counters}; {server.Logins}; {reloads}");
+            await reloading.ConfigureAwait(false);
+            RecordExitCounters(server.Counters, reloads);
         }
 
         return (int)ExitCode.Ok;
@@ -127,9 +122,11 @@ public static partial class SpallocCommand
         return (int)ExitCode.Ok;
     }
 
-    /// <summary>The proxy's totals in the exit report (<see cref="ExitReport.Record"/>), as the tunnel's verbs record theirs.</summary>
-    internal static void RecordExitCounters(SpallocProxyCounters counters)
+    /// <summary>The proxy's totals and the reloads in the exit report (<see cref="ExitReport.Record"/>), as the tunnel's verbs record theirs.</summary>
+    internal static void RecordExitCounters(SpallocProxyCounters counters, SpallocReloadCounters reloads)
     {
+        ExitReport.Record("spallocReloadsApplied", reloads.Applied);
+        ExitReport.Record("spallocReloadsRefused", reloads.Refused);
         ExitReport.Record("spallocWebSocketsAccepted", counters.WebSocketsAccepted);
         ExitReport.Record("spallocDatagramsToBoards", counters.DatagramsToBoards);
         ExitReport.Record("spallocDatagramsFromBoards", counters.DatagramsFromBoards);
@@ -247,7 +244,9 @@ public static partial class SpallocCommand
             Command = new Command(
                 "serve",
                 "Serve the Spalloc API and proxy websocket for one machine, so unmodified spinnman (SpallocClient) can create jobs over the " +
-                "configured boards and reach them through the gateway: SCP, boot and live output, with per-user bearer tokens. Stop with Ctrl+C.");
+                "configured boards and reach them through the gateway: SCP, boot and live output, with per-user bearer tokens. Stop with Ctrl+C. " +
+                "SIGHUP (systemctl reload) reads --config again without dropping anyone: users and the job and session limits change at once, " +
+                "the rest waits for a restart (docs/spalloc-serve.md).");
             Command.Options.Add(config);
             Command.Options.Add(listen);
             Command.Options.Add(basePath);

@@ -92,6 +92,10 @@ public static class TokenHash
 
         public int Iterations { get; }
 
+        /// <summary>True when <paramref name="other"/> is the same stored hash (same iterations, salt and hash): the same token works for both.</summary>
+        public bool SameAs(Parsed other) =>
+            ReferenceEquals(this, other) || (Iterations == other.Iterations && _salt.AsSpan().SequenceEqual(other._salt) && _hash.AsSpan().SequenceEqual(other._hash));
+
         /// <summary>True when <paramref name="token"/> hashes to the stored value.</summary>
         public bool Matches(ReadOnlySpan<char> token)
         {

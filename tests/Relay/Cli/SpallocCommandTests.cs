@@ -238,9 +238,62 @@ public sealed class SpallocCommandTests : IDisposable
         Assert.Contains("--tls-cert", text, StringComparison.Ordinal);
         Assert.Contains("--state-file", text, StringComparison.Ordinal);
         Assert.Contains("survive a restart", text, StringComparison.Ordinal);
+        Assert.Contains("SIGHUP (systemctl reload) reads --config again", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reload_of_a_file_a_start_would_refuse_keeps_the_running_configuration_and_logs_what_a_start_prints()
+    {
+        WriteValid();
+        var flags = new FastSpinnRelay.Relay.Spalloc.Server.SpallocServerOptions { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) };
+        Assert.True(SpallocCommand.TryReadConfig(_config, flags, out var config, out var problems), string.Join("\n", problems));
+        await using var server = await FastSpinnRelay.Relay.Spalloc.Server.SpallocServer.StartAsync(config);
+        var running = server.Config;
+        File.WriteAllText(_config, """{"machine": {"name": "m", "boards": [{"triad": [0, 0, 9]}]}, "users": []}""");
+        var (code, started) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0");
+        Assert.Equal((int)ExitCode.Usage, code);
+        var counters = new SpallocReloadCounters();
+
+        var (applied, written) = WithLog(() => SpallocCommand.Reload(server, _config, flags, counters));
+
+        Assert.False(applied);
+        Assert.Same(running, server.Config);
+        Assert.Equal((0, 1), (counters.Applied, counters.Refused));
+        Assert.Equal("reloads: 0 applied, 1 refused", counters.ToString());
+        var startProblems = started.Where(l => l.StartsWith("relay spalloc serve: ", StringComparison.Ordinal)).Select(l => l["relay spalloc serve: ".Length..]).ToList();
+        Assert.Equal(3, startProblems.Count);
+        foreach (var problem in startProblems)
+        {
+            Assert.Contains($"error spalloc: reload refused, still serving the configuration read before: {problem}", written, StringComparison.Ordinal);
+        }
+
+        // Fixed again: applied, one line saying what changed (nothing), nothing else logged.
+        WriteValid();
+        (applied, written) = WithLog(() => SpallocCommand.Reload(server, _config, flags, counters));
+        Assert.True(applied);
+        Assert.Equal("reloads: 1 applied, 1 refused", counters.ToString());
+        Assert.EndsWith($"info  spalloc: reloaded {_config}: new token: u", written.Trim(), StringComparison.Ordinal); // WriteValid hashes the token afresh
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>Runs <paramref name="action"/> with the log written to a string (the Console collection runs alone, so swapping the log's writer is safe).</summary>
+    private static (T Result, string Written) WithLog<T>(Func<T> action)
+    {
+        var original = Log.Output;
+        var text = new StringWriter();
+        Log.Output = TextWriter.Synchronized(text);
+        try
+        {
+            var result = action();
+            Log.Output.Flush();
+            return (result, text.ToString());
+        }
+        finally
+        {
+            Log.Output = original;
+        }
+    }
 
 
     /// <summary>`relay spalloc serve` with this test's configuration on a free loopback port, until <paramref name="cancel"/>.</summary>

@@ -22,13 +22,13 @@ public class SpallocServeStatsTests
     [Fact]
     public void The_proxy_totals_go_into_the_exit_report()
     {
-        SpallocCommand.RecordExitCounters(new SpallocProxyCounters());
+        SpallocCommand.RecordExitCounters(new SpallocProxyCounters(), new SpallocReloadCounters());
 
         var counters = ExitReport.Capture().Counters;
         foreach (var name in new[]
         {
             "spallocWebSocketsAccepted", "spallocDatagramsToBoards", "spallocDatagramsFromBoards", "spallocLiveFramesDropped",
-            "spallocRepliesDropped", "spallocSendFailures",
+            "spallocRepliesDropped", "spallocSendFailures", "spallocReloadsApplied", "spallocReloadsRefused",
         })
         {
             Assert.True(counters.ContainsKey(name), name);

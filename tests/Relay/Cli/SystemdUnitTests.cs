@@ -142,6 +142,50 @@ public partial class SystemdUnitTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Units))]
+    public void Every_runtime_file_ExecStart_names_is_in_a_declared_runtime_directory(string file)
+    {
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
+        var runtimeDirectories = unit.Values("RuntimeDirectory").SelectMany(SystemdUnit.Words).ToList();
+
+        foreach (var arg in unit.ExecStart(unit.Environment()).Where(a => a.StartsWith("/run/", StringComparison.Ordinal) && !a.StartsWith(unit.CredentialsDirectory, StringComparison.Ordinal)))
+        {
+            Assert.Contains(arg.Split('/')[2], runtimeDirectories);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Units))]
+    public void Only_a_verb_that_reloads_on_SIGHUP_has_ExecReload_and_it_reads_the_edited_configuration(string file)
+    {
+        // SIGHUP ends a relay that does not reload (the default action): only spalloc serve handles it.
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
+        var command = unit.ExecStart(unit.Environment());
+        var reload = unit.Values("ExecReload").ToList();
+        if (command[1..3] is not ["spalloc", "serve"])
+        {
+            Assert.Empty(reload);
+            return;
+        }
+
+        Assert.Equal("/bin/kill -HUP $MAINPID", reload[^1]);
+
+        // A credential is copied once, at start: a reload would read that copy unchanged. So the file --config names is
+        // not one, and what ExecReload does before the signal is what ExecStartPre did before the start: copy the file
+        // the admin edits over it.
+        var config = command[Array.IndexOf(command, "--config") + 1];
+        Assert.False(config.StartsWith(unit.CredentialsDirectory + "/", StringComparison.Ordinal), config);
+        var refresh = Assert.Single(unit.Values("ExecStartPre"));
+        Assert.Equal([refresh], reload[..^1]);
+        var words = SystemdUnit.Words(refresh.TrimStart('+'));
+        Assert.Equal(["/usr/bin/install", "-m", "644"], words[..3]);
+        Assert.Equal(config, words[^1]);
+        Assert.StartsWith("/etc/relay/", words[^2], StringComparison.Ordinal);
+        Assert.StartsWith("+", refresh, StringComparison.Ordinal); // as root: /etc/relay is root's alone
+        Assert.Contains("0700", unit.Values("RuntimeDirectoryMode"));
+    }
+
     private static async Task<ClassicProxyOptions> ServerOptionsAsync(string[] args)
     {
         ClassicProxyOptions? seen = null;
@@ -328,6 +372,7 @@ public partial class SystemdUnitTests
             'i' => Instance,
             'N' => Name[..Name.LastIndexOf('.')],
             'S' => "/var/lib",
+            't' => "/run",
             _ => throw new InvalidOperationException($"{Name}: specifier {s.Value} has no example value in this test"),
         });
 

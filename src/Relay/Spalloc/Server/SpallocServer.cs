@@ -30,24 +30,32 @@ public sealed class SpallocServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ProxyHub _hub;
+    private readonly SpallocHttpApi _api;
+    private readonly UserDirectory _users;
     private readonly ITimer _housekeeping;
     private readonly JobStateFile? _stateFile;
+    private readonly Lock _reloadGate = new();
+    private SpallocConfig _config;
     private int _disposed;
 
     private SpallocServer(
-        SpallocConfig config, TimeProvider time, WebApplication app, ProxyHub hub, JobBoard jobs, SessionStore sessions, SpallocLoginCounters logins, JobStateFile? stateFile)
+        SpallocConfig config, TimeProvider time, WebApplication app, ProxyHub hub, SpallocHttpApi api, JobBoard jobs, SessionStore sessions, UserDirectory users,
+        JobStateFile? stateFile)
     {
-        Config = config;
-        Logins = logins;
+        _config = config;
+        Logins = users.Counters;
         _stateFile = stateFile;
         _app = app;
         _hub = hub;
+        _api = api;
+        _users = users;
         Jobs = jobs;
         Sessions = sessions;
         _housekeeping = time.CreateTimer(static s => ((SpallocServer)s!).RunHousekeeping(), this, HousekeepingInterval, HousekeepingInterval);
     }
 
-    public SpallocConfig Config { get; }
+    /// <summary>The configuration the server runs on: as started, with what reloads applied (<see cref="Reload"/>).</summary>
+    public SpallocConfig Config => Volatile.Read(ref _config);
 
     /// <summary>Where Kestrel is listening (the real port when the configured one was 0).</summary>
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.None, 0);
@@ -112,7 +120,7 @@ public sealed class SpallocServer : IAsyncDisposable
             var api = new SpallocHttpApi(config, jobs, sessions, users, hub);
             jobs.JobDestroyed += hub.CloseJob;
             var app = Build(options, certificate, api);
-            var server = new SpallocServer(config, time, app, hub, jobs, sessions, users.Counters, stateFile);
+            var server = new SpallocServer(config, time, app, hub, api, jobs, sessions, users, stateFile);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -130,6 +138,45 @@ public sealed class SpallocServer : IAsyncDisposable
             hub.Dispose();
             stateFile?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Applies a configuration read afresh (checked as a start checks it, with the flags this server started with): the
+    /// users and the settings <see cref="SpallocConfigChanges"/> calls live; machine and the other settings keep their
+    /// values until a restart (<see cref="SpallocConfigChanges.NeedRestart"/> names those that differ). Then takes access
+    /// away from whoever lost it, leaving everyone else as they were: the sessions of users removed or given a new token
+    /// are forgotten; websockets of those users, and of former admins on others' jobs, are closed (1008); the jobs of
+    /// removed users are destroyed. Reloads run one at a time.
+    /// </summary>
+    /// <remarks>
+    /// The users are one immutable table swapped at once: a login or request sees the old users or the new ones. One
+    /// under way during the swap may finish as it would have just before it; whatever it leaves behind is caught
+    /// afterwards (a session is checked against the users at its next request, a websocket or job made for a removed
+    /// user is closed or destroyed as soon as the request that made it sees the new table).
+    /// </remarks>
+    public SpallocReloadResult Reload(SpallocConfig read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        lock (_reloadGate)
+        {
+            var changes = SpallocConfigChanges.Between(Config, read);
+            var applied = changes.Applied;
+            Jobs.MaxJobsPerUser = applied.Server.MaxJobsPerUser;
+            Sessions.IdleTimeout = applied.Server.SessionIdleTimeout;
+            _api.Options = applied.Server;
+            _users.Replace(applied.Users);
+            Volatile.Write(ref _config, applied);
+
+            var sessions = Sessions.RemoveWhere(user => _users.Current(user) is null);
+            var webSockets = _hub.CloseWhere(
+                s => s.Access is { } access && !_users.MayUseJob(access.User, access.JobOwner),
+                ProxyShutdownReason.AccessRevoked,
+                System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation,
+                SpallocHttpApi.AccessRevokedDescription);
+            var removed = changes.UsersRemoved.ToHashSet(StringComparer.Ordinal);
+            var jobs = removed.Count == 0 ? [] : Jobs.DestroyOwnedBy(removed.Contains, SpallocHttpApi.RemovedUserReason);
+            return new SpallocReloadResult(changes, sessions, webSockets, jobs);
         }
     }
 

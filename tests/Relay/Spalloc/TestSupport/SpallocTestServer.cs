@@ -108,7 +108,8 @@ internal sealed class SpallocTestServer : IAsyncDisposable
         });
     }
 
-    private static SpallocUser User(string name, string token, bool admin)
+    /// <summary>A user with <paramref name="token"/>, hashed with the fewest iterations allowed (quick to check).</summary>
+    public static SpallocUser User(string name, string token, bool admin = false)
     {
         Assert.True(TokenHash.TryParse(TokenHash.Create(token, TokenHash.MinIterations), out var hash, out _));
         return new SpallocUser(name, hash, admin);

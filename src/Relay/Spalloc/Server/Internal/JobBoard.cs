@@ -11,7 +11,7 @@ internal sealed partial class JobBoard
     private readonly Lock _gate = new();
     private readonly SpallocMachine _machine;
     private readonly TimeProvider _time;
-    private readonly int _maxJobsPerUser;
+    private int _maxJobsPerUser;
     private readonly int[] _holder;                       // job id holding each board, 0 = free
     private readonly Dictionary<int, Job> _live = [];     // queued and allocated
     private readonly List<Job> _queue = [];               // queued, arrival order
@@ -33,6 +33,26 @@ internal sealed partial class JobBoard
     public event Action<int, string>? JobDestroyed;
 
     public SpallocMachine Machine => _machine;
+
+    /// <summary>Jobs one user may have queued or running; a reload may change it (jobs beyond a lowered limit are kept, new ones refused).</summary>
+    public int MaxJobsPerUser
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _maxJobsPerUser;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _maxJobsPerUser = value;
+            }
+        }
+    }
 
     /// <summary>Creates a job, allocating at once when boards are free, else queueing it.</summary>
     /// <returns>
@@ -187,18 +207,23 @@ internal sealed partial class JobBoard
     }
 
     /// <summary>Destroys every live job (server shutdown).</summary>
-    public void DestroyAll(string reason)
+    public void DestroyAll(string reason) => DestroyOwnedBy(_ => true, reason);
+
+    /// <summary>Destroys every live job whose owner <paramref name="owned"/> accepts; returns their ids, lowest first.</summary>
+    public List<int> DestroyOwnedBy(Func<string, bool> owned, string reason)
     {
-        List<Job> all;
+        List<Job> jobs;
         lock (_gate)
         {
-            all = [.. _live.Values];
+            jobs = [.. _live.Values.Where(j => owned(j.Owner)).OrderBy(j => j.Id)];
         }
 
-        foreach (var job in all)
+        foreach (var job in jobs)
         {
             Destroy(job, reason);
         }
+
+        return [.. jobs.Select(j => j.Id)];
     }
 
     private bool DestroyLocked(Job job, string reason, DateTimeOffset? at = null)

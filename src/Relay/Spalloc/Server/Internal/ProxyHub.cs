@@ -78,15 +78,26 @@ internal sealed class ProxyHub : IDisposable
     }
 
     /// <summary>Closes every websocket of a destroyed job (their channels first, so the boards are unreachable at once).</summary>
-    public void CloseJob(int jobId, string reason)
+    public void CloseJob(int jobId, string reason) =>
+        CloseWhere(s => s.JobId == jobId, ProxyShutdownReason.JobDestroyed, WebSocketCloseStatus.NormalClosure, $"job {jobId} destroyed: {reason}");
+
+    /// <summary>
+    /// Closes, as <see cref="CloseJob"/> does, every websocket for which <paramref name="close"/> is true (their
+    /// channels first); returns how many were asked to close.
+    /// </summary>
+    public int CloseWhere(Func<ProxySession, bool> close, ProxyShutdownReason reason, WebSocketCloseStatus status, string description)
     {
+        var closed = 0;
         foreach (var session in Snapshot())
         {
-            if (session.JobId == jobId)
+            if (close(session))
             {
-                session.RequestClose(ProxyShutdownReason.JobDestroyed, WebSocketCloseStatus.NormalClosure, $"job {jobId} destroyed: {reason}");
+                session.RequestClose(reason, status, description);
+                closed++;
             }
         }
+
+        return closed;
     }
 
     /// <summary>

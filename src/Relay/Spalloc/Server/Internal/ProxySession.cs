@@ -56,6 +56,9 @@ internal sealed partial class ProxySession
 
     public int JobId { get; }
 
+    /// <summary>Who opened it, as authenticated then, and whose job it is: what a reload checks access against (null in tests that build sessions by hand).</summary>
+    public ProxyAccess? Access { get; init; }
+
     /// <summary>The job's boards, as the job sees them (fixed for the session's life).</summary>
     public JobAllocation Allocation { get; }
 
@@ -250,3 +253,6 @@ internal sealed partial class ProxySession
         _counters.ChannelClosed();
     }
 }
+
+/// <summary>The user a proxy websocket was opened for (as authenticated at the handshake) and the owner of its job.</summary>
+internal sealed record ProxyAccess(SpallocUser User, string JobOwner);

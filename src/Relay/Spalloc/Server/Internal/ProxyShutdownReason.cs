@@ -21,6 +21,9 @@ internal enum ProxyShutdownReason : byte
     /// <summary>The job was destroyed (deleted, or its keepalive lapsed).</summary>
     JobDestroyed,
 
+    /// <summary>A reload took the user's access away: removed, given a new token, or no longer an admin on another's job.</summary>
+    AccessRevoked,
+
     /// <summary>The server is stopping.</summary>
     ServerStopping,
 

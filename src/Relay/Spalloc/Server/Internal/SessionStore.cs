@@ -33,6 +33,27 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly List<Session> _idle = [];
     private int _anonymous;
+    private TimeSpan _idleTimeout = idleTimeout;
+
+    /// <summary>How long an unused session lives; a reload may change it (sessions already idle that long go at the next check).</summary>
+    public TimeSpan IdleTimeout
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _idleTimeout;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _idleTimeout = value;
+            }
+        }
+    }
 
     public int Count
     {
@@ -86,7 +107,7 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
                 return null;
             }
 
-            if (now - session.LastUsed > idleTimeout)
+            if (now - session.LastUsed > _idleTimeout)
             {
                 RemoveLocked(session);
                 return null;
@@ -105,6 +126,21 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
         }
     }
 
+    /// <summary>Forgets every session of a user for whom <paramref name="revoked"/> is true; returns how many.</summary>
+    public int RemoveWhere(Func<SpallocUser, bool> revoked)
+    {
+        lock (_gate)
+        {
+            var gone = _sessions.Values.Where(s => s.User is { } user && revoked(user)).ToList();
+            foreach (var session in gone)
+            {
+                RemoveLocked(session);
+            }
+
+            return gone.Count;
+        }
+    }
+
     /// <summary>Forgets idle sessions; returns how many.</summary>
     public int ExpireIdle()
     {
@@ -114,7 +150,7 @@ internal sealed class SessionStore(TimeProvider time, TimeSpan idleTimeout)
             // Runs every second (housekeeping): a list kept for it, no query, so finding nothing allocates nothing.
             foreach (var session in _sessions.Values)
             {
-                if (now - session.LastUsed > idleTimeout)
+                if (now - session.LastUsed > _idleTimeout)
                 {
                     _idle.Add(session);
                 }

@@ -10,6 +10,9 @@ namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 
 internal sealed partial class SpallocHttpApi
 {
+    /// <summary>Why the jobs of a user removed by a reload were destroyed.</summary>
+    public const string RemovedUserReason = "user removed from the configuration";
+
     /// <summary><c>GET jobs</c>: the caller's jobs (every job for an admin), newest first; destroyed ones with <c>deleted=true</c>.</summary>
     private async Task ListJobsAsync(HttpContext context)
     {
@@ -63,6 +66,14 @@ internal sealed partial class SpallocHttpApi
         if (job is null)
         {
             await Text(context, tooMany ? StatusCodes.Status429TooManyRequests : StatusCodes.Status400BadRequest, problem!).ConfigureAwait(false);
+            return;
+        }
+
+        if (_users.Find(user.Name) is null)
+        {
+            // A reload removed the user while this request was under way, after it destroyed their jobs: this one too.
+            _jobs.Destroy(job, RemovedUserReason);
+            await Text(context, StatusCodes.Status401Unauthorized, $"user {user.Name} is no longer configured").ConfigureAwait(false);
             return;
         }
 
@@ -168,9 +179,10 @@ internal sealed partial class SpallocHttpApi
             return Fail(out problem, "keepalive-interval is required, as an ISO-8601 duration such as PT120S");
         }
 
-        if (keepalive > _options.MaxKeepalive)
+        var maxKeepalive = _options.MaxKeepalive;
+        if (keepalive > maxKeepalive)
         {
-            return Fail(out problem, $"keepalive-interval must be at most {_options.MaxKeepalive.TotalSeconds:0} seconds here");
+            return Fail(out problem, $"keepalive-interval must be at most {maxKeepalive.TotalSeconds:0} seconds here");
         }
 
         if (request.MachineName is { } name && name != _machine.Name)

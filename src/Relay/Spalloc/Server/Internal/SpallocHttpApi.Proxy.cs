@@ -5,6 +5,9 @@ namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 
 internal sealed partial class SpallocHttpApi
 {
+    /// <summary>The close reason of a websocket whose user lost access to its job in a reload.</summary>
+    public const string AccessRevokedDescription = "access revoked: the configuration was reloaded";
+
     /// <summary>
     /// <c>GET proxy/{id}</c> with a websocket upgrade. Refused at the handshake (no upgrade) unless the session (cookie,
     /// or a bearer token) belongs to the job's owner or an admin and the job holds boards; then served by a
@@ -49,13 +52,21 @@ internal sealed partial class SpallocHttpApi
             KeepAliveInterval = _options.PingInterval,
             DangerousEnableCompression = false,
         }).ConfigureAwait(false);
-        var session = new ProxySession(webSocket, _hub, job.Id, user.Name, allocation, Peer(context), GatheringUpgrade.Find(context));
+        var session = new ProxySession(webSocket, _hub, job.Id, user.Name, allocation, Peer(context), GatheringUpgrade.Find(context))
+        {
+            Access = new ProxyAccess(user, job.Owner),
+        };
         var run = session.RunAsync(context.RequestAborted);
 
-        // The session is registered now: if the job died meanwhile, CloseJob may have missed it.
+        // The session is registered now: if the job died or a reload took the user's access away meanwhile, the
+        // closing of websockets that followed may have missed it.
         if (_jobs.Snapshot(job).State == JobState.Destroyed)
         {
             session.RequestClose(ProxyShutdownReason.JobDestroyed, WebSocketCloseStatus.NormalClosure, $"job {job.Id} destroyed");
+        }
+        else if (!_users.MayUseJob(user, job.Owner))
+        {
+            session.RequestClose(ProxyShutdownReason.AccessRevoked, WebSocketCloseStatus.PolicyViolation, AccessRevokedDescription);
         }
 
         await run.ConfigureAwait(false);

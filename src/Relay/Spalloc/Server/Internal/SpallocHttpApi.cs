@@ -22,7 +22,7 @@ internal sealed partial class SpallocHttpApi
     private static readonly TimeSpan ClientCheckInterval = TimeSpan.FromSeconds(1);
 
     private readonly SpallocMachine _machine;
-    private readonly SpallocServerOptions _options;
+    private volatile SpallocServerOptions _options;
     private readonly JobBoard _jobs;
     private readonly SessionStore _sessions;
     private readonly UserDirectory _users;
@@ -38,6 +38,16 @@ internal sealed partial class SpallocHttpApi
         _users = users;
         _hub = hub;
         _basePath = _options.NormalizedBasePath;
+    }
+
+    /// <summary>
+    /// The server settings requests read (each read takes one immutable snapshot); a reload replaces them with ones whose
+    /// restart-only settings are unchanged.
+    /// </summary>
+    public SpallocServerOptions Options
+    {
+        get => _options;
+        set => _options = value;
     }
 
     /// <summary>Kestrel's one request delegate.</summary>
@@ -90,12 +100,21 @@ internal sealed partial class SpallocHttpApi
         return Text(context, StatusCodes.Status405MethodNotAllowed, $"method {context.Request.Method} is not allowed here (allowed: {allowed})");
     }
 
-    /// <summary>Who is asking: the session cookie's user, else a valid bearer token's user (no CSRF needed then), else null.</summary>
+    /// <summary>
+    /// Who is asking: the session cookie's user, else a valid bearer token's user (no CSRF needed then), else null. A
+    /// session counts only while its user is configured with the token it logged in with (a reload may have removed
+    /// the user or changed the token: the session is forgotten then); admin rights are the configuration's now.
+    /// </summary>
     private (SpallocUser? User, Session? Session) Caller(HttpContext context)
     {
         if (_sessions.Find(context.Request.Cookies[SessionStore.CookieName]) is { User: { } user } session)
         {
-            return (user, session);
+            if (_users.Current(user) is { } current)
+            {
+                return (current, session);
+            }
+
+            _sessions.Remove(session);
         }
 
         return (BearerUser(context), null);
