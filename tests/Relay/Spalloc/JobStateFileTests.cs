@@ -258,6 +258,29 @@ public sealed class JobStateFileTests : IDisposable
         await using var next = await SpallocTestServer.StartAsync(options: o => o with { StateFilePath = StatePath });
     }
 
+    [Fact]
+    public async Task Restored_jobs_of_users_no_longer_configured_are_destroyed_at_start_and_the_others_kept()
+    {
+        (int, int, int)[] triads = [(0, 0, 0), (0, 0, 1)];
+        var first = await SpallocTestServer.StartAsync(triads, o => o with { StateFilePath = StatePath });
+        Job kept, orphan;
+        try
+        {
+            kept = Create(first.Server.Jobs, "alice", new BoardRequest.AnyOne());
+            orphan = Create(first.Server.Jobs, "dave", new BoardRequest.AnyOne());   // dave is not among the test server's users
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        await using var second = await SpallocTestServer.StartAsync(triads, o => o with { StateFilePath = StatePath });
+        var jobs = second.Server.Jobs.List("x", admin: true, includeDestroyed: true).ToDictionary(j => j.Id);
+        Assert.Equal(JobState.Ready, jobs[kept.Id].State);
+        Assert.Equal((JobState.Destroyed, "user removed from the configuration"), (jobs[orphan.Id].State, jobs[orphan.Id].Reason));
+        Assert.NotNull(second.Server.Jobs.Create("bob", new BoardRequest.AnyOne(), Keepalive, null, out _, out _)); // its board is free again
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>A board on the state file, not yet restored.</summary>

@@ -113,6 +113,7 @@ public sealed class SpallocServer : IAsyncDisposable
             if (jobs.IsPersistent)
             {
                 Log.Info(ProxyHub.Component, jobs.Restore());
+                DestroyJobsOfUnknownUsers(jobs, config.Users);
             }
 
             var sessions = new SessionStore(time, options.SessionIdleTimeout);
@@ -177,6 +178,20 @@ public sealed class SpallocServer : IAsyncDisposable
             var removed = changes.UsersRemoved.ToHashSet(StringComparer.Ordinal);
             var jobs = removed.Count == 0 ? [] : Jobs.DestroyOwnedBy(removed.Contains, SpallocHttpApi.RemovedUserReason);
             return new SpallocReloadResult(changes, sessions, webSockets, jobs);
+        }
+    }
+
+    /// <summary>
+    /// Restored jobs whose owner the configuration no longer lists are destroyed, as a reload destroys the jobs of a user
+    /// it removes: nobody but an admin could use them or keep them alive, so they would only hold boards until they lapse.
+    /// </summary>
+    private static void DestroyJobsOfUnknownUsers(JobBoard jobs, IReadOnlyList<SpallocUser> users)
+    {
+        var configured = users.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
+        var destroyed = jobs.DestroyOwnedBy(owner => !configured.Contains(owner), SpallocHttpApi.RemovedUserReason);
+        if (destroyed.Count > 0)
+        {
+            Log.Info(ProxyHub.Component, $"destroyed restored job(s) {string.Join(", ", destroyed)}: their users are no longer in the configuration");
         }
     }
 
