@@ -3,9 +3,9 @@ using System.Text;
 namespace FastSpinnRelay.Relay.Cli;
 
 /// <summary>
-/// Reads the small text files of the tunnel's credentials (a key, a certificate and its private key, an allow list):
-/// whole, at most <see cref="MaxBytes"/>, UTF-8. A file that cannot be read, or is far too large to be one, is one usage
-/// error naming it.
+/// The small text files of the tunnel's credentials. Reading (a key, a certificate and its private key, an allow list):
+/// whole, at most <see cref="MaxBytes"/>, UTF-8. Writing (<c>keygen</c>, <c>certgen</c>): secrets with mode 600, never
+/// over an existing file unless asked. Each failure is one usage error naming the file.
 /// </summary>
 internal static class CredentialFiles
 {
@@ -37,4 +37,37 @@ internal static class CredentialFiles
         var bytes = buffer.AsSpan(0, length);
         return Encoding.UTF8.GetString(bytes.StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes);
     }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="file"/>, which must not exist unless <paramref name="overwrite"/>.
+    /// A <paramref name="secret"/> is readable by its owner only (mode 600), also when it replaces a file that was not.
+    /// </summary>
+    /// <exception cref="RelayToolException">It exists (without <paramref name="overwrite"/>) or cannot be written.</exception>
+    public static void WriteText(FileInfo file, string text, string what, bool secret, bool overwrite = false)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var options = new FileStreamOptions { Mode = overwrite ? FileMode.Create : FileMode.CreateNew, Access = FileAccess.Write };
+        if (secret && !OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        try
+        {
+            using var stream = new FileStream(file.FullName, options);
+            if (secret && overwrite && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(stream.SafeFileHandle, OwnerOnly); // a replaced file keeps its mode otherwise
+            }
+
+            using var writer = new StreamWriter(stream);
+            writer.Write(text);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RelayToolException(ExitCode.Usage, $"cannot write the {what} to {file.FullName}: {ex.Message}");
+        }
+    }
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 }
