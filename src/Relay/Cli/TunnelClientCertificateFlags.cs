@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Tunnel.Transport;
 
@@ -28,18 +27,24 @@ internal static class TunnelClientCertificateFlags
             HelpName = "FINGERPRINT|FILE",
             Arity = ArgumentArity.OneOrMore,
         };
-        option.Validators.Add(r =>
-        {
-            foreach (var token in r.Tokens)
-            {
-                if (LooksLikeFingerprint(token.Value) && !TunnelCertificates.TryParseFingerprint(token.Value, out _))
-                {
-                    r.AddError($"'{Log.Escape(token.Value, 80)}' is not a SHA-256 fingerprint (64 hex digits, colons allowed) for --tls-client-allow " +
-                               "(a file whose name looks like one: ./NAME)");
-                }
-            }
-        });
+        option.Validators.Add(r => CheckFingerprints(r, LooksLikeFingerprint, " (a file whose name looks like one: ./NAME)"));
         return option;
+    }
+
+    /// <summary>
+    /// Adds an error for each of the option's values that <paramref name="meant"/> as a fingerprint but is not one;
+    /// <paramref name="hint"/> ends the message.
+    /// </summary>
+    public static void CheckFingerprints(OptionResult result, Func<string, bool> meant, string hint = "")
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        foreach (var token in result.Tokens)
+        {
+            if (meant(token.Value) && !TunnelCertificates.TryParseFingerprint(token.Value, out _))
+            {
+                result.AddError($"{ClientCertificateAllowList.NotAFingerprint(token.Value)} for {result.Option.Name}{hint}");
+            }
+        }
     }
 
     /// <summary><c>connect --tls-client-cert FILE</c>.</summary>

@@ -182,9 +182,11 @@ public static class TunnelWireCommands
         var tls = new Option<bool>("--tls") { Description = "Connect with TLS (the server's certificate must chain to a trusted root, or match --tls-pin)." };
         var pin = new Option<string?>("--tls-pin")
         {
-            Description = "Accept only the server certificate with this SHA-256 fingerprint (hex, as `relay tunnel serve --tls-self-signed` logs it). Implies --tls.",
+            Description = "Accept only the server certificate with this SHA-256 fingerprint (64 hex digits, colons allowed, as " +
+                          "`relay tunnel serve` logs it at start). Implies --tls.",
             HelpName = "sha256",
         };
+        pin.Validators.Add(r => TunnelClientCertificateFlags.CheckFingerprints(r, _ => true));
         var liveOutput = new Option<LiveOutputRoute[]>("--live-output")
         {
             Description = "Forward live output of the board's IP tag TAG (0-7; the server sets it with STRIP + USE_SENDER) to one or more local visualisers; repeat for more tags.",

@@ -177,6 +177,7 @@ public sealed class ClientCertificateAllowList
     private static FormatException Twice(AllowedClientCertificate entry, AllowedClientCertificate earlier) =>
         new($"{entry.Source}: certificate {entry.Fingerprint[..TunnelPeerCertificate.ShortLength]}… is listed already ({earlier.Source})");
 
-    private static string NotAFingerprint(string text) =>
-        $"'{Log.Escape(text, 80)}' is not a SHA-256 fingerprint (64 hex digits, colons allowed, as `relay tunnel certgen` prints it)";
+    /// <summary>Says that <paramref name="text"/> is not a fingerprint and what one looks like (for an allow file, --tls-client-allow and --tls-pin).</summary>
+    internal static string NotAFingerprint(string text) =>
+        $"'{Log.Escape(text, 80)}' is not a SHA-256 fingerprint (64 hex digits, colons allowed)";
 }

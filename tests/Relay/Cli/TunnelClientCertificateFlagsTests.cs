@@ -53,7 +53,19 @@ public sealed class TunnelClientCertificateFlagsTests : IDisposable
     }
 
     [Theory]
+    [InlineData("3f9a")]
+    [InlineData("sha256:" + Fingerprint)]
+    [InlineData(Fingerprint + "00")]
+    public void Connect_refuses_a_pin_that_is_not_a_fingerprint_as_allow_lists_do(string pin)
+    {
+        var parse = Connect($"-k k --tls-pin {pin}");
+
+        Assert.Equal($"'{pin}' is not a SHA-256 fingerprint (64 hex digits, colons allowed) for --tls-pin", Assert.Single(parse.Errors).Message);
+    }
+
+    [Theory]
     [InlineData("-k k")]
+    [InlineData("-k k --tls-pin 3F:9A:1C:0B:2D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8")]
     [InlineData("--tls-client-cert me.crt --tls-client-key me.key")]
     [InlineData("--tls-client-cert me.crt --tls-client-key me.key --tls-pin " + Fingerprint)]
     public void Connect_takes_the_key_or_a_client_certificate(string flags) => Assert.Empty(Connect(flags).Errors);
