@@ -12,9 +12,7 @@ namespace FastSpinnRelay.Tunnel.Tests.Handshake;
 /// </summary>
 public sealed class ClientCertificateTests : IDisposable
 {
-    private readonly X509Certificate2 _server = TunnelCertificates.CreateSelfSigned("relay.test");
-    private readonly X509Certificate2 _alice = TunnelCertificates.CreateSelfSigned("alice");
-    private readonly X509Certificate2 _mallory = TunnelCertificates.CreateSelfSigned("mallory");
+    private readonly TestCertificates _certificates = new();
 
     [Fact]
     public async Task A_certificate_not_on_the_list_is_refused_by_its_fingerprint_and_counted()
@@ -22,10 +20,10 @@ public sealed class ClientCertificateTests : IDisposable
         var log = new TestLog();
         await using TcpTunnelListener listener = Listener();
         await using TunnelPair pair = await TunnelPair.StartAsync(
-            listener, Connector(_mallory, listener), CertificateServer(log), CertificateClient(log), log, waitConnected: false);
+            listener, Connector(_certificates.Mallory, listener), CertificateServer(log), CertificateClient(log), log, waitConnected: false);
 
         await Bounded.Until(() => pair.Server.RejectedConnections >= 2, "two refused attempts");
-        string refusal = $"client certificate {TunnelCertificates.Fingerprint(_mallory)} is not on the server's list";
+        string refusal = $"client certificate {TunnelCertificates.Fingerprint(_certificates.Mallory)} is not on the server's list";
         Assert.Equal(TunnelCloseReason.AuthMethodNotAllowed, pair.Client.LastFailure);
         Assert.Contains(log.Lines, l => l.Contains("tunnel: rejected", StringComparison.Ordinal) && l.Contains(refusal, StringComparison.Ordinal));
         Assert.Contains(log.Lines, l => l.Contains("handshake failed", StringComparison.Ordinal) && l.Contains(refusal, StringComparison.Ordinal));
@@ -51,9 +49,9 @@ public sealed class ClientCertificateTests : IDisposable
     public async Task A_server_without_client_certificates_says_it_takes_the_key_only()
     {
         var log = new TestLog();
-        await using var listener = new TcpTunnelListener(new IPEndPoint(IPAddress.Loopback, 0), new TunnelTlsServerOptions { Certificate = _server });
+        await using var listener = new TcpTunnelListener(new IPEndPoint(IPAddress.Loopback, 0), new TunnelTlsServerOptions { Certificate = _certificates.Server });
         await using TunnelPair pair = await TunnelPair.StartAsync(
-            listener, Connector(_alice, listener), TunnelPair.ServerOptions(log), CertificateClient(log), log, waitConnected: false);
+            listener, Connector(_certificates.Alice, listener), TunnelPair.ServerOptions(log), CertificateClient(log), log, waitConnected: false);
 
         await Bounded.Until(() => log.Contains("client certificates are not accepted here, only the pre-shared key"), "the refusal in the log", log.ToString);
         Assert.Equal(TunnelCloseReason.AuthMethodNotAllowed, pair.Client.LastFailure);
@@ -66,13 +64,13 @@ public sealed class ClientCertificateTests : IDisposable
         var log = new TestLog();
         var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, AllowClientCertificates = true, Log = log };
         await using TcpTunnelListener listener = Listener();
-        await using TunnelPair withCertificate = await TunnelPair.StartAsync(listener, Connector(_alice, listener), serverOptions, CertificateClient(log), log);
+        await using TunnelPair withCertificate = await TunnelPair.StartAsync(listener, Connector(_certificates.Alice, listener), serverOptions, CertificateClient(log), log);
         await using var withKey = new TunnelClient(TunnelPair.ClientOptions(log), Connector(certificate: null, listener), new RecordingAcceptor());
         withKey.Start();
         await Bounded.Wait(withKey.WhenConnectedAsync(), "the client with the key to connect");
 
         await Bounded.Until(() => withCertificate.Server.AcceptedConnections == 2, "both sessions counted"); // counted just after WELCOME
-        string alice = TunnelCertificates.Fingerprint(_alice)[..TunnelPeerCertificate.ShortLength];
+        string alice = TunnelCertificates.Fingerprint(_certificates.Alice)[..TunnelPeerCertificate.ShortLength];
         Assert.Equal(2, withCertificate.Server.Sessions.Count);
         Assert.Contains(log.Lines, l => l.Contains($"{withCertificate.Client.Session}: new session", StringComparison.Ordinal)
             && l.EndsWith($"client: certificate {alice} (alice)", StringComparison.Ordinal));
@@ -103,42 +101,32 @@ public sealed class ClientCertificateTests : IDisposable
     [Fact]
     public void A_certificate_matches_its_fingerprint_in_any_accepted_spelling()
     {
-        string fingerprint = TunnelCertificates.Fingerprint(_alice);
+        string fingerprint = TunnelCertificates.Fingerprint(_certificates.Alice);
         string colons = string.Join(':', Enumerable.Range(0, 32).Select(i => fingerprint.Substring(2 * i, 2))).ToUpperInvariant();
 
-        Assert.True(TunnelCertificates.SameFingerprint(fingerprint, _alice));
-        Assert.True(TunnelCertificates.SameFingerprint(colons, _alice));
-        Assert.False(TunnelCertificates.SameFingerprint(TunnelCertificates.Fingerprint(_mallory), _alice));
-        Assert.False(TunnelCertificates.SameFingerprint(fingerprint[..^1], _alice));
+        Assert.True(TunnelCertificates.SameFingerprint(fingerprint, _certificates.Alice));
+        Assert.True(TunnelCertificates.SameFingerprint(colons, _certificates.Alice));
+        Assert.False(TunnelCertificates.SameFingerprint(TunnelCertificates.Fingerprint(_certificates.Mallory), _certificates.Alice));
+        Assert.False(TunnelCertificates.SameFingerprint(fingerprint[..^1], _certificates.Alice));
     }
 
-    public void Dispose()
-    {
-        _server.Dispose();
-        _alice.Dispose();
-        _mallory.Dispose();
-    }
+    public void Dispose() => _certificates.Dispose();
 
     /// <summary>A TLS listener that allows Alice's certificate, by name.</summary>
     private TcpTunnelListener Listener()
     {
-        string alice = TunnelCertificates.Fingerprint(_alice);
+        string alice = TunnelCertificates.Fingerprint(_certificates.Alice);
         return new TcpTunnelListener(new IPEndPoint(IPAddress.Loopback, 0), new TunnelTlsServerOptions
         {
-            Certificate = _server,
+            Certificate = _certificates.Server,
             AllowedClientCertificates = [alice],
             ClientCertificateNames = new Dictionary<string, string> { [alice] = "alice" },
         });
     }
 
     /// <summary>A TLS connector to <paramref name="listener"/> that pins the server and presents <paramref name="certificate"/>, if any.</summary>
-    private TcpTunnelConnector Connector(X509Certificate2? certificate, TcpTunnelListener listener) => new(
-        "127.0.0.1", listener.LocalEndPoint.Port, new TunnelTlsClientOptions
-        {
-            TargetHost = "relay.test",
-            PinnedServerCertificate = TunnelCertificates.Fingerprint(_server),
-            ClientCertificate = certificate,
-        });
+    private TcpTunnelConnector Connector(X509Certificate2? certificate, TcpTunnelListener listener) =>
+        new("127.0.0.1", listener.LocalEndPoint.Port, _certificates.ClientTls(certificate));
 
     private static TunnelServerOptions CertificateServer(TestLog log) => new() { Key = null, AllowClientCertificates = true, Log = log };
 
