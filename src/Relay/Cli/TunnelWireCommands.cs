@@ -57,7 +57,7 @@ public static class TunnelWireCommands
         var bootPort = PortOption("--boot-port", 54321, "The board's boot port.");
         var allow = new Option<IPNetwork[]>("--allow")
         {
-            Description = "Tunnel clients allowed to connect, as a network (10.0.0.0/8) or an address; repeat for more. Others are closed before the handshake. [default: anyone with the key]",
+            Description = "Tunnel clients allowed to connect, as a network (10.0.0.0/8) or an address; repeat for more. Others are closed before the handshake. [default: any address; the key or a listed certificate still decides]",
             CustomParser = ValueParsers.Networks,
             HelpName = "cidr",
             Arity = ArgumentArity.ZeroOrMore,
