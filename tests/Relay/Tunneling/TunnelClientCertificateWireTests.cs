@@ -50,7 +50,8 @@ public sealed class TunnelClientCertificateWireTests : IDisposable
         Assert.True(Loopback.WaitUntil(() => chain.Gateway.Server.RejectedConnections >= 2), "mallory was not refused, or did not try again");
         Assert.True(Loopback.WaitUntil(() => malloryLog.Contains($"handshake failed: AuthMethodNotAllowed (peer sent ERROR AuthMethodNotAllowed: \"{refusal}\")")),
             malloryLog.ToString());
-        Assert.Contains(serverLog.Lines, l => l.Contains("tunnel: rejected", StringComparison.Ordinal) && l.EndsWith($"AuthMethodNotAllowed ({refusal})", StringComparison.Ordinal));
+        Assert.True(Loopback.WaitUntil(() => serverLog.Lines.Any(l => l.Contains("tunnel: rejected", StringComparison.Ordinal)
+            && l.EndsWith($"AuthMethodNotAllowed ({refusal})", StringComparison.Ordinal))), serverLog.ToString()); // logged just after it is counted
         Assert.Equal(TunnelCloseReason.AuthMethodNotAllowed, mallory.Client.LastFailure);
         Assert.ThrowsAny<Exception>(() => scp.Version());
         Assert.Equal(0, mallory.Client.Handshakes);
@@ -75,8 +76,8 @@ public sealed class TunnelClientCertificateWireTests : IDisposable
         }
 
         Assert.True(Loopback.WaitUntil(() => chain.Gateway.Server.AcceptedConnections == 2), $"{chain.Gateway.Server.AcceptedConnections} accepted"); // counted just after WELCOME
-        Assert.True(serverLog.Contains($"{chain.Portal.Client.Session}: new session, peer expects 0; client: pre-shared key"), serverLog.ToString());
-        Assert.True(serverLog.Contains($"{alice.Client.Session}: new session, peer expects 0; client: certificate "), serverLog.ToString());
+        Assert.True(Loopback.WaitUntil(() => serverLog.Contains($"{chain.Portal.Client.Session}: new session, peer expects 0; client: pre-shared key")
+            && serverLog.Contains($"{alice.Client.Session}: new session, peer expects 0; client: certificate ")), serverLog.ToString()); // logged just after that
         Assert.Equal(0, chain.Gateway.Server.RejectedConnections);
         Assert.Equal(2, chain.Gateway.ChannelsOpened);
     }

@@ -25,8 +25,11 @@ public sealed class ClientCertificateTests : IDisposable
         await Bounded.Until(() => pair.Server.RejectedConnections >= 2, "two refused attempts");
         string refusal = $"client certificate {TunnelCertificates.Fingerprint(_certificates.Mallory)} is not on the server's list";
         Assert.Equal(TunnelCloseReason.AuthMethodNotAllowed, pair.Client.LastFailure);
-        Assert.Contains(log.Lines, l => l.Contains("tunnel: rejected", StringComparison.Ordinal) && l.Contains(refusal, StringComparison.Ordinal));
-        Assert.Contains(log.Lines, l => l.Contains("handshake failed", StringComparison.Ordinal) && l.Contains(refusal, StringComparison.Ordinal));
+        // Each end logs just after the refusal is counted or received: wait for the lines, not the counters.
+        await Bounded.Until(() => log.Lines.Any(l => l.Contains("tunnel: rejected", StringComparison.Ordinal) && l.Contains(refusal, StringComparison.Ordinal)),
+            "the server's warning", log.ToString);
+        await Bounded.Until(() => log.Lines.Any(l => l.Contains("handshake failed", StringComparison.Ordinal) && l.Contains(refusal, StringComparison.Ordinal)),
+            "the client's warning", log.ToString);
         Assert.Empty(pair.Server.Sessions);
         Assert.Equal(0, pair.Server.AcceptedConnections);
         Assert.Equal(0, pair.ServerAcceptor.Calls);
@@ -69,13 +72,14 @@ public sealed class ClientCertificateTests : IDisposable
         withKey.Start();
         await Bounded.Wait(withKey.WhenConnectedAsync(), "the client with the key to connect");
 
-        await Bounded.Until(() => withCertificate.Server.AcceptedConnections == 2, "both sessions counted"); // counted just after WELCOME
+        // The server logs each session just after WELCOME: wait for the lines.
         string alice = TunnelCertificates.Fingerprint(_certificates.Alice)[..TunnelPeerCertificate.ShortLength];
+        await Bounded.Until(() => log.Lines.Any(l => l.Contains($"{withCertificate.Client.Session}: new session", StringComparison.Ordinal)
+            && l.EndsWith($"client: certificate {alice} (alice)", StringComparison.Ordinal)), "the certificate's session in the log", log.ToString);
+        await Bounded.Until(() => log.Lines.Any(l => l.Contains($"{withKey.Session}: new session", StringComparison.Ordinal)
+            && l.EndsWith("client: pre-shared key", StringComparison.Ordinal)), "the key's session in the log", log.ToString);
         Assert.Equal(2, withCertificate.Server.Sessions.Count);
-        Assert.Contains(log.Lines, l => l.Contains($"{withCertificate.Client.Session}: new session", StringComparison.Ordinal)
-            && l.EndsWith($"client: certificate {alice} (alice)", StringComparison.Ordinal));
-        Assert.Contains(log.Lines, l => l.Contains($"{withKey.Session}: new session", StringComparison.Ordinal)
-            && l.EndsWith("client: pre-shared key", StringComparison.Ordinal));
+        Assert.Equal(2, withCertificate.Server.AcceptedConnections);
         Assert.Equal(0, withCertificate.Server.RejectedConnections);
     }
 
