@@ -17,24 +17,30 @@ internal static class CredentialFiles
     public static string ReadText(FileInfo file, string what)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var buffer = new byte[MaxBytes + 1];
-        int length;
+        // In small pieces, not into a buffer of MaxBytes: such a buffer would land on the large object heap, and the
+        // relay (bench children in particular) would count a full collection for a 64-byte key.
+        using var content = new MemoryStream();
         try
         {
             using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
-            length = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            var piece = new byte[4096];
+            int read;
+            while ((read = stream.Read(piece)) > 0)
+            {
+                if (content.Length + read > MaxBytes)
+                {
+                    throw new RelayToolException(ExitCode.Usage, $"{file.FullName} holds more than {MaxBytes} bytes, too many for the {what}");
+                }
+
+                content.Write(piece, 0, read);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RelayToolException(ExitCode.Usage, $"cannot read the {what} {file.FullName}: {e.Message}");
         }
 
-        if (length > MaxBytes)
-        {
-            throw new RelayToolException(ExitCode.Usage, $"{file.FullName} holds more than {MaxBytes} bytes, too many for the {what}");
-        }
-
-        var bytes = buffer.AsSpan(0, length);
+        var bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
         return Encoding.UTF8.GetString(bytes.StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes);
     }
 
