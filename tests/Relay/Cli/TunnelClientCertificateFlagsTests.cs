@@ -144,7 +144,7 @@ public sealed class TunnelClientCertificateFlagsTests : IDisposable
         var empty = Write("empty", "# no one yet\n");
 
         var (code, lines) = await ConsoleCollection.InvokeCapturingStderr(
-            "tunnel", "serve", "127.0.0.1", "--listen", "127.0.0.1:0", "--tls-self-signed", "--tls-client-allow", empty, "-q");
+            "tunnel", "serve", "127.0.0.1", "--listen", "127.0.0.1:0", "--tls-self-signed", "--tls-client-allow", empty);
 
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.EndsWith("no client could get in: no --key-file, and --tls-client-allow lists no certificate", StringComparison.Ordinal));
@@ -185,7 +185,7 @@ public sealed class TunnelClientCertificateFlagsTests : IDisposable
         var missing = Path.Combine(_directory, "me.crt");
 
         var (code, lines) = await ConsoleCollection.InvokeCapturingStderr(
-            "tunnel", "connect", "127.0.0.1:1", "--tls-client-cert", missing, "--tls-client-key", missing, "--scp-port", "0", "--boot-port", "0", "-q");
+            "tunnel", "connect", "127.0.0.1:1", "--tls-client-cert", missing, "--tls-client-key", missing, "--scp-port", "0", "--boot-port", "0");
 
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(lines, l => l.Contains($"cannot read the TLS client certificate {missing}: ", StringComparison.Ordinal));
