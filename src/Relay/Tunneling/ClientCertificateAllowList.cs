@@ -21,8 +21,8 @@ public sealed record AllowedClientCertificate(string Fingerprint, string? Name, 
 /// 3f9a1c0b2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8  alice
 /// 8C:2D:…                                                             Bob Smith   # until June
 /// </code>
-/// Each problem is reported with its file and line; a fingerprint given twice is one (a revoked line left behind
-/// next to a new one would be easy to miss).
+/// Each problem is reported with its file and line. A fingerprint given twice is one of them: of two lines for one
+/// certificate, deleting one to revoke it would leave the other.
 /// </summary>
 public sealed class ClientCertificateAllowList
 {
@@ -32,11 +32,11 @@ public sealed class ClientCertificateAllowList
     /// <summary>Longest name after a fingerprint, in characters.</summary>
     public const int MaxNameLength = 64;
 
-    private readonly List<AllowedClientCertificate> _entries = [];
-    private readonly List<string> _sources = [];
     /// <summary>The source of fingerprints given on the command line.</summary>
     private const string CommandLine = "--tls-client-allow";
 
+    private readonly List<AllowedClientCertificate> _entries = [];
+    private readonly List<string> _sources = [];
     private readonly Dictionary<string, AllowedClientCertificate> _byFingerprint = new(StringComparer.Ordinal);
 
     /// <summary>The certificates, in the order given.</summary>
@@ -45,9 +45,7 @@ public sealed class ClientCertificateAllowList
     /// <summary>Where they came from, for the start line: each file, and "--tls-client-allow" for fingerprints given as such.</summary>
     public IReadOnlyList<string> Sources => _sources;
 
-    /// <summary>
-    /// Adds one fingerprint given on the command line.
-    /// </summary>
+    /// <summary>Adds one fingerprint given on the command line.</summary>
     /// <exception cref="FormatException">Not a fingerprint, or one given already (the message says where).</exception>
     public void AddFingerprint(string text)
     {
