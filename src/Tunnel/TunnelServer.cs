@@ -43,7 +43,10 @@ public sealed class TunnelServer : IAsyncDisposable
         _acceptor = acceptor;
     }
 
-    /// <summary>Connections refused: a failed accept or handshake (wrong key, version, timeout, garbage), or the session limit.</summary>
+    /// <summary>
+    /// Connections refused: a failed accept or handshake (wrong key, a client certificate not allowed, version, timeout,
+    /// garbage), or the session limit.
+    /// </summary>
     public long RejectedConnections => Interlocked.Read(ref _rejected);
 
     /// <summary>Connections that completed the handshake.</summary>
@@ -260,7 +263,7 @@ public sealed class TunnelServer : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _accepted);
-            Log(TunnelLogLevel.Info, $"tunnel: {connection.RemoteDescription} {session}: {(resumed ? "resumed" : "new session")}, peer expects {peerNext}");
+            Log(TunnelLogLevel.Info, $"tunnel: {connection.RemoteDescription} {session}: {(resumed ? "resumed" : "new session")}, peer expects {peerNext}; client: {result.ClientIdentity}");
             return (runner, entry);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)

@@ -1,15 +1,20 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Protocol.Tunnel;
+using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Tunnel;
 using FastSpinnRelay.Tunnel.Compression;
+using FastSpinnRelay.Tunnel.Transport;
 
 namespace FastSpinnRelay.Relay.Cli;
 
 /// <summary>
 /// <c>relay tunnel</c>: the authenticated, resumable tunnel (docs/tunnel-protocol.md). <c>keygen</c> makes the
-/// pre-shared key both ends hold; <c>info</c> shows the protocol version and whether LZ4 batch compression works in
-/// this binary; <c>serve</c> and <c>connect</c> (<see cref="TunnelWireCommands"/>) run the two ends.
+/// pre-shared key both ends hold; <c>certgen</c> a user's TLS client certificate instead; <c>info</c> shows the protocol
+/// version and whether LZ4 batch compression works in this binary; <c>serve</c> and <c>connect</c>
+/// (<see cref="TunnelWireCommands"/>) run the two ends.
 /// </summary>
 public static class TunnelCommand
 {
@@ -19,15 +24,45 @@ public static class TunnelCommand
         HelpName = "FILE",
     };
 
+    private static readonly Option<FileInfo> CertificateOut = new("--out", "-o")
+    {
+        Description = "Write the certificate to FILE.crt and its private key to FILE.key (mode 600); existing files are refused unless --force.",
+        HelpName = "FILE",
+        Required = true,
+    };
+
+    private static readonly Option<string?> CertificateName = new("--name")
+    {
+        Description = $"Who the certificate is for: its subject, and the name its allow-file line gives the server's log (1-{MaxCertificateName} " +
+                      "letters, digits, '.', '_' or '-'). [default: FILE's name]",
+        HelpName = "NAME",
+    };
+
+    private static readonly Option<bool> Force = new("--force")
+    {
+        Description = "Replace FILE.crt and FILE.key if they exist.",
+    };
+
+    /// <summary>The longest <c>certgen --name</c>.</summary>
+    private const int MaxCertificateName = 64;
+
     public static Command Create()
     {
         var keygen = new Command("keygen", "Print a new pre-shared key (32 random bytes as 64 hex digits) for both ends of a tunnel.") { Out };
         keygen.SetAction(parse => Keygen(parse.GetValue(Out), Console.Out));
+        var certgen = new Command("certgen",
+            "Make a TLS client certificate for one user (self-signed ECDSA P-256, valid 10 years) for `relay tunnel connect " +
+            "--tls-client-cert FILE.crt --tls-client-key FILE.key`, and print the line that lets it in on the server " +
+            "(`relay tunnel serve --tls-client-allow ALLOW_FILE`).")
+        {
+            CertificateOut, CertificateName, Force,
+        };
+        certgen.SetAction(parse => Certgen(parse.GetValue(CertificateOut)!, parse.GetValue(CertificateName), parse.GetValue(Force), Console.Out));
         var info = new Command("info", "Show the tunnel protocol version and whether LZ4 batch compression is available, with its saving on a sample spike stream.");
         info.SetAction(_ => Info(Console.Out));
         return new Command("tunnel", "The authenticated, multiplexed, resumable tunnel between a relay server and a relay client.")
         {
-            keygen, info, TunnelWireCommands.CreateServe(), TunnelWireCommands.CreateConnect(),
+            keygen, certgen, info, TunnelWireCommands.CreateServe(), TunnelWireCommands.CreateConnect(),
         };
     }
 
@@ -42,22 +77,51 @@ public static class TunnelCommand
             return (int)ExitCode.Ok;
         }
 
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
+        CredentialFiles.WriteText(file, key.Format() + Environment.NewLine, "key", secret: true);
+        output.WriteLine($"wrote a new tunnel key to {file.FullName} (fingerprint {key.Fingerprint()}); copy it to the other end over a safe channel");
+        return (int)ExitCode.Ok;
+    }
+
+    /// <summary>
+    /// Writes a new client certificate to <paramref name="prefix"/>.crt and its private key to <paramref name="prefix"/>.key
+    /// (owner-only), neither over an existing file unless <paramref name="force"/>; prints what it wrote and, last, the line
+    /// for the server's allow file: the fingerprint and <paramref name="name"/> (default: the prefix's file name).
+    /// </summary>
+    public static int Certgen(FileInfo prefix, string? name, bool force, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(output);
+        name ??= prefix.Name;
+        if (name.Length is 0 or > MaxCertificateName || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // the key is a secret: owner only
-        }
-        try
-        {
-            using var writer = new StreamWriter(file.FullName, options);
-            writer.WriteLine(key.Format());
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new RelayToolException(ExitCode.Usage, $"cannot write the key to {file.FullName}: {ex.Message}");
+            throw new RelayToolException(ExitCode.Usage,
+                $"'{Log.Escape(name, 80)}' cannot name a certificate: give --name with 1-{MaxCertificateName} letters, digits, '.', '_' or '-'");
         }
 
-        output.WriteLine($"wrote a new tunnel key to {file.FullName} (fingerprint {key.Fingerprint()}); copy it to the other end over a safe channel");
+        var certificateFile = new FileInfo(prefix.FullName + ".crt");
+        var keyFile = new FileInfo(prefix.FullName + ".key");
+        if (!force && new[] { certificateFile, keyFile }.FirstOrDefault(f => f.Exists) is { } existing)
+        {
+            throw new RelayToolException(ExitCode.Usage, $"{existing.FullName} exists; choose another --out, or add --force to replace it");
+        }
+
+        using X509Certificate2 certificate = TunnelCertificates.CreateSelfSigned(name);
+        using ECDsa key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("a new self-signed certificate has no ECDSA key");
+        CredentialFiles.WriteText(keyFile, key.ExportPkcs8PrivateKeyPem() + "\n", "private key", secret: true, overwrite: force);
+        try
+        {
+            CredentialFiles.WriteText(certificateFile, certificate.ExportCertificatePem() + "\n", "certificate", secret: false, overwrite: force);
+        }
+        catch (RelayToolException)
+        {
+            keyFile.Delete(); // no key without its certificate
+            throw;
+        }
+
+        output.WriteLine($"wrote a TLS client certificate for {name} to {certificateFile.FullName} and its private key to {keyFile.FullName} " +
+            "(keep the key to yourself: it is who you are to the server)");
+        output.WriteLine("the server lets it in with this line in its allow file (relay tunnel serve --tls-client-allow FILE):");
+        output.WriteLine($"{TunnelCertificates.Fingerprint(certificate)}  {name}");
         return (int)ExitCode.Ok;
     }
 

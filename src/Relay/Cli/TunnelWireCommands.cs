@@ -3,8 +3,6 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Internal;
@@ -21,11 +19,11 @@ namespace FastSpinnRelay.Relay.Cli;
 /// </summary>
 public static class TunnelWireCommands
 {
-    private static readonly Option<FileInfo> KeyFile = new("--key-file", "-k")
+    private static readonly Option<FileInfo?> KeyFile = new("--key-file", "-k")
     {
-        Description = "The pre-shared key file (from `relay tunnel keygen -o FILE`), the same at both ends.",
+        Description = "The pre-shared key file (from `relay tunnel keygen -o FILE`), the same at both ends. Optional when client " +
+                      "certificates are used instead (serve --tls-client-allow, connect --tls-client-cert).",
         HelpName = "FILE",
-        Required = true,
     };
 
     private static readonly Option<bool> Quiet = new("--quiet", "-q")
@@ -59,7 +57,7 @@ public static class TunnelWireCommands
         var bootPort = PortOption("--boot-port", 54321, "The board's boot port.");
         var allow = new Option<IPNetwork[]>("--allow")
         {
-            Description = "Tunnel clients allowed to connect, as a network (10.0.0.0/8) or an address; repeat for more. Others are closed before the handshake. [default: anyone with the key]",
+            Description = "Tunnel clients allowed to connect, as a network (10.0.0.0/8) or an address; repeat for more. Others are closed before the handshake. [default: any address; the key or a listed certificate still decides]",
             CustomParser = ValueParsers.Networks,
             HelpName = "cidr",
             Arity = ArgumentArity.ZeroOrMore,
@@ -97,17 +95,33 @@ public static class TunnelWireCommands
             HelpName = "duration",
             CustomParser = r => ValueParsers.DurationUpToADay(r, "s"),
         };
+        var clientAllow = TunnelClientCertificateFlags.CreateAllow();
         var command = new Command("serve",
-            "Run next to the board: accept tunnel clients that prove the key; each client application's SCP flow and each boot " +
-            "gets its own UDP socket to the board.")
+            "Run next to the board: accept tunnel clients that prove the key or present a client certificate it lets in; each client " +
+            "application's SCP flow and each boot gets its own UDP socket to the board.")
         {
-            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, bootMinGap, maxSessions, sessionLinger, NoCompression, StatsInterval, Quiet,
+            board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, clientAllow, bootMinGap, maxSessions, sessionLinger, NoCompression,
+            StatsInterval, Quiet,
         };
+        command.Validators.Add(r => TunnelClientCertificateFlags.ValidateServe(r, KeyFile, clientAllow, tlsCert, tlsKey, selfSigned));
         command.SetAction(async (parse, ct) =>
         {
             Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
             InlineSocketCompletions.Prefer(); // before any socket: the tunnel's completions are short and never block
-            var key = ReadKey(parse.GetValue(KeyFile)!); // a usage error before any network error
+            // Usage errors before any network error: the key, the allowed client certificates, then the TLS certificate.
+            var key = parse.GetValue(KeyFile) is { } keyFile ? ReadKey(keyFile) : null;
+            var clients = TunnelClientCertificateFlags.LoadAllowList(parse.GetValue(clientAllow) ?? []);
+            if (key is null && clients.Entries.Count == 0)
+            {
+                throw new RelayToolException(ExitCode.Usage, "no client could get in: no --key-file, and --tls-client-allow lists no certificate");
+            }
+
+            var tlsOptions = ServerTls(parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(selfSigned), clients);
+            if (parse.GetResult(clientAllow) is not null)
+            {
+                Log.Info("tunnel-serve", ClientCertificatesLine(clients, key is not null));
+            }
+
             var boardAddress = await ResolveAsync(parse.GetValue(board)!, "board", ct).ConfigureAwait(false);
             var options = new TunnelServeOptions
             {
@@ -115,11 +129,12 @@ public static class TunnelWireCommands
                 BoardBoot = new IPEndPoint(boardAddress, parse.GetValue(bootPort)),
                 Listen = parse.GetValue(listen)!,
                 Allow = new PeerAllowList(parse.GetValue(allow) ?? []),
-                Tls = ServerTls(parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(selfSigned)),
+                Tls = tlsOptions,
                 BootMinGap = parse.GetValue(bootMinGap),
                 Tunnel = new TunnelServerOptions
                 {
                     Key = key,
+                    AllowClientCertificates = clients.Entries.Count > 0,
                     EnableCompression = !parse.GetValue(NoCompression),
                     MaxSessions = parse.GetValue(maxSessions),
                     SessionLinger = parse.GetValue(sessionLinger) ?? defaults.SessionLinger,
@@ -167,9 +182,11 @@ public static class TunnelWireCommands
         var tls = new Option<bool>("--tls") { Description = "Connect with TLS (the server's certificate must chain to a trusted root, or match --tls-pin)." };
         var pin = new Option<string?>("--tls-pin")
         {
-            Description = "Accept only the server certificate with this SHA-256 fingerprint (hex, as `relay tunnel serve --tls-self-signed` logs it). Implies --tls.",
+            Description = "Accept only the server certificate with this SHA-256 fingerprint (64 hex digits, colons allowed, as " +
+                          "`relay tunnel serve` logs it at start). Implies --tls.",
             HelpName = "sha256",
         };
+        pin.Validators.Add(r => TunnelClientCertificateFlags.CheckFingerprints(r, _ => true));
         var liveOutput = new Option<LiveOutputRoute[]>("--live-output")
         {
             Description = "Forward live output of the board's IP tag TAG (0-7; the server sets it with STRIP + USE_SENDER) to one or more local visualisers; repeat for more tags.",
@@ -207,20 +224,34 @@ public static class TunnelWireCommands
             HelpName = "count",
             CustomParser = r => IntIn(r, "--max-flows", 1, 100_000),
         };
+        var clientCert = TunnelClientCertificateFlags.CreateClientCert();
+        var clientKey = TunnelClientCertificateFlags.CreateClientKey();
         var command = new Command("connect",
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
             "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops.")
         {
-            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, NoCompression, StatsInterval, Quiet,
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, clientCert, clientKey, NoCompression,
+            StatsInterval, Quiet,
         };
+        command.Validators.Add(r => TunnelClientCertificateFlags.ValidateConnect(r, KeyFile, clientCert, clientKey));
         command.SetAction(async (parse, ct) =>
         {
             Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
             InlineSocketCompletions.Prefer(); // before any socket: the tunnel's completions are short and never block
             var (host, port) = SplitHostPort(parse.GetValue(server)!);
             var pinned = parse.GetValue(pin);
-            var tlsOptions = parse.GetValue(tls) || pinned is not null
-                ? new TunnelTlsClientOptions { TargetHost = host, PinnedServerCertificate = pinned }
+            var key = parse.GetValue(KeyFile) is { } keyFile ? ReadKey(keyFile) : null;
+            var certificate = parse.GetValue(clientCert) is { } certFile
+                ? TunnelClientCertificateFlags.LoadPem(certFile, parse.GetValue(clientKey)!, "TLS client certificate")
+                : null;
+            if (certificate is not null)
+            {
+                Log.Info("tunnel-connect", $"proving ourselves with the TLS client certificate {TunnelCertificates.Fingerprint(certificate)} " +
+                    $"({Log.Escape(certificate.Subject, 120)}), not a key");
+            }
+
+            var tlsOptions = parse.GetValue(tls) || pinned is not null || certificate is not null
+                ? new TunnelTlsClientOptions { TargetHost = host, PinnedServerCertificate = pinned, ClientCertificate = certificate }
                 : null;
             var options = new TunnelConnectOptions
             {
@@ -235,7 +266,7 @@ public static class TunnelWireCommands
                 MaxFlows = parse.GetValue(maxFlows),
                 Tunnel = new TunnelClientOptions
                 {
-                    Key = ReadKey(parse.GetValue(KeyFile)!),
+                    Key = key, // null: the client certificate (auth method 2)
                     EnableCompression = !parse.GetValue(NoCompression),
                     Log = new RelayTunnelLog("tunnel-connect"),
                 },
@@ -269,16 +300,7 @@ public static class TunnelWireCommands
     /// <summary>Reads a key file written by <c>relay tunnel keygen</c>; one clear line and exit code 2 when it is not one.</summary>
     internal static TunnelKey ReadKey(FileInfo file)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(file.FullName);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RelayToolException(ExitCode.Usage, $"cannot read the key file {file.FullName}: {e.Message}");
-        }
-
+        string text = CredentialFiles.ReadText(file, "key file");
         return TunnelKey.TryParse(text.Trim(), out var key) && key is not null
             ? key
             : throw new RelayToolException(ExitCode.Usage, $"{file.FullName} is not a tunnel key (64 hex digits, from `relay tunnel keygen -o FILE`)");
@@ -315,7 +337,11 @@ public static class TunnelWireCommands
         return (text[..colon].Trim('[', ']'), port);
     }
 
-    private static TunnelTlsServerOptions? ServerTls(FileInfo? cert, FileInfo? key, bool selfSigned)
+    /// <summary>
+    /// The listener's TLS: none, self-signed, or from PEM files; with the client certificates it lets in (they need TLS,
+    /// which the parse checked).
+    /// </summary>
+    private static TunnelTlsServerOptions? ServerTls(FileInfo? cert, FileInfo? key, bool selfSigned, ClientCertificateAllowList clients)
     {
         if (selfSigned && (cert is not null || key is not null))
         {
@@ -326,7 +352,7 @@ public static class TunnelWireCommands
         {
             var certificate = TunnelCertificates.CreateSelfSigned(Dns.GetHostName());
             Log.Info("tunnel-serve", $"TLS with a self-signed certificate; clients pin it with --tls-pin {TunnelCertificates.Fingerprint(certificate)}");
-            return new TunnelTlsServerOptions { Certificate = certificate };
+            return clients.ApplyTo(new TunnelTlsServerOptions { Certificate = certificate });
         }
 
         if (cert is null != key is null)
@@ -339,17 +365,18 @@ public static class TunnelWireCommands
             return null;
         }
 
-        try
-        {
-            using var pem = X509Certificate2.CreateFromPemFile(cert.FullName, key!.FullName);
-            var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-            Log.Info("tunnel-serve", $"TLS with {Log.Escape(certificate.Subject, 120)} (SHA-256 {TunnelCertificates.Fingerprint(certificate)})");
-            return new TunnelTlsServerOptions { Certificate = certificate };
-        }
-        catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException)
-        {
-            throw new RelayToolException(ExitCode.Usage, $"cannot load the TLS certificate {cert.FullName} with key {key!.FullName}: {e.Message}");
-        }
+        var loaded = TunnelClientCertificateFlags.LoadPem(cert, key!, "TLS certificate");
+        Log.Info("tunnel-serve", $"TLS with {Log.Escape(loaded.Subject, 120)} (SHA-256 {TunnelCertificates.Fingerprint(loaded)})");
+        return clients.ApplyTo(new TunnelTlsServerOptions { Certificate = loaded });
+    }
+
+    /// <summary>The start line that says which client certificates serve lets in, and whether the key is taken too.</summary>
+    internal static string ClientCertificatesLine(ClientCertificateAllowList clients, bool withKey)
+    {
+        var key = withKey ? "clients may prove the pre-shared key instead" : "no pre-shared key: a certificate is the only way in";
+        return clients.Entries.Count == 0
+            ? $"client certificates: none listed ({string.Join(", ", clients.Sources)}), so clients prove the pre-shared key"
+            : $"client certificates: {clients.Entries.Count} let in ({string.Join(", ", clients.Sources)}); {key}";
     }
 
     private static async Task<IPAddress> ResolveAsync(string host, string what, CancellationToken ct)

@@ -107,7 +107,7 @@ public sealed class TunnelGateway : IAsyncDisposable
         await _acceptor.DisposeAsync().ConfigureAwait(false);
         _loop.Dispose();
         var takeovers = LiveOutputTakeovers == 0 ? "" : $", {LiveOutputTakeovers} IP tags taken over by another channel";
-        Log.Info(Component, $"stopped: {_server.AcceptedConnections} client connections accepted, {_server.RejectedConnections} refused (session limit, key, handshake); " +
+        Log.Info(Component, $"stopped: {_server.AcceptedConnections} client connections accepted, {_server.RejectedConnections} refused (session limit, key or client certificate, handshake); " +
             $"{ChannelsOpened} channels served, {ChannelsRefused} refused, {BootPacketsSent} boot packets sent{takeovers}");
     }
 }

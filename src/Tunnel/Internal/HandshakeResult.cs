@@ -24,5 +24,8 @@ internal sealed class HandshakeResult
 
     public TunnelFeatures PeerFeatures { get; init; }
 
+    /// <summary>Server only: how the client proved itself, for the log ("pre-shared key", or its certificate).</summary>
+    public string? ClientIdentity { get; init; }
+
     public static HandshakeResult Failed(TunnelCloseReason reason, string detail) => new() { Failure = reason, Detail = detail };
 }

@@ -31,7 +31,7 @@ internal static class ServerHandshake
 
         TunnelAuthMethod method = view.AuthMethod;
         TunnelFeatures clientFeatures = view.Features;
-        (TunnelCloseReason refusal, TunnelErrorCode code, string? text) = Check(view, options, connection.PeerCertificateVerified);
+        (TunnelCloseReason refusal, TunnelErrorCode code, string? text) = Check(view, options, connection.PeerCertificate);
         if (refusal != TunnelCloseReason.None)
         {
             await HandshakeIo.TrySendErrorAsync(output, code, text!, cancellationToken).ConfigureAwait(false);
@@ -85,12 +85,18 @@ internal static class ServerHandshake
             PeerNextExpected = proof.NextExpected,
             LocalFeatures = features,
             PeerFeatures = clientFeatures,
+            ClientIdentity = method == TunnelAuthMethod.PreSharedKey ? "pre-shared key" : connection.PeerCertificate!.ToString(),
         };
     }
 
     private static ReadOnlySpan<byte> HelloBody(byte[] hello) => hello.AsSpan(TunnelFrameHeader.Length, TunnelHello.Length - TunnelFrameHeader.Length);
 
-    private static (TunnelCloseReason, TunnelErrorCode, string?) Check(in TunnelHello hello, TunnelServerOptions options, bool certificateVerified)
+    /// <summary>
+    /// Whether HELLO may go on: a common version, and an auth method this server takes; for method 2, a client
+    /// certificate the transport found on the allowed list. A refusal's text says which (it goes to the client and the
+    /// log; a certificate not on the list is named by its whole fingerprint, what an admin would add).
+    /// </summary>
+    private static (TunnelCloseReason, TunnelErrorCode, string?) Check(in TunnelHello hello, TunnelServerOptions options, TunnelPeerCertificate? certificate)
     {
         if (hello.MinVersion > HandshakeIo.Version || hello.MaxVersion < HandshakeIo.Version)
         {
@@ -98,11 +104,14 @@ internal static class ServerHandshake
                 $"client offers versions {hello.MinVersion}..{hello.MaxVersion}; server speaks {HandshakeIo.Version}..{HandshakeIo.Version}");
         }
 
-        bool allowed = hello.AuthMethod == TunnelAuthMethod.PreSharedKey
-            ? options.Key is not null
-            : options.AllowClientCertificates && certificateVerified;
-        return allowed
+        string? refused = hello.AuthMethod == TunnelAuthMethod.PreSharedKey
+            ? options.Key is null ? "the pre-shared key is not accepted here, only client certificates" : null
+            : !options.AllowClientCertificates ? "client certificates are not accepted here, only the pre-shared key"
+            : certificate is null ? "no client certificate was presented"
+            : !certificate.Allowed ? $"client certificate {certificate.Fingerprint} is not on the server's list"
+            : null;
+        return refused is null
             ? (TunnelCloseReason.None, TunnelErrorCode.None, null)
-            : (TunnelCloseReason.AuthMethodNotAllowed, TunnelErrorCode.AuthMethodNotAllowed, $"auth method {hello.AuthMethod} is not allowed here");
+            : (TunnelCloseReason.AuthMethodNotAllowed, TunnelErrorCode.AuthMethodNotAllowed, refused);
     }
 }

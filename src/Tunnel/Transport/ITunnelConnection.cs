@@ -14,8 +14,11 @@ public interface ITunnelConnection : IAsyncDisposable
     /// <summary>The peer for log lines (e.g. "203.0.113.5:50212").</summary>
     string RemoteDescription { get; }
 
-    /// <summary>True when the transport verified a TLS client certificate against the server's allowed list.</summary>
-    bool PeerCertificateVerified { get; }
+    /// <summary>
+    /// The TLS client certificate the peer presented, and whether the server's allowed list holds it; null when it
+    /// presented none, or the transport is not TLS (and on the client side).
+    /// </summary>
+    TunnelPeerCertificate? PeerCertificate { get; }
 
     /// <summary>
     /// Cuts the connection now, as a network failure would: pending reads and flushes end, the peer sees the stream

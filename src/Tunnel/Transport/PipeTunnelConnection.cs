@@ -25,7 +25,7 @@ public sealed class PipeTunnelConnection(PipeReader input, PipeWriter output, st
     public string RemoteDescription => remote;
 
     /// <inheritdoc/>
-    public bool PeerCertificateVerified => false;
+    public TunnelPeerCertificate? PeerCertificate => null;
 
     /// <inheritdoc/>
     public void Abort()

@@ -40,7 +40,7 @@ public sealed class TcpTunnelConnector : ITunnelConnector
             var network = new NetworkStream(socket, ownsSocket: false);
             if (_tls is null)
             {
-                return new StreamConnection(socket, network, remote, peerCertificateVerified: false);
+                return new StreamConnection(socket, network, remote, peerCertificate: null);
             }
 
             var ssl = new SslStream(new ReadAheadStream(network), leaveInnerStreamOpen: false);
@@ -54,7 +54,7 @@ public sealed class TcpTunnelConnector : ITunnelConnector
                 throw;
             }
 
-            return new StreamConnection(socket, ssl, remote, peerCertificateVerified: false);
+            return new StreamConnection(socket, ssl, remote, peerCertificate: null);
         }
         catch
         {

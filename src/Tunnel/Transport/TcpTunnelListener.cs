@@ -81,7 +81,7 @@ public sealed class TcpTunnelListener : ITunnelListener
             }
 
             socket.NoDelay = true;
-            return new StreamConnection(socket, new NetworkStream(socket, ownsSocket: false), Describe(socket), peerCertificateVerified: false);
+            return new StreamConnection(socket, new NetworkStream(socket, ownsSocket: false), Describe(socket), peerCertificate: null);
         }
 
         lock (_gate)
@@ -176,9 +176,8 @@ public sealed class TcpTunnelListener : ITunnelListener
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(TlsHandshakeTimeout);
             await ssl.AuthenticateAsServerAsync(ServerOptions(), timeout.Token).ConfigureAwait(false);
-            bool verified = ssl.RemoteCertificate is { } client
-                && _tls!.AllowedClientCertificates.Any(allowed => TunnelCertificates.SameFingerprint(allowed, client));
-            result = (new StreamConnection(socket, ssl, remote, verified), null);
+            TunnelPeerCertificate? client = ssl.RemoteCertificate is { } certificate ? Identify(certificate) : null;
+            result = (new StreamConnection(socket, ssl, remote, client), null);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or SocketException or ObjectDisposedException)
         {
@@ -208,6 +207,14 @@ public sealed class TcpTunnelListener : ITunnelListener
         string remote = Describe(socket);
         socket.Dispose();
         return new IOException($"refused a connection from {remote}: not in the allowed networks");
+    }
+
+    /// <summary>A client certificate as the allowed list sees it: on it or not, and its name there.</summary>
+    private TunnelPeerCertificate Identify(X509Certificate certificate)
+    {
+        string fingerprint = TunnelCertificates.Fingerprint(certificate);
+        bool allowed = _tls!.AllowedClientCertificates.Any(entry => TunnelCertificates.SameFingerprint(entry, fingerprint));
+        return new TunnelPeerCertificate(fingerprint, allowed, allowed ? _tls.ClientCertificateNames.GetValueOrDefault(fingerprint) : null);
     }
 
     private static string Describe(Socket socket) => socket.RemoteEndPoint?.ToString() ?? "?";

@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -14,6 +16,13 @@ public sealed class TunnelTlsServerOptions
     /// asked for, and clients authenticate with the pre-shared key.
     /// </summary>
     public IReadOnlyCollection<string> AllowedClientCertificates { get; init; } = [];
+
+    /// <summary>
+    /// Names of allowed client certificates, by fingerprint (lower-case hex without colons, as
+    /// <see cref="TunnelCertificates.Fingerprint"/> writes it): the server's log says which client opened a session
+    /// (<see cref="TunnelPeerCertificate"/>). Optional; the names go into log lines as they are.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ClientCertificateNames { get; init; } = ReadOnlyDictionary<string, string>.Empty;
 }
 
 /// <summary>TLS for the client end: how it checks the server, and its own certificate (optional).</summary>
@@ -58,11 +67,28 @@ public static class TunnelCertificates
         return Convert.ToHexStringLower(SHA256.HashData(certificate.GetRawCertData()));
     }
 
-    internal static bool SameFingerprint(string expected, X509Certificate certificate)
+    /// <summary>
+    /// Reads a SHA-256 fingerprint as a pin or an allowed list gives it: 64 hex digits in either case, colons
+    /// anywhere (<c>AB:12:…</c>, as openssl prints it), spaces around; <paramref name="fingerprint"/> is then what
+    /// <see cref="Fingerprint"/> writes (lower-case, no colons).
+    /// </summary>
+    public static bool TryParseFingerprint(string? text, [NotNullWhen(true)] out string? fingerprint)
     {
-        string actual = Fingerprint(certificate);
-        string normalised = expected.Replace(":", "", StringComparison.Ordinal).Trim().ToLowerInvariant();
-        return CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.ASCII.GetBytes(actual), System.Text.Encoding.ASCII.GetBytes(normalised));
+        fingerprint = null;
+        string digits = (text ?? "").Trim().Replace(":", "", StringComparison.Ordinal);
+        if (digits.Length != 2 * SHA256.HashSizeInBytes || !digits.All(char.IsAsciiHexDigit))
+        {
+            return false;
+        }
+
+        fingerprint = digits.ToLowerInvariant();
+        return true;
     }
+
+    internal static bool SameFingerprint(string expected, X509Certificate certificate) => SameFingerprint(expected, Fingerprint(certificate));
+
+    /// <summary>True when <paramref name="expected"/> (a pin or list entry) is <paramref name="actual"/>; constant time.</summary>
+    internal static bool SameFingerprint(string expected, string actual) =>
+        TryParseFingerprint(expected, out string? normalised)
+        && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(actual), System.Text.Encoding.ASCII.GetBytes(normalised));
 }

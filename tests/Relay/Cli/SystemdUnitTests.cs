@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using FastSpinnRelay.Relay.Bench.Internal;
 using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Spalloc.Server;
@@ -184,6 +185,41 @@ public partial class SystemdUnitTests
         Assert.StartsWith("/etc/relay/", words[^2], StringComparison.Ordinal);
         Assert.StartsWith("+", refresh, StringComparison.Ordinal); // as root: /etc/relay is root's alone
         Assert.Contains("0700", unit.Values("RuntimeDirectoryMode"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Units))]
+    public void A_credential_with_a_default_may_be_absent_and_relay_accepts_its_default(string file)
+    {
+        // LoadCredential= of a missing file fails the start, unless SetCredential= of the same id gives a default.
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
+        var loaded = unit.Values("LoadCredential").Select(v => v[..v.IndexOf(':', StringComparison.Ordinal)]).ToList();
+        var command = unit.ExecStart(unit.Environment());
+        foreach (var (id, text) in unit.Values("SetCredential").Select(v => SplitAt(v, ':')))
+        {
+            Assert.Contains(id, loaded); // a default for a file the admin may add, not a fixed value
+            Assert.DoesNotContain('\\', text); // written as it is, with no C escapes to undo
+            var flag = command[Array.IndexOf(command, $"{unit.CredentialsDirectory}/{id}") - 1];
+            using var directory = new ScratchDirectory("relay-unit-credential-");
+            File.WriteAllText(directory.File(id), text);
+            switch (flag)
+            {
+                case "--tls-client-allow":
+                    // The default lists no one; the key (not optional) is still a way in.
+                    Assert.Empty(TunnelClientCertificateFlags.LoadAllowList([directory.File(id)]).Entries);
+                    Assert.Contains("--key-file", command);
+                    break;
+                default:
+                    Assert.Fail($"{file}: no check here for the default of {flag} ({id})");
+                    break;
+            }
+        }
+    }
+
+    private static (string Before, string After) SplitAt(string text, char separator)
+    {
+        var at = text.IndexOf(separator, StringComparison.Ordinal);
+        return (text[..at], text[(at + 1)..]);
     }
 
     private static async Task<ClassicProxyOptions> ServerOptionsAsync(string[] args)

@@ -1,6 +1,8 @@
+using FastSpinnRelay.Relay.Bench.Internal;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Tunnel;
+using FastSpinnRelay.Tunnel.Transport;
 
 namespace FastSpinnRelay.Relay.Tests.Cli;
 
@@ -39,6 +41,81 @@ public class TunnelCommandTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void Certgen_writes_a_certificate_and_an_owner_only_key_and_prints_the_line_that_lets_it_in()
+    {
+        using var directory = new ScratchDirectory("relay-certgen-");
+        var prefix = new FileInfo(directory.File("alice"));
+        var output = new StringWriter();
+
+        Assert.Equal((int)ExitCode.Ok, TunnelCommand.Certgen(prefix, name: null, force: false, output));
+
+        using var certificate = TunnelClientCertificateFlags.LoadPem(new FileInfo(prefix.FullName + ".crt"), new FileInfo(prefix.FullName + ".key"), "TLS client certificate");
+        Assert.Equal("CN=alice", certificate.Subject);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(prefix.FullName + ".key"));
+        }
+
+        // The last line is the allow-file line: the fingerprint and the name, as serve reads them.
+        var lastLine = output.ToString().TrimEnd().Split('\n')[^1];
+        Assert.Equal($"{TunnelCertificates.Fingerprint(certificate)}  alice", lastLine);
+        var allowed = new ClientCertificateAllowList();
+        allowed.AddFile(lastLine, "allow");
+        Assert.Equal(new AllowedClientCertificate(TunnelCertificates.Fingerprint(certificate), "alice", "allow line 1"), Assert.Single(allowed.Entries));
+    }
+
+    [Fact]
+    public void Certgen_replaces_nothing_without_force_and_with_it_leaves_the_key_owner_only()
+    {
+        using var directory = new ScratchDirectory("relay-certgen-");
+        var prefix = new FileInfo(directory.File("bob"));
+        File.WriteAllText(prefix.FullName + ".key", "an older key");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(prefix.FullName + ".key", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        var refused = Assert.Throws<RelayToolException>(() => TunnelCommand.Certgen(prefix, name: null, force: false, TextWriter.Null));
+        Assert.Equal(ExitCode.Usage, refused.Code);
+        Assert.Equal($"{prefix.FullName}.key exists; choose another --out, or add --force to replace it", refused.Message);
+        Assert.Equal("an older key", File.ReadAllText(prefix.FullName + ".key"));
+        Assert.False(File.Exists(prefix.FullName + ".crt"));
+
+        Assert.Equal((int)ExitCode.Ok, TunnelCommand.Certgen(prefix, name: "bob.smith", force: true, TextWriter.Null));
+        using var certificate = TunnelClientCertificateFlags.LoadPem(new FileInfo(prefix.FullName + ".crt"), new FileInfo(prefix.FullName + ".key"), "TLS client certificate");
+        Assert.Equal("CN=bob.smith", certificate.Subject);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(prefix.FullName + ".key"));
+        }
+    }
+
+    [Theory]
+    [InlineData("bad name")]
+    [InlineData("alice,O=Evil")]
+    [InlineData("")]
+    [InlineData("a123456789b123456789c123456789d123456789e123456789f123456789g12345")]
+    public void Certgen_refuses_a_name_that_cannot_name_a_certificate(string name)
+    {
+        using var directory = new ScratchDirectory("relay-certgen-");
+        var prefix = new FileInfo(directory.File("user"));
+
+        var e = Assert.Throws<RelayToolException>(() => TunnelCommand.Certgen(prefix, name, force: false, TextWriter.Null));
+
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.EndsWith("cannot name a certificate: give --name with 1-64 letters, digits, '.', '_' or '-'", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(directory.Path));
+    }
+
+    [Fact]
+    public void Certgen_needs_out()
+    {
+        var parse = RelayCommandLine.Build().Parse(["tunnel", "certgen"]);
+
+        Assert.Contains(parse.Errors, e => e.Message.Contains("--out", StringComparison.Ordinal));
     }
 
     [Fact]

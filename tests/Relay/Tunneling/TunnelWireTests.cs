@@ -314,10 +314,12 @@ public class TunnelWireTests
 
         /// <summary>
         /// Starts the chain; <paramref name="tunnel"/> (its key, limits, log) replaces the server's default settings, a
-        /// fresh key and nothing else.
+        /// fresh key and nothing else. With <paramref name="tls"/> the server listens with TLS, and the client connects
+        /// with <paramref name="clientTls"/> (its pin, its certificate if any); the client proves the server's key, if it
+        /// has one (or <paramref name="clientKey"/>), and its certificate otherwise.
         /// </summary>
         public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null, PeerAllowList? allow = null,
-            LiveInputRoute? liveInput = null, TunnelServerOptions? tunnel = null)
+            LiveInputRoute? liveInput = null, TunnelServerOptions? tunnel = null, TunnelTlsServerOptions? tls = null, TunnelTlsClientOptions? clientTls = null)
         {
             tunnel ??= new TunnelServerOptions { Key = TunnelKey.Generate() };
             var serveOptions = new TunnelServeOptions
@@ -327,24 +329,28 @@ public class TunnelWireTests
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 Tunnel = tunnel,
                 Allow = allow ?? PeerAllowList.Anyone,
+                Tls = tls,
             };
             var gateway = TunnelGateway.Start(serveOptions);
             var forwarder = cuttable ? new CuttableForwarder(gateway.ListenEndPoint) : null;
-            var portal = StartPortal(forwarder?.EndPoint ?? gateway.ListenEndPoint, clientKey ?? tunnel.Key!, liveOutput, liveInput, TunnelLog.None);
+            var portal = StartPortal(forwarder?.EndPoint ?? gateway.ListenEndPoint, clientKey ?? tunnel.Key, liveOutput, liveInput, TunnelLog.None, clientTls);
             return Task.FromResult(new Chain(serveOptions, gateway, portal, forwarder));
         }
 
         /// <summary>
         /// Another tunnel client of the same server, with the right key, straight to it (not through the forwarder);
-        /// the caller disposes it.
+        /// the caller disposes it. With <paramref name="tls"/> it connects with TLS; with <paramref name="withKey"/> false
+        /// it proves itself with the certificate <paramref name="tls"/> presents, not the key.
         /// </summary>
-        public TunnelPortal ConnectAnother(LiveOutputRoute? liveOutput = null, ITunnelLog? log = null) =>
-            StartPortal(Gateway.ListenEndPoint, ServeOptions.Tunnel.Key!, liveOutput, liveInput: null, log ?? TunnelLog.None);
+        public TunnelPortal ConnectAnother(LiveOutputRoute? liveOutput = null, ITunnelLog? log = null, TunnelTlsClientOptions? tls = null, bool withKey = true) =>
+            StartPortal(Gateway.ListenEndPoint, withKey ? ServeOptions.Tunnel.Key! : null, liveOutput, liveInput: null, log ?? TunnelLog.None, tls);
 
-        private static TunnelPortal StartPortal(IPEndPoint server, TunnelKey key, LiveOutputRoute? liveOutput, LiveInputRoute? liveInput, ITunnelLog log) =>
+        /// <summary>A client of <paramref name="server"/> that proves <paramref name="key"/>, or with none, the certificate <paramref name="tls"/> presents.</summary>
+        private static TunnelPortal StartPortal(
+            IPEndPoint server, TunnelKey? key, LiveOutputRoute? liveOutput, LiveInputRoute? liveInput, ITunnelLog log, TunnelTlsClientOptions? tls = null) =>
             TunnelPortal.Start(new TunnelConnectOptions
             {
-                Connector = new TcpTunnelConnector("127.0.0.1", server.Port),
+                Connector = new TcpTunnelConnector("127.0.0.1", server.Port, tls),
                 ServerLabel = server.ToString(),
                 ScpPort = 0,
                 BootPort = 0,

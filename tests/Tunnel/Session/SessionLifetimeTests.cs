@@ -97,7 +97,7 @@ public class SessionLifetimeTests
         // One Info line for the end, naming the peer and the session; no warning, no "resumable".
         string remote = transport.LastServerEnd!.RemoteDescription;
         Assert.Equal(
-            [$"Info: tunnel: {remote} {session}: new session, peer expects 0", $"Info: tunnel: {remote} {session} ended: the client shut down"],
+            [$"Info: tunnel: {remote} {session}: new session, peer expects 0; client: pre-shared key", $"Info: tunnel: {remote} {session} ended: the client shut down"],
             serverLog.Lines.Where(l => l.Contains(session, StringComparison.Ordinal)));
         Assert.DoesNotContain(serverLog.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal));
     }

@@ -36,7 +36,7 @@ internal sealed class PeerGoneListener(ITunnelListener inner) : ITunnelListener
 
         public string RemoteDescription => connection.RemoteDescription;
 
-        public bool PeerCertificateVerified => connection.PeerCertificateVerified;
+        public TunnelPeerCertificate? PeerCertificate => connection.PeerCertificate;
 
         public void Abort() => connection.Abort();
 

@@ -26,12 +26,12 @@ internal sealed class StreamConnection : ITunnelConnection, IDuplexPipe
     private int _aborted;
     private int _disposed;
 
-    public StreamConnection(Socket socket, Stream stream, string remote, bool peerCertificateVerified)
+    public StreamConnection(Socket socket, Stream stream, string remote, TunnelPeerCertificate? peerCertificate)
     {
         _socket = socket;
         _stream = stream;
         RemoteDescription = remote;
-        PeerCertificateVerified = peerCertificateVerified;
+        PeerCertificate = peerCertificate;
         Pool = new PipeBlockPool(BlockBytes, Blocks);
         Input = PipeReader.Create(stream, new StreamPipeReaderOptions(Pool, bufferSize: BlockBytes, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
         Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(Pool, minimumBufferSize: 16 * 1024, leaveOpen: true));
@@ -51,7 +51,7 @@ internal sealed class StreamConnection : ITunnelConnection, IDuplexPipe
 
     public string RemoteDescription { get; }
 
-    public bool PeerCertificateVerified { get; }
+    public TunnelPeerCertificate? PeerCertificate { get; }
 
     public void Abort()
     {

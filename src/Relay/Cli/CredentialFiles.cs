@@ -1,0 +1,79 @@
+using System.Text;
+
+namespace FastSpinnRelay.Relay.Cli;
+
+/// <summary>
+/// The small text files of the tunnel's credentials. Reading (a key, a certificate and its private key, an allow list):
+/// whole, at most <see cref="MaxBytes"/>, UTF-8. Writing (<c>keygen</c>, <c>certgen</c>): secrets with mode 600, never
+/// over an existing file unless asked. Each failure is one usage error naming the file.
+/// </summary>
+internal static class CredentialFiles
+{
+    /// <summary>Most bytes read (1 MiB): far beyond any key, certificate chain or allow list, short of a wrong file such as /dev/zero.</summary>
+    public const int MaxBytes = 1 << 20;
+
+    /// <summary>The text of <paramref name="file"/>; <paramref name="what"/> names it in errors ("key file", "allow file").</summary>
+    /// <exception cref="RelayToolException">It cannot be read, or holds more than <see cref="MaxBytes"/>.</exception>
+    public static string ReadText(FileInfo file, string what)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        // In small pieces, not into a buffer of MaxBytes: such a buffer would land on the large object heap, and the
+        // relay (bench children in particular) would count a full collection for a 64-byte key.
+        using var content = new MemoryStream();
+        try
+        {
+            using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var piece = new byte[4096];
+            int read;
+            while ((read = stream.Read(piece)) > 0)
+            {
+                if (content.Length + read > MaxBytes)
+                {
+                    throw new RelayToolException(ExitCode.Usage, $"{file.FullName} holds more than {MaxBytes} bytes, too many for the {what}");
+                }
+
+                content.Write(piece, 0, read);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RelayToolException(ExitCode.Usage, $"cannot read the {what} {file.FullName}: {e.Message}");
+        }
+
+        var bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
+        return Encoding.UTF8.GetString(bytes.StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="file"/>, which must not exist unless <paramref name="overwrite"/>.
+    /// A <paramref name="secret"/> is readable by its owner only (mode 600), also when it replaces a file that was not.
+    /// </summary>
+    /// <exception cref="RelayToolException">It exists (without <paramref name="overwrite"/>) or cannot be written.</exception>
+    public static void WriteText(FileInfo file, string text, string what, bool secret, bool overwrite = false)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var options = new FileStreamOptions { Mode = overwrite ? FileMode.Create : FileMode.CreateNew, Access = FileAccess.Write };
+        if (secret && !OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        try
+        {
+            using var stream = new FileStream(file.FullName, options);
+            if (secret && overwrite && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(stream.SafeFileHandle, OwnerOnly); // a replaced file keeps its mode otherwise
+            }
+
+            using var writer = new StreamWriter(stream);
+            writer.Write(text);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RelayToolException(ExitCode.Usage, $"cannot write the {what} to {file.FullName}: {ex.Message}");
+        }
+    }
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+}
