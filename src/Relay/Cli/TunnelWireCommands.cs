@@ -306,7 +306,6 @@ public static class TunnelWireCommands
             : throw new RelayToolException(ExitCode.Usage, $"{file.FullName} is not a tunnel key (64 hex digits, from `relay tunnel keygen -o FILE`)");
     }
 
-    /// <summary>"host:port", "host" (default port) or "[v6]:port".</summary>
     /// <summary>
     /// Said once at start when the tunnel runs without TLS beyond this machine: the key proves who connected, but nothing
     /// protects the frames after the handshake.
@@ -320,6 +319,7 @@ public static class TunnelWireCommands
     internal static bool IsLoopbackHost(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
 
+    /// <summary>"host:port", "host" (default port) or "[v6]:port".</summary>
     internal static (string Host, int Port) SplitHostPort(string text)
     {
         text = text.Trim();
