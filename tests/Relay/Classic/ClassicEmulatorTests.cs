@@ -84,7 +84,9 @@ public class ClassicEmulatorTests
     {
         using var board = new BoardEmulator(Loopback.Board() with { DropOneInN = 7 });
         await using var chain = await Chain.StartAsync(board, scpViaTcp, bootViaTcp: false);
-        using var scp = new ScpClient(chain.Client.Scp.ListenEndPoint) { Timeout = TimeSpan.FromMilliseconds(200) };
+        // Each dropped request costs one timeout; 500 ms (not 200) so that a loaded 2-core machine, where a reply can
+        // take longer than 200 ms five times in a row, does not make a request that was answered look lost.
+        using var scp = new ScpClient(chain.Client.Scp.ListenEndPoint) { Timeout = TimeSpan.FromMilliseconds(500) };
         var data = new byte[256];
         new Random(9).NextBytes(data);
         var back = new byte[data.Length];
