@@ -266,19 +266,34 @@ public static class TunnelWireCommands
         return command;
     }
 
-    /// <summary>Reads a key file written by <c>relay tunnel keygen</c>; one clear line and exit code 2 when it is not one.</summary>
+    /// <summary>Most bytes of a key file read: 64 hex digits and a newline, with room for white space around them.</summary>
+    internal const int MaxKeyFileBytes = 1024;
+
+    /// <summary>
+    /// Reads a key file written by <c>relay tunnel keygen</c>; one clear line and exit code 2 when it is not one. At most
+    /// <see cref="MaxKeyFileBytes"/> + 1 bytes are read, so a wrong file (a large one, /dev/zero) is refused at once.
+    /// </summary>
     internal static TunnelKey ReadKey(FileInfo file)
     {
-        string text;
+        var bytes = new byte[MaxKeyFileBytes + 1];
+        int length;
         try
         {
-            text = File.ReadAllText(file.FullName);
+            using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            length = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RelayToolException(ExitCode.Usage, $"cannot read the key file {file.FullName}: {e.Message}");
         }
 
+        if (length > MaxKeyFileBytes)
+        {
+            throw new RelayToolException(
+                ExitCode.Usage, $"{file.FullName} is not a tunnel key: it holds more than the {MaxKeyFileBytes} bytes a key file can (from `relay tunnel keygen -o FILE`)");
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(bytes, 0, length);
         return TunnelKey.TryParse(text.Trim(), out var key) && key is not null
             ? key
             : throw new RelayToolException(ExitCode.Usage, $"{file.FullName} is not a tunnel key (64 hex digits, from `relay tunnel keygen -o FILE`)");
