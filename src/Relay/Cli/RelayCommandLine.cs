@@ -31,6 +31,14 @@ public static class RelayCommandLine
         return root;
     }
 
+    /// <summary>
+    /// Parses <paramref name="args"/> against <see cref="Build"/>'s tree. Response files are off: System.CommandLine would
+    /// otherwise read any value starting with '@' as a file of more arguments (<c>--user @bob</c> could not be given, and
+    /// <c>@/dev/zero</c> never returned). No verb documents them, and systemd units pass arguments directly.
+    /// </summary>
+    public static ParseResult Parse(IReadOnlyList<string> args) =>
+        Build().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+
     public static async Task<int> InvokeAsync(string[] args)
     {
         using var cts = new CancellationTokenSource();
@@ -49,7 +57,7 @@ public static class RelayCommandLine
             });
         try
         {
-            var parse = Build().Parse(args);
+            var parse = Parse(args);
             if (parse.Errors.Count > 0)
             {
                 // One clear line per problem, not a page of help.
