@@ -82,14 +82,8 @@ public static class TunnelWireCommands
             Description = "Tunnel clients served at once, each a session (a client beyond it is refused and retries).",
             HelpName = "N",
             DefaultValueFactory = _ => defaults.MaxSessions,
+            CustomParser = r => ValueParsers.IntIn(r, 1, MaxSessionsLimit),
         };
-        maxSessions.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > MaxSessionsLimit)
-            {
-                r.AddError($"--max-sessions must be 1-{MaxSessionsLimit}");
-            }
-        });
         var sessionLinger = new Option<TimeSpan?>("--session-linger")
         {
             Description = "How long a client's session (its channels, board sockets and IP tags) is kept after its connection drops, " +
@@ -205,7 +199,7 @@ public static class TunnelWireCommands
             Description = "Most applications served at once per local port; more are refused and counted.",
             DefaultValueFactory = _ => 64,
             HelpName = "count",
-            CustomParser = r => IntIn(r, "--max-flows", 1, 100_000),
+            CustomParser = r => ValueParsers.IntIn(r, 1, 100_000),
         };
         var command = new Command("connect",
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
@@ -472,18 +466,6 @@ public static class TunnelWireCommands
         Description = description,
         DefaultValueFactory = _ => defaultValue,
         HelpName = "port",
-        CustomParser = r => IntIn(r, name, 0, 65535),
+        CustomParser = r => ValueParsers.IntIn(r, 0, 65535),
     };
-
-    private static int IntIn(ArgumentResult result, string name, int min, int max)
-    {
-        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        result.AddError($"'{Log.Escape(token, 40)}' is not a whole number in {min}..{max} for {name}");
-        return min;
-    }
 }

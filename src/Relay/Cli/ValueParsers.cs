@@ -1,6 +1,7 @@
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
+using FastSpinnRelay.Relay.Diagnostics;
 
 namespace FastSpinnRelay.Relay.Cli;
 
@@ -82,6 +83,22 @@ public static class ValueParsers
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// A whole number in <paramref name="min"/>..<paramref name="max"/>; otherwise an error naming the value and the
+    /// option (an option's validator cannot do this: reading a value that did not convert throws there).
+    /// </summary>
+    public static int IntIn(ArgumentResult result, int min, int max)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        result.AddError($"'{Log.Escape(token, 40)}' is not a whole number in {min}..{max} for {OptionName(result)}");
+        return min;
     }
 
     public static IPNetwork[] Networks(ArgumentResult result)
