@@ -5,7 +5,10 @@ using FastSpinnRelay.Relay.Diagnostics;
 
 namespace FastSpinnRelay.Relay.Cli;
 
-/// <summary>Parsers for option values; each error names the bad text and says what would be accepted.</summary>
+/// <summary>
+/// Parsers for option values; each error names the bad text (escaped and cut, as untrusted text is everywhere) and says
+/// what would be accepted.
+/// </summary>
 public static class ValueParsers
 {
     /// <summary>
@@ -66,7 +69,7 @@ public static class ValueParsers
             return value;
         }
 
-        result.AddError($"'{token}' is not a duration for {OptionName(result)} (examples: 250ms, 2s, 5m; a bare number is in {bareUnit})");
+        result.AddError($"'{Log.Escape(token, 40)}' is not a duration for {OptionName(result)} (examples: 250ms, 2s, 5m; a bare number is in {bareUnit})");
         return default;
     }
 
@@ -112,7 +115,7 @@ public static class ValueParsers
             }
             else
             {
-                result.AddError($"'{token.Value}' is not an address or CIDR network for {OptionName(result)} (examples: 10.0.0.0/8, 192.168.1.7, 2001:db8::/32)");
+                result.AddError($"'{Log.Escape(token.Value, 80)}' is not an address or CIDR network for {OptionName(result)} (examples: 10.0.0.0/8, 192.168.1.7, 2001:db8::/32)");
             }
         }
 
@@ -127,7 +130,7 @@ public static class ValueParsers
             return address;
         }
 
-        result.AddError($"'{token}' is not an IP address for {OptionName(result)} (examples: 0.0.0.0, 127.0.0.1, ::)");
+        result.AddError($"'{Log.Escape(token, 80)}' is not an IP address for {OptionName(result)} (examples: 0.0.0.0, 127.0.0.1, ::)");
         return null;
     }
 
