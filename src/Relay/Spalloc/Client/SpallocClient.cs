@@ -295,13 +295,23 @@ public sealed partial class SpallocClient : IDisposable
         _login.Dispose();
     }
 
-    /// <summary>URLs the service hands back keep the scheme the user gave (spinnman forces https; we follow the service URL).</summary>
-    internal Uri FixUrl(string url)
+    /// <summary>
+    /// URLs the service hands back keep the scheme the user gave (spinnman forces https; we follow the service URL). One
+    /// that is missing or does not parse is the service's fault: a <see cref="SpallocClientException"/> naming it.
+    /// </summary>
+    internal Uri FixUrl(string? url)
     {
-        var parsed = new Uri(Service, url);
-        return parsed.Scheme == Service.Scheme || parsed.Scheme is not ("http" or "https")
-            ? parsed
-            : new UriBuilder(parsed) { Scheme = Service.Scheme, Port = parsed.IsDefaultPort ? -1 : parsed.Port }.Uri;
+        try
+        {
+            var parsed = new Uri(Service, url ?? throw new UriFormatException("no URL given"));
+            return parsed.Scheme == Service.Scheme || parsed.Scheme is not ("http" or "https")
+                ? parsed
+                : new UriBuilder(parsed) { Scheme = Service.Scheme, Port = parsed.IsDefaultPort ? -1 : parsed.Port }.Uri;
+        }
+        catch (UriFormatException ex)
+        {
+            throw new SpallocClientException(SpallocFailure.Service, $"{Service}: the service gave the URL '{Log.Escape(url ?? "", 100)}', which does not parse: {ex.Message}");
+        }
     }
 
     private async Task<ServiceRootDto> RootAsync(CancellationToken cancellationToken)
