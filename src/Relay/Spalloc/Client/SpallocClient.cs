@@ -19,6 +19,12 @@ namespace FastSpinnRelay.Relay.Spalloc.Client;
 /// </summary>
 public sealed partial class SpallocClient : IDisposable
 {
+    /// <summary>
+    /// Largest answer body read (8 MiB): the biggest machine or job list is a few hundred KiB. A longer (or endless) one
+    /// is a service failure, not a buffer that grows until the relay runs out of memory.
+    /// </summary>
+    public const int MaxAnswerBytes = 8 << 20;
+
     private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _http;
@@ -39,7 +45,7 @@ public sealed partial class SpallocClient : IDisposable
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         }
 
-        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = MaxAnswerBytes };
     }
 
     /// <summary>The service's base URL (with a trailing slash).</summary>
@@ -433,6 +439,11 @@ public sealed partial class SpallocClient : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new SpallocClientException(SpallocFailure.Timeout, $"{request.Method} {Describe(request.RequestUri)}: no answer within {timeout.TotalSeconds:0.#} s");
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            throw new SpallocClientException(
+                SpallocFailure.Service, $"{request.Method} {Describe(request.RequestUri)}: the answer is larger than this client reads ({MaxAnswerBytes} bytes)", ex);
         }
         catch (HttpRequestException ex)
         {

@@ -103,6 +103,19 @@ public sealed class SpallocClientBadAnswerTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("srv/spalloc/")]
+    [InlineData("srv/spalloc/machines")]
+    [InlineData("srv/spalloc/jobs/1/machine")]
+    public async Task An_endless_answer_is_refused_long_before_it_could_fill_memory(string path)
+    {
+        UseGoodRoot();
+        _service.Endless(path, "application/json", Encoding.ASCII.GetBytes(new string(' ', 64 * 1024)));
+
+        string failure = await CallAsync(path, mustFail: true);
+        Assert.Contains($"the answer is larger than this client reads ({SpallocClient.MaxAnswerBytes} bytes)", failure, StringComparison.Ordinal);
+    }
+
     private static readonly SpallocClientOptions Options = new() { RequestTimeout = Loopback.Limit };
 
     private Uri Job => new(_service.BaseUri, "srv/spalloc/jobs/1");
@@ -113,7 +126,7 @@ public sealed class SpallocClientBadAnswerTests : IAsyncLifetime
         $$"""{"jobs-ref": "{{_service.BaseUri}}srv/spalloc/jobs", "machines-ref": "{{_service.BaseUri}}srv/spalloc/machines", "csrf-header": "X-CSRF-TOKEN", "csrf-token": "t"}""");
 
     /// <summary>The call that reads <paramref name="path"/>, with a fresh client (the root is read at login).</summary>
-    private async Task CallAsync(string path, bool mustFail = false)
+    private async Task<string> CallAsync(string path, bool mustFail = false)
     {
         using var client = Client();
         Func<Task> call = path switch
@@ -129,11 +142,13 @@ public sealed class SpallocClientBadAnswerTests : IAsyncLifetime
         {
             await call().WaitAsync(Loopback.Limit);
             Assert.False(mustFail, $"{path}: no failure");
+            return "";
         }
         catch (SpallocClientException ex)
         {
             Assert.Equal(SpallocFailure.Service, ex.Failure);
             Assert.DoesNotContain('\n', ex.Message);
+            return ex.Message;
         }
     }
 
