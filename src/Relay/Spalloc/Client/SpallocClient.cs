@@ -339,7 +339,7 @@ public sealed partial class SpallocClient : IDisposable
             html = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var csrf = CsrfField().Match(html);
+        var csrf = CsrfPattern.Match(html);
         if (!csrf.Success)
         {
             throw new SpallocClientException(SpallocFailure.Service, $"GET {page}: the login form has no _csrf field");
@@ -487,6 +487,12 @@ public sealed partial class SpallocClient : IDisposable
 
     private static string Describe(Uri? url) => url is null ? "?" : url.GetLeftPart(UriPartial.Path);
 
-    [GeneratedRegex("""name\s*=\s*["']_csrf["'][^>]*?value\s*=\s*["']([^"']*)["']|value\s*=\s*["']([^"']*)["'][^>]*?name\s*=\s*["']_csrf["']""", RegexOptions.IgnoreCase)]
-    private static partial Regex CsrfField();
+    /// <summary>
+    /// The login form's <c>_csrf</c> field, either attribute first. Non-backtracking, so the search takes time in
+    /// proportion to the page: with backtracking, a page of unclosed <c>name="_csrf" value</c> fragments from a broken
+    /// or hostile service made it quadratic (seconds for 256 KiB, most of an hour for the 8 MiB an answer may have).
+    /// </summary>
+    private static readonly Regex CsrfPattern = new(
+        """name\s*=\s*["']_csrf["'][^>]*?value\s*=\s*["']([^"']*)["']|value\s*=\s*["']([^"']*)["'][^>]*?name\s*=\s*["']_csrf["']""",
+        RegexOptions.IgnoreCase | RegexOptions.NonBacktracking);
 }

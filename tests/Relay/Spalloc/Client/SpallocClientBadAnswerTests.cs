@@ -116,6 +116,21 @@ public sealed class SpallocClientBadAnswerTests : IAsyncLifetime
         Assert.Contains($"the answer is larger than this client reads ({SpallocClient.MaxAnswerBytes} bytes)", failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_login_form_made_to_slow_the_csrf_search_is_a_service_failure()
+    {
+        // Fragments that each start a match the backtracking search followed to the end of the page: quadratic in its size.
+        var html = new StringBuilder();
+        while (html.Length < SpallocClient.MaxAnswerBytes - 64)
+        {
+            html.Append("<i name=\"_csrf\" value ");
+        }
+
+        _service.Set("system/login.html", new ScriptedService.Answer(200, "text/html", Encoding.UTF8.GetBytes(html.ToString())));
+        using var client = new SpallocClient(_service.BaseUri, new SpallocCredentials("alice", "pw", null), Options);
+        await AssertServiceFailureAsync(() => client.LoginAsync()).WaitAsync(Loopback.Limit);
+    }
+
     private static readonly SpallocClientOptions Options = new() { RequestTimeout = Loopback.Limit };
 
     private Uri Job => new(_service.BaseUri, "srv/spalloc/jobs/1");
