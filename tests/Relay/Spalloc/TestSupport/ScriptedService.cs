@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,6 +23,7 @@ internal sealed class ScriptedService : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly Dictionary<string, Answer> _answers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<byte[]>> _webSockets = new(StringComparer.Ordinal);
 
     private ScriptedService(WebApplication app, Uri baseUri)
     {
@@ -37,6 +39,7 @@ internal sealed class ScriptedService : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
+        app.UseWebSockets();
         ScriptedService? service = null;
         app.Run(context => service!.HandleAsync(context));
         await app.StartAsync();
@@ -62,6 +65,15 @@ internal sealed class ScriptedService : IAsyncDisposable
 
     public void Json(string path, byte[] json, int status = 200) => Set(path, new Answer(status, "application/json", json));
 
+    /// <summary>A websocket at <paramref name="path"/> that sends <paramref name="messages"/> (binary) once open, then reads until closed.</summary>
+    public void WebSocket(string path, IReadOnlyList<byte[]> messages)
+    {
+        lock (_answers)
+        {
+            _webSockets[path] = messages;
+        }
+    }
+
     /// <summary><paramref name="chunk"/> again and again, without a length, until the client hangs up.</summary>
     public void Endless(string path, string contentType, byte[] chunk) => Set(path, new Answer(200, contentType, chunk, Endless: true));
 
@@ -71,14 +83,43 @@ internal sealed class ScriptedService : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    private static async Task ServeWebSocketAsync(HttpContext context, IReadOnlyList<byte[]> messages)
+    {
+        using var ws = await context.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[4096];
+        try
+        {
+            foreach (byte[] message in messages)
+            {
+                await ws.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, context.RequestAborted);
+            }
+
+            while ((await ws.ReceiveAsync(buffer, context.RequestAborted)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+            // The client went.
+        }
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "";
         var relative = path.StartsWith("/spalloc/", StringComparison.Ordinal) ? path["/spalloc/".Length..] : path;
         Answer? answer;
+        IReadOnlyList<byte[]>? messages;
         lock (_answers)
         {
             _answers.TryGetValue(relative, out answer);
+            _webSockets.TryGetValue(relative, out messages);
+        }
+
+        if (messages is not null && context.WebSockets.IsWebSocketRequest)
+        {
+            await ServeWebSocketAsync(context, messages);
+            return;
         }
 
         if (answer is null)
