@@ -52,6 +52,7 @@ internal sealed partial class SpallocHttpApi
             return;
         }
 
+        LimitBody(context);
         var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
         if (temporary is null || !SessionStore.CsrfMatches(temporary, form["_csrf"].ToString()))
         {
