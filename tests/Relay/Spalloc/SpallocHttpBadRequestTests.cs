@@ -7,8 +7,8 @@ namespace FastSpinnRelay.Relay.Tests.Spalloc;
 
 /// <summary>
 /// The service's own request bodies from a broken or hostile client: job requests cut short, random, mutated and
-/// oversized (with and without a length). Each gets a 4xx with a one-line reason; none a 500, and the service goes on
-/// serving.
+/// oversized (with and without a length), and login forms the form reader refuses. Each gets a 4xx with a one-line
+/// reason; none a 500, and the service goes on serving.
 /// </summary>
 public sealed class SpallocHttpBadRequestTests : IAsyncLifetime
 {
@@ -89,6 +89,32 @@ public sealed class SpallocHttpBadRequestTests : IAsyncLifetime
         string body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{(int)response.StatusCode} {body}");
         Assert.Contains("65536", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded", "many")]
+    [InlineData("multipart/form-data; boundary=xyz", "garbage")]
+    [InlineData("multipart/form-data", "garbage")]
+    public async Task A_login_form_the_form_reader_refuses_is_a_4xx_with_a_reason(string contentType, string kind)
+    {
+        string form = kind == "many"
+            ? string.Join("&", Enumerable.Range(0, 5000).Select(i => $"f{i}=1"))
+            : "--xyz\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nbroken";
+        var http = new SpallocHttp(_server.BaseUri);
+        using (http)
+        {
+            using var page = await http.GetAsync(new Uri(_server.BaseUri, "system/login.html").ToString());
+            using var request = http.Request(HttpMethod.Post, new Uri(_server.BaseUri, "system/perform_login").ToString(), csrf: false);
+            request.Content = new StringContent(form, Encoding.UTF8);
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+            using var response = await http.SendAsync(request);
+
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.True((int)response.StatusCode is >= 400 and < 500, $"{(int)response.StatusCode} {body}");
+            AssertOneLine(body);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await _alice.CreateJobAsync(JobRequest)).Status); // still serving
     }
 
     private static void AssertOneLine(string body)
