@@ -8,8 +8,8 @@ namespace FastSpinnRelay.Relay.Tests.Diagnostics;
 
 /// <summary>
 /// What the relay reads from its environment and from files other processes write: JOURNAL_STREAM, NOTIFY_SOCKET,
-/// SPALLOC_USER/PASSWORD/TOKEN with the service URL's user info, and /proc/PID/stat. Each cut short, oversized and
-/// seeded random: a value or "not usable", never an exception.
+/// SPALLOC_USER/PASSWORD/TOKEN with the service URL's user info, an exit report (RELAY_EXIT_REPORT, from a child) and
+/// /proc/PID/stat. Each cut short, oversized and seeded random: a value or "not usable", never an exception.
 /// </summary>
 public class EnvironmentInputFuzzTests
 {
@@ -69,6 +69,26 @@ public class EnvironmentInputFuzzTests
             Assert.Equal("", clean.UserInfo);
             Assert.EndsWith("/", clean.AbsolutePath, StringComparison.Ordinal);
         });
+    }
+
+    [Fact]
+    public void Exit_reports_cut_oversized_or_random_are_read_or_refused()
+    {
+        byte[] report = new ExitReport(3, 1, 0, 123_456_789_012, 1.25) { Counters = new Dictionary<string, long> { ["a"] = 1, ["b"] = -2 } }.ToJson();
+        for (int length = 0; length < report.Length; length++)
+        {
+            Assert.False(ExitReport.TryParse(report.AsSpan(0, length), out ExitReport? cut));
+            Assert.Null(cut);
+        }
+
+        foreach (string text in new[] { "[" + new string('[', 100_000), "{\"gc0\": 1e400}", "{\"gc0\": 99999999999}", "{\"counters\": {}}", "null", "\"x\"" })
+        {
+            Assert.False(ExitReport.TryParse(Encoding.UTF8.GetBytes(text), out _), text);
+        }
+
+        int read = 0;
+        FuzzInputs.Run(seed: 5, [report], maxRandomLength: 200, count: 50_000, input => read += ExitReport.TryParse(input, out ExitReport? r) && r is not null ? 1 : 0);
+        Assert.InRange(read, 1, 50_000);
     }
 
     [Fact]
