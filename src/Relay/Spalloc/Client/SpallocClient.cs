@@ -274,7 +274,8 @@ public sealed partial class SpallocClient : IDisposable
             foreach (var connection in document.RootElement.GetProperty("connections").EnumerateArray())
             {
                 var chip = connection[0];
-                boards.Add(new SpallocBoardConnection(chip[0].GetInt32(), chip[1].GetInt32(), connection[1].GetString() ?? ""));
+                // The address is only shown (the ports table, --ports-file): escaped, so the service cannot add lines to either.
+                boards.Add(new SpallocBoardConnection(chip[0].GetInt32(), chip[1].GetInt32(), Log.Escape(connection[1].GetString() ?? "", 64)));
             }
 
             return boards;

@@ -59,6 +59,19 @@ public sealed class SpallocClientBadAnswerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_board_address_from_the_service_is_escaped_and_cut()
+    {
+        UseGoodRoot();
+        _service.Json("srv/spalloc/jobs/1/machine", $$"""{"connections": [[[0, 0], "10.0.0.1\n<3>forged"], [[8, 4], "{{new string('a', 1000)}}"]]}""");
+        using var client = Client();
+
+        var boards = await client.GetBoardsAsync(Job);
+
+        Assert.Equal(@"10.0.0.1\x0a<3>forged", boards[0].Address);
+        Assert.True(boards[1].Address.Length <= 65, boards[1].Address);
+    }
+
+    [Fact]
     public async Task Every_cut_of_every_answer_is_a_value_or_a_service_failure()
     {
         foreach (var (path, json) in Resources)
