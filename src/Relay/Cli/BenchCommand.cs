@@ -50,8 +50,8 @@ public static class BenchCommand
             Description = "What answers rr1/rr8: emulator (the board emulator, SCP VER) or echo (returns each request with the reply flag cleared; " +
                           "batched and cheaper, to measure relays alone). Default: emulator",
             HelpName = "NAME",
+            CustomParser = ParseResponder,
         };
-        responder.AcceptOnlyFromAmong([.. BenchSettings.Responders]);
         var timeout = DurationOption("--timeout", "Request/response: resend a request unanswered this long. Default: 100ms");
         var target = new Option<string?>("--target")
         {
@@ -131,7 +131,7 @@ public static class BenchCommand
         var problems = settings.GetProblems();
         if (problems.Count > 0)
         {
-            throw new RelayToolException(ExitCode.Usage, string.Join(Environment.NewLine + "relay: ", problems));
+            throw new RelayToolException(ExitCode.Usage, string.Join("; ", problems)); // one line, as the other verbs
         }
 
         var jsonToStdout = settings.JsonOutput == "-";
@@ -276,11 +276,24 @@ public static class BenchCommand
             }
             else
             {
-                result.AddError($"'{text}' is not a size in bytes for --sizes (example: --sizes 24,282,1042)");
+                result.AddError($"'{Diagnostics.Log.Escape(text, 40)}' is not a size in bytes for --sizes (example: --sizes 24,282,1042)");
             }
         }
 
         return [.. sizes];
+    }
+
+    /// <summary>One of <see cref="BenchSettings.Responders"/>; the error is one line (AcceptOnlyFromAmong's lists them on lines of their own).</summary>
+    private static string? ParseResponder(ArgumentResult result)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (BenchSettings.Responders.Contains(token))
+        {
+            return token;
+        }
+
+        result.AddError($"'{Diagnostics.Log.Escape(token, 40)}' is not a responder for --responder ({string.Join(", ", BenchSettings.Responders)})");
+        return null;
     }
 
     private static IPAddress ParseAddress(ArgumentResult result) => ValueParsers.Address(result) ?? IPAddress.None;

@@ -12,9 +12,12 @@ internal static class CredentialFiles
     /// <summary>Most bytes read (1 MiB): far beyond any key, certificate chain or allow list, short of a wrong file such as /dev/zero.</summary>
     public const int MaxBytes = 1 << 20;
 
-    /// <summary>The text of <paramref name="file"/>; <paramref name="what"/> names it in errors ("key file", "allow file").</summary>
-    /// <exception cref="RelayToolException">It cannot be read, or holds more than <see cref="MaxBytes"/>.</exception>
-    public static string ReadText(FileInfo file, string what)
+    /// <summary>
+    /// The text of <paramref name="file"/>; <paramref name="what"/> names it in errors ("key file", "allow file"). A file
+    /// that holds more than <paramref name="maxBytes"/> is refused once that much has been read.
+    /// </summary>
+    /// <exception cref="RelayToolException">It cannot be read, or holds more than <paramref name="maxBytes"/>.</exception>
+    public static string ReadText(FileInfo file, string what, int maxBytes = MaxBytes)
     {
         ArgumentNullException.ThrowIfNull(file);
         // In small pieces, not into a buffer of MaxBytes: such a buffer would land on the large object heap, and the
@@ -27,9 +30,9 @@ internal static class CredentialFiles
             int read;
             while ((read = stream.Read(piece)) > 0)
             {
-                if (content.Length + read > MaxBytes)
+                if (content.Length + read > maxBytes)
                 {
-                    throw new RelayToolException(ExitCode.Usage, $"{file.FullName} holds more than {MaxBytes} bytes, too many for the {what}");
+                    throw new RelayToolException(ExitCode.Usage, $"{file.FullName} holds more than {maxBytes} bytes, too many for the {what}");
                 }
 
                 content.Write(piece, 0, read);

@@ -69,7 +69,7 @@ public sealed class DemoCommand
             case "tunnel":
                 return DemoVia.Tunnel;
             default:
-                result.AddError($"'{token}' is not a demo path for --via (tunnel, classic, classic-tcp, direct)");
+                result.AddError($"'{Log.Escape(token, 40)}' is not a demo path for --via (tunnel, classic, classic-tcp, direct)");
                 return Defaults.Via;
         }
     }

@@ -31,6 +31,26 @@ public static class RelayCommandLine
         return root;
     }
 
+    /// <summary>
+    /// Parses <paramref name="args"/> against <see cref="Build"/>'s tree. Response files are off: System.CommandLine would
+    /// otherwise read any value starting with '@' as a file of more arguments (<c>--user @bob</c> could not be given, and
+    /// <c>@/dev/zero</c> never returned). No verb documents them, and systemd units pass arguments directly.
+    /// </summary>
+    public static ParseResult Parse(IReadOnlyList<string> args) => Build().Parse(args, ParserConfiguration);
+
+    /// <summary>How <see cref="Parse"/> parses (a new instance each time: it is mutable).</summary>
+    internal static ParserConfiguration ParserConfiguration => new() { ResponseFileTokenReplacer = null };
+
+    /// <summary>Longest error line printed, in characters: room for a value and the message around it.</summary>
+    internal const int MaxErrorLineLength = 500;
+
+    /// <summary>
+    /// An error as printed: one line whatever the values it quotes hold (control characters become \xNN, so a newline
+    /// in a flag cannot start a line of its own, under systemd a forged journal entry), at most
+    /// <see cref="MaxErrorLineLength"/> characters (a megabyte value is not echoed whole).
+    /// </summary>
+    internal static string ErrorLine(string message) => Log.Escape(message, MaxErrorLineLength);
+
     public static async Task<int> InvokeAsync(string[] args)
     {
         using var cts = new CancellationTokenSource();
@@ -49,13 +69,13 @@ public static class RelayCommandLine
             });
         try
         {
-            var parse = Build().Parse(args);
+            var parse = Parse(args);
             if (parse.Errors.Count > 0)
             {
                 // One clear line per problem, not a page of help.
                 foreach (var error in parse.Errors)
                 {
-                    Console.Error.WriteLine($"{Log.ErrorPrefix}relay: {error.Message}");
+                    Console.Error.WriteLine($"{Log.ErrorPrefix}relay: {ErrorLine(error.Message)}");
                 }
 
                 Console.Error.WriteLine("Run 'relay --help' (or 'relay VERB --help') for usage.");
@@ -68,7 +88,7 @@ public static class RelayCommandLine
         }
         catch (RelayToolException ex)
         {
-            Console.Error.WriteLine($"{Log.ErrorPrefix}relay: {ex.Message}");
+            Console.Error.WriteLine($"{Log.ErrorPrefix}relay: {ErrorLine(ex.Message)}");
             return (int)ex.Code;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)

@@ -138,31 +138,11 @@ public static partial class SpallocCommand
                 Command.Options.Add(option);
             }
 
-            foreach (var port in new[] { _scpPort, _bootPort })
-            {
-                port.Validators.Add(r =>
-                {
-                    if (r.GetValueOrDefault<int>() is < 1 or > 65535)
-                    {
-                        r.AddError($"{r.Option.Name} must be 1-65535");
-                    }
-                });
-            }
-
-            _reconnectAttempts.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() < 0)
-                {
-                    r.AddError("--reconnect-attempts must be 0 (until stopped) or more");
-                }
-            });
-            _liveTag.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int?>() is < 0 or > 7)
-                {
-                    r.AddError("--live-tag must be 0-7");
-                }
-            });
+            // Custom parsers, not validators: a validator reading a value that did not convert throws out of the parse.
+            _scpPort.CustomParser = r => ValueParsers.IntIn(r, 1, 65535);
+            _bootPort.CustomParser = r => ValueParsers.IntIn(r, 1, 65535);
+            _reconnectAttempts.CustomParser = r => ValueParsers.IntIn(r, 0, int.MaxValue);
+            _liveTag.CustomParser = r => ValueParsers.IntIn(r, 0, 7);
             Command.SetAction((parse, ct) =>
             {
                 InlineSocketCompletions.Prefer(); // before any socket: the client's completions are short and never block

@@ -139,7 +139,7 @@ public static partial class SpallocCommand
     {
         foreach (var problem in problems)
         {
-            Console.Error.WriteLine($"{Log.ErrorPrefix}relay spalloc serve: {problem}");
+            Console.Error.WriteLine($"{Log.ErrorPrefix}relay spalloc serve: {RelayCommandLine.ErrorLine(problem)}"); // may quote the file's bytes
         }
 
         Console.Error.WriteLine("Run 'relay spalloc serve --help' for usage; the file format is in docs/spalloc-serve.md.");

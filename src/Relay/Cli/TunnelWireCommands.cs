@@ -80,14 +80,8 @@ public static class TunnelWireCommands
             Description = "Tunnel clients served at once, each a session (a client beyond it is refused and retries).",
             HelpName = "N",
             DefaultValueFactory = _ => defaults.MaxSessions,
+            CustomParser = r => ValueParsers.IntIn(r, 1, MaxSessionsLimit),
         };
-        maxSessions.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > MaxSessionsLimit)
-            {
-                r.AddError($"--max-sessions must be 1-{MaxSessionsLimit}");
-            }
-        });
         var sessionLinger = new Option<TimeSpan?>("--session-linger")
         {
             Description = "How long a client's session (its channels, board sockets and IP tags) is kept after its connection drops, " +
@@ -222,7 +216,7 @@ public static class TunnelWireCommands
             Description = "Most applications served at once per local port; more are refused and counted.",
             DefaultValueFactory = _ => 64,
             HelpName = "count",
-            CustomParser = r => IntIn(r, "--max-flows", 1, 100_000),
+            CustomParser = r => ValueParsers.IntIn(r, 1, 100_000),
         };
         var clientCert = TunnelClientCertificateFlags.CreateClientCert();
         var clientKey = TunnelClientCertificateFlags.CreateClientKey();
@@ -297,10 +291,16 @@ public static class TunnelWireCommands
         return command;
     }
 
-    /// <summary>Reads a key file written by <c>relay tunnel keygen</c>; one clear line and exit code 2 when it is not one.</summary>
+    /// <summary>Most bytes of a key file read: 64 hex digits and a newline, with room for white space around them.</summary>
+    internal const int MaxKeyFileBytes = 1024;
+
+    /// <summary>
+    /// Reads a key file written by <c>relay tunnel keygen</c>; one clear line and exit code 2 when it is not one. A file
+    /// longer than <see cref="MaxKeyFileBytes"/> (a wrong one, /dev/zero) is refused after reading that much.
+    /// </summary>
     internal static TunnelKey ReadKey(FileInfo file)
     {
-        string text = CredentialFiles.ReadText(file, "key file");
+        string text = CredentialFiles.ReadText(file, "key file", MaxKeyFileBytes);
         return TunnelKey.TryParse(text.Trim(), out var key) && key is not null
             ? key
             : throw new RelayToolException(ExitCode.Usage, $"{file.FullName} is not a tunnel key (64 hex digits, from `relay tunnel keygen -o FILE`)");
@@ -484,18 +484,6 @@ public static class TunnelWireCommands
         Description = description,
         DefaultValueFactory = _ => defaultValue,
         HelpName = "port",
-        CustomParser = r => IntIn(r, name, 0, 65535),
+        CustomParser = r => ValueParsers.IntIn(r, 0, 65535),
     };
-
-    private static int IntIn(ArgumentResult result, string name, int min, int max)
-    {
-        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        result.AddError($"'{Log.Escape(token, 40)}' is not a whole number in {min}..{max} for {name}");
-        return min;
-    }
 }

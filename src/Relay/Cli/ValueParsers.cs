@@ -1,10 +1,14 @@
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
+using FastSpinnRelay.Relay.Diagnostics;
 
 namespace FastSpinnRelay.Relay.Cli;
 
-/// <summary>Parsers for option values; each error names the bad text and says what would be accepted.</summary>
+/// <summary>
+/// Parsers for option values; each error names the bad text (escaped and cut, as untrusted text is everywhere) and says
+/// what would be accepted.
+/// </summary>
 public static class ValueParsers
 {
     /// <summary>
@@ -65,7 +69,7 @@ public static class ValueParsers
             return value;
         }
 
-        result.AddError($"'{token}' is not a duration for {OptionName(result)} (examples: 250ms, 2s, 5m; a bare number is in {bareUnit})");
+        result.AddError($"'{Log.Escape(token, 40)}' is not a duration for {OptionName(result)} (examples: 250ms, 2s, 5m; a bare number is in {bareUnit})");
         return default;
     }
 
@@ -84,6 +88,22 @@ public static class ValueParsers
         return value;
     }
 
+    /// <summary>
+    /// A whole number in <paramref name="min"/>..<paramref name="max"/>; otherwise an error naming the value and the
+    /// option (an option's validator cannot do this: reading a value that did not convert throws there).
+    /// </summary>
+    public static int IntIn(ArgumentResult result, int min, int max)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        result.AddError($"'{Log.Escape(token, 40)}' is not a whole number in {min}..{max} for {OptionName(result)}");
+        return min;
+    }
+
     public static IPNetwork[] Networks(ArgumentResult result)
     {
         var list = new List<IPNetwork>();
@@ -95,7 +115,7 @@ public static class ValueParsers
             }
             else
             {
-                result.AddError($"'{token.Value}' is not an address or CIDR network for {OptionName(result)} (examples: 10.0.0.0/8, 192.168.1.7, 2001:db8::/32)");
+                result.AddError($"'{Log.Escape(token.Value, 80)}' is not an address or CIDR network for {OptionName(result)} (examples: 10.0.0.0/8, 192.168.1.7, 2001:db8::/32)");
             }
         }
 
@@ -110,7 +130,7 @@ public static class ValueParsers
             return address;
         }
 
-        result.AddError($"'{token}' is not an IP address for {OptionName(result)} (examples: 0.0.0.0, 127.0.0.1, ::)");
+        result.AddError($"'{Log.Escape(token, 80)}' is not an IP address for {OptionName(result)} (examples: 0.0.0.0, 127.0.0.1, ::)");
         return null;
     }
 

@@ -166,8 +166,9 @@ public sealed record ExitReport(int Gen0, int Gen1, int Gen2, long AllocatedByte
             report = new ExitReport(g0, g1, g2, bytes, seconds) { Counters = counters };
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a name or string that is not UTF-8, found only when it is read.
             return false;
         }
     }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using FastSpinnRelay.Relay.Diagnostics;
 
 namespace FastSpinnRelay.Relay.Internal;
 
@@ -55,16 +56,17 @@ internal static class EndPointText
             var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
             if (address is null)
             {
-                hostProblem = $"host '{host}' has no address";
+                hostProblem = $"host '{Log.Escape(host, 80)}' has no address";
                 return false;
             }
 
             endPoint = new IPEndPoint(address, port);
             return true;
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (ex is SocketException or ArgumentException)
         {
-            hostProblem = $"host '{host}' cannot be resolved: {ex.Message}";
+            // ArgumentException: not a name the resolver takes at all (longer than 255 characters, for one).
+            hostProblem = $"host '{Log.Escape(host, 80)}' cannot be resolved: {ex.Message}";
             return false;
         }
     }

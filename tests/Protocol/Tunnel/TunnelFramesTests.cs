@@ -300,8 +300,8 @@ public class TunnelFramesTests
         return error;
     }
 
-    /// <summary>Reads any frame with the reader its type byte names.</summary>
-    private static TunnelFrameError ReadAny(ReadOnlySpan<byte> frame, out TunnelFrameType type)
+    /// <summary>Reads any frame with the reader its type byte names (a batch with a 1000-byte raw maximum).</summary>
+    internal static TunnelFrameError ReadAny(ReadOnlySpan<byte> frame, out TunnelFrameType type)
     {
         type = frame.Length > 4 ? (TunnelFrameType)frame[4] : 0;
         return frame.Length < 8 ? TunnelFrameError.TooShort : type switch

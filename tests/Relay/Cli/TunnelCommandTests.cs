@@ -167,8 +167,8 @@ public class TunnelWireCommandTests
     }
 
     [Theory]
-    [InlineData("--max-sessions 0", "--max-sessions must be 1-4096")]
-    [InlineData("--max-sessions 4097", "--max-sessions must be 1-4096")]
+    [InlineData("--max-sessions 0", "'0' is not a whole number in 1..4096 for --max-sessions")]
+    [InlineData("--max-sessions 4097", "'4097' is not a whole number in 1..4096 for --max-sessions")]
     [InlineData("--session-linger soon", "'soon' is not a duration for --session-linger")]
     [InlineData("--session-linger 25h", "--session-linger must be 0 to 24h")]
     public void The_session_limits_of_serve_are_checked_naming_the_flag(string flags, string expected)

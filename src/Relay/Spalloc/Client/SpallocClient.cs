@@ -19,6 +19,12 @@ namespace FastSpinnRelay.Relay.Spalloc.Client;
 /// </summary>
 public sealed partial class SpallocClient : IDisposable
 {
+    /// <summary>
+    /// Largest answer body read (8 MiB): the biggest machine or job list is a few hundred KiB. A longer (or endless) one
+    /// is a service failure, not a buffer that grows until the relay runs out of memory.
+    /// </summary>
+    public const int MaxAnswerBytes = 8 << 20;
+
     private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _http;
@@ -39,7 +45,7 @@ public sealed partial class SpallocClient : IDisposable
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         }
 
-        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = MaxAnswerBytes };
     }
 
     /// <summary>The service's base URL (with a trailing slash).</summary>
@@ -268,7 +274,8 @@ public sealed partial class SpallocClient : IDisposable
             foreach (var connection in document.RootElement.GetProperty("connections").EnumerateArray())
             {
                 var chip = connection[0];
-                boards.Add(new SpallocBoardConnection(chip[0].GetInt32(), chip[1].GetInt32(), connection[1].GetString() ?? ""));
+                // The address is only shown (the ports table, --ports-file): escaped, so the service cannot add lines to either.
+                boards.Add(new SpallocBoardConnection(chip[0].GetInt32(), chip[1].GetInt32(), Log.Escape(connection[1].GetString() ?? "", 64)));
             }
 
             return boards;
@@ -295,13 +302,23 @@ public sealed partial class SpallocClient : IDisposable
         _login.Dispose();
     }
 
-    /// <summary>URLs the service hands back keep the scheme the user gave (spinnman forces https; we follow the service URL).</summary>
-    internal Uri FixUrl(string url)
+    /// <summary>
+    /// URLs the service hands back keep the scheme the user gave (spinnman forces https; we follow the service URL). One
+    /// that is missing or does not parse is the service's fault: a <see cref="SpallocClientException"/> naming it.
+    /// </summary>
+    internal Uri FixUrl(string? url)
     {
-        var parsed = new Uri(Service, url);
-        return parsed.Scheme == Service.Scheme || parsed.Scheme is not ("http" or "https")
-            ? parsed
-            : new UriBuilder(parsed) { Scheme = Service.Scheme, Port = parsed.IsDefaultPort ? -1 : parsed.Port }.Uri;
+        try
+        {
+            var parsed = new Uri(Service, url ?? throw new UriFormatException("no URL given"));
+            return parsed.Scheme == Service.Scheme || parsed.Scheme is not ("http" or "https")
+                ? parsed
+                : new UriBuilder(parsed) { Scheme = Service.Scheme, Port = parsed.IsDefaultPort ? -1 : parsed.Port }.Uri;
+        }
+        catch (UriFormatException ex)
+        {
+            throw new SpallocClientException(SpallocFailure.Service, $"{Service}: the service gave the URL '{Log.Escape(url ?? "", 100)}', which does not parse: {ex.Message}");
+        }
     }
 
     private async Task<ServiceRootDto> RootAsync(CancellationToken cancellationToken)
@@ -323,7 +340,7 @@ public sealed partial class SpallocClient : IDisposable
             html = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var csrf = CsrfField().Match(html);
+        var csrf = CsrfPattern.Match(html);
         if (!csrf.Success)
         {
             throw new SpallocClientException(SpallocFailure.Service, $"GET {page}: the login form has no _csrf field");
@@ -424,6 +441,11 @@ public sealed partial class SpallocClient : IDisposable
         {
             throw new SpallocClientException(SpallocFailure.Timeout, $"{request.Method} {Describe(request.RequestUri)}: no answer within {timeout.TotalSeconds:0.#} s");
         }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            throw new SpallocClientException(
+                SpallocFailure.Service, $"{request.Method} {Describe(request.RequestUri)}: the answer is larger than this client reads ({MaxAnswerBytes} bytes)", ex);
+        }
         catch (HttpRequestException ex)
         {
             var cause = ex.InnerException is SocketException socket ? socket.Message : ex.Message;
@@ -466,6 +488,12 @@ public sealed partial class SpallocClient : IDisposable
 
     private static string Describe(Uri? url) => url is null ? "?" : url.GetLeftPart(UriPartial.Path);
 
-    [GeneratedRegex("""name\s*=\s*["']_csrf["'][^>]*?value\s*=\s*["']([^"']*)["']|value\s*=\s*["']([^"']*)["'][^>]*?name\s*=\s*["']_csrf["']""", RegexOptions.IgnoreCase)]
-    private static partial Regex CsrfField();
+    /// <summary>
+    /// The login form's <c>_csrf</c> field, either attribute first. Non-backtracking, so the search takes time in
+    /// proportion to the page: with backtracking, a page of unclosed <c>name="_csrf" value</c> fragments from a broken
+    /// or hostile service made it quadratic (seconds for 256 KiB, most of an hour for the 8 MiB an answer may have).
+    /// </summary>
+    private static readonly Regex CsrfPattern = new(
+        """name\s*=\s*["']_csrf["'][^>]*?value\s*=\s*["']([^"']*)["']|value\s*=\s*["']([^"']*)["'][^>]*?name\s*=\s*["']_csrf["']""",
+        RegexOptions.IgnoreCase | RegexOptions.NonBacktracking);
 }

@@ -69,6 +69,8 @@ public sealed class SpallocProxyClient : IAsyncDisposable
     private Task _receiver = Task.CompletedTask;
     private Task _sender = Task.CompletedTask;
     private int _nextCorrelation = -1;
+    private long _malformedFrames;
+    private readonly LogLimiter _malformedLog = new(5, TimeSpan.FromSeconds(10));
 
     /// <summary>The handler the websocket was opened with (its connection is the websocket's; disposed with it).</summary>
     private readonly HttpMessageInvoker _invoker;
@@ -95,6 +97,9 @@ public sealed class SpallocProxyClient : IAsyncDisposable
 
     /// <summary>Frames not sent because the send queue was full.</summary>
     public long FramesDropped => _outgoing.Dropped;
+
+    /// <summary>Frames from the server that are not well formed (ignored, as spinnman ignores them; logged at most 5 per 10 s).</summary>
+    public long MalformedFrames => Interlocked.Read(ref _malformedFrames);
 
     /// <summary>
     /// Opens the websocket with the session cookie and the CSRF header, as spinnman does. A handshake refused with 401
@@ -343,9 +348,15 @@ public sealed class SpallocProxyClient : IAsyncDisposable
 
     private void Dispatch(ReadOnlySpan<byte> message)
     {
-        if (SpallocServerFrame.TryRead(message, out var frame) != SpallocFrameError.None)
+        var error = SpallocServerFrame.TryRead(message, out var frame);
+        if (error != SpallocFrameError.None)
         {
-            return; // malformed: ignored, as spinnman ignores short frames
+            // Ignored, as spinnman ignores short frames, but counted and said.
+            Interlocked.Increment(ref _malformedFrames);
+            _malformedLog.Write(
+                LogLevel.Warning, "spalloc", (Uri, error, message.Length),
+                static s => $"websocket {s.Uri}: ignored a malformed frame from the server ({s.error}, {s.Length} bytes)");
+            return;
         }
 
         if (frame.Op == SpallocOp.Message)

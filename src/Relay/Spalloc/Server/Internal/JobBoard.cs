@@ -297,11 +297,12 @@ internal sealed partial class JobBoard
 
                 return null;
             case BoardRequest.Rectangle rect:
-                for (var ry = rect.RootY ?? 0; ry <= (rect.RootY ?? _machine.Height - 1); ry++)
+                // long counters: a root of int.MaxValue (a hand-edited state file) made an int one wrap and the loop never end.
+                for (long ry = rect.RootY ?? 0; ry <= (rect.RootY ?? _machine.Height - 1); ry++)
                 {
-                    for (var rx = rect.RootX ?? 0; rx <= (rect.RootX ?? _machine.Width - 1); rx++)
+                    for (long rx = rect.RootX ?? 0; rx <= (rect.RootX ?? _machine.Width - 1); rx++)
                     {
-                        if (TryRectangle(rect, rx, ry, Free) is { } found)
+                        if (TryRectangle(rect, (int)rx, (int)ry, Free) is { } found)
                         {
                             return found;
                         }
@@ -322,9 +323,9 @@ internal sealed partial class JobBoard
 
     private JobAllocation? TryRectangle(BoardRequest.Rectangle rect, int rx, int ry, Func<int, bool> free)
     {
-        if (rx + rect.Width > _machine.Width || ry + rect.Height > _machine.Height)
+        if ((long)rx + rect.Width > _machine.Width || (long)ry + rect.Height > _machine.Height || rx < 0 || ry < 0)
         {
-            return null;
+            return null; // in long: sizes and roots from a state file may be anything an int holds
         }
 
         var boards = _machine.Boards;
@@ -343,7 +344,7 @@ internal sealed partial class JobBoard
             }
         }
 
-        var needed = Math.Max(1, (rect.Width * rect.Height * 3) - rect.Tolerance);
+        var needed = Math.Max(1L, ((long)rect.Width * rect.Height * 3) - rect.Tolerance);
         if (inside.Count < needed)
         {
             return null;

@@ -43,6 +43,7 @@ internal sealed partial class SpallocHttpApi
         CreateJobJson? request;
         TimeSpan keepalive = default;
         string? problem = null;
+        LimitBody(context);
         try
         {
             request = await JsonSerializer.DeserializeAsync(context.Request.Body, ApiJsonContext.Default.CreateJobJson, context.RequestAborted)

@@ -1,5 +1,6 @@
 using System.Net;
 using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Diagnostics;
 using Microsoft.AspNetCore.Http;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
@@ -52,7 +53,20 @@ internal sealed partial class SpallocHttpApi
             return;
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        LimitBody(context);
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException || (ex is IOException && ex is not BadHttpRequestException))
+        {
+            // The form reader's own refusals (more than 1,024 fields, a multipart body without a boundary or cut short):
+            // unhandled they were a 500 with no reason and an error log with a stack trace. (Too long stays Kestrel's 413.)
+            await Text(context, StatusCodes.Status400BadRequest, $"not a login form: {Log.Escape(ex.Message, 120)}").ConfigureAwait(false);
+            return;
+        }
+
         if (temporary is null || !SessionStore.CsrfMatches(temporary, form["_csrf"].ToString()))
         {
             await LoginFailed(context, "missing or stale login form: GET system/login.html first").ConfigureAwait(false);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using FastSpinnRelay.Relay.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 
@@ -185,6 +186,19 @@ internal sealed partial class SpallocHttpApi
         var base_ = BaseUrl(context);
         var ws = base_.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ? "wss:" + base_[6..] : "ws:" + base_[5..];
         return ws + "/proxy/" + id.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Caps this request's body at <see cref="MaxBodyBytes"/> however it comes: checking Content-Length alone let a chunked
+    /// body through up to Kestrel's 1 MiB. Reading past the cap throws a 413 BadHttpRequestException, which
+    /// <see cref="HandleAsync"/> answers with its message.
+    /// </summary>
+    private static void LimitBody(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
     }
 
     private static Task Text(HttpContext context, int status, string text)
