@@ -1,4 +1,4 @@
-using System.Text;
+using FastSpinnRelay.Relay.Internal;
 
 namespace FastSpinnRelay.Relay.Cli;
 
@@ -20,31 +20,14 @@ internal static class CredentialFiles
     public static string ReadText(FileInfo file, string what, int maxBytes = MaxBytes)
     {
         ArgumentNullException.ThrowIfNull(file);
-        // In small pieces, not into a buffer of MaxBytes: such a buffer would land on the large object heap, and the
-        // relay (bench children in particular) would count a full collection for a 64-byte key.
-        using var content = new MemoryStream();
         try
         {
-            using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
-            var piece = new byte[4096];
-            int read;
-            while ((read = stream.Read(piece)) > 0)
-            {
-                if (content.Length + read > maxBytes)
-                {
-                    throw new RelayToolException(ExitCode.Usage, $"{file.FullName} holds more than {maxBytes} bytes, too many for the {what}");
-                }
-
-                content.Write(piece, 0, read);
-            }
+            return BoundedFile.ReadText(file.FullName, maxBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RelayToolException(ExitCode.Usage, $"cannot read the {what} {file.FullName}: {e.Message}");
         }
-
-        var bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
-        return Encoding.UTF8.GetString(bytes.StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes);
     }
 
     /// <summary>

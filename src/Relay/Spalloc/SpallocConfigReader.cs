@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Internal;
 using FastSpinnRelay.Relay.Spalloc.Server;
 
@@ -33,7 +34,7 @@ public static class SpallocConfigReader
                 return false;
             }
 
-            text = File.ReadAllText(path);
+            text = BoundedFile.ReadText(path, MaxFileBytes); // also what reports no size, such as /dev/zero
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -121,7 +121,7 @@ public sealed class TunnelClientCertificateFlagsTests : IDisposable
 
         var e = Assert.Throws<RelayToolException>(() => TunnelClientCertificateFlags.LoadAllowList([huge]));
 
-        Assert.Equal($"{huge} holds more than {CredentialFiles.MaxBytes} bytes, too many for the allow file (--tls-client-allow)", e.Message);
+        Assert.Equal($"cannot read the allow file (--tls-client-allow) {huge}: it holds more than {CredentialFiles.MaxBytes} bytes", e.Message);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text;
 using FastSpinnRelay.Protocol.Tests.TestSupport;
 using FastSpinnRelay.Relay.Spalloc;
+using FastSpinnRelay.Relay.Spalloc.Server;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 
 namespace FastSpinnRelay.Relay.Tests.Spalloc;
@@ -54,6 +55,34 @@ public sealed class SpallocConfigReaderFuzzTests : IDisposable
         Assert.False(SpallocConfigReader.TryRead(_path, out var config, out var problems));
         Assert.Null(config);
         Assert.Contains($"{SpallocConfigReader.MaxFileBytes + 1L} bytes is larger than", Assert.Single(problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_path_with_no_size_that_never_ends_is_refused_after_the_limit()
+    {
+        // /dev/zero reports a size of 0: only a bounded read stops it (before: read until memory ran out).
+        Assert.False(SpallocConfigReader.TryRead("/dev/zero", out var config, out var problems));
+        Assert.Null(config);
+        Assert.Equal($"cannot read: it holds more than {SpallocConfigReader.MaxFileBytes} bytes", Assert.Single(problems));
+    }
+
+    [Fact]
+    public void A_certificate_or_key_path_that_never_ends_is_a_certificate_error()
+    {
+        var pem = Path.ChangeExtension(_path, ".pem"); // as unique as the test's own file
+        File.WriteAllText(pem, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+        try
+        {
+            foreach (var (cert, key) in new[] { ("/dev/zero", (string?)null), (pem, "/dev/zero") })
+            {
+                var e = Assert.Throws<SpallocCertificateException>(() => SpallocServer.LoadCertificate(cert, key));
+                Assert.Contains("holds more than", e.Message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(pem);
+        }
     }
 
     [Theory]

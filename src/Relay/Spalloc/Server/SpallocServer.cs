@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Server.Internal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -302,15 +303,19 @@ public sealed class SpallocServer : IAsyncDisposable
         BaseUri = new Uri($"{(tls ? "https" : "http")}://{host}:{uri.Port}{Config.Server.NormalizedBasePath}/");
     }
 
+    /// <summary>Most bytes of a certificate file (1 MiB: far beyond a chain; short of a wrong file such as /dev/zero).</summary>
+    private const int MaxCertificateFileBytes = 1 << 20;
+
     /// <summary>A PEM certificate (with its key inside or in <paramref name="keyPath"/>) or a PKCS#12 file without a password.</summary>
     internal static X509Certificate2 LoadCertificate(string certPath, string? keyPath)
     {
         try
         {
-            var head = File.ReadAllText(certPath).AsSpan();
-            if (head.Contains("-----BEGIN", StringComparison.Ordinal))
+            var text = BoundedFile.ReadText(certPath, MaxCertificateFileBytes);
+            if (text.Contains("-----BEGIN", StringComparison.Ordinal))
             {
-                using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+                var key = keyPath is null ? text : BoundedFile.ReadText(keyPath, MaxCertificateFileBytes);
+                using var pem = X509Certificate2.CreateFromPem(text, key);
 
                 // An ephemeral PEM key works for SslStream on Linux; re-import as PKCS#12 so every platform can use it.
                 return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
