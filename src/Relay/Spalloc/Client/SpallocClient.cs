@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using System.Text.RegularExpressions;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Spalloc.Client.Internal;
 
@@ -340,8 +339,8 @@ public sealed partial class SpallocClient : IDisposable
             html = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var csrf = CsrfPattern.Match(html);
-        if (!csrf.Success)
+        var csrf = LoginFormCsrf.Find(html);
+        if (csrf is null)
         {
             throw new SpallocClientException(SpallocFailure.Service, $"GET {page}: the login form has no _csrf field");
         }
@@ -352,7 +351,7 @@ public sealed partial class SpallocClient : IDisposable
             {
                 Content = new FormUrlEncodedContent(
                 [
-                    new("_csrf", WebUtility.HtmlDecode(csrf.Groups[csrf.Groups[1].Success ? 1 : 2].Value)),
+                    new("_csrf", WebUtility.HtmlDecode(csrf)),
                     new("username", _credentials.User ?? ""),
                     new("password", _credentials.Password ?? ""),
                     new("submit", "submit"),
@@ -487,13 +486,4 @@ public sealed partial class SpallocClient : IDisposable
     }
 
     private static string Describe(Uri? url) => url is null ? "?" : url.GetLeftPart(UriPartial.Path);
-
-    /// <summary>
-    /// The login form's <c>_csrf</c> field, either attribute first. Non-backtracking, so the search takes time in
-    /// proportion to the page: with backtracking, a page of unclosed <c>name="_csrf" value</c> fragments from a broken
-    /// or hostile service made it quadratic (seconds for 256 KiB, most of an hour for the 8 MiB an answer may have).
-    /// </summary>
-    private static readonly Regex CsrfPattern = new(
-        """name\s*=\s*["']_csrf["'][^>]*?value\s*=\s*["']([^"']*)["']|value\s*=\s*["']([^"']*)["'][^>]*?name\s*=\s*["']_csrf["']""",
-        RegexOptions.IgnoreCase | RegexOptions.NonBacktracking);
 }
