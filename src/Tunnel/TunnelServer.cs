@@ -204,16 +204,17 @@ public sealed class TunnelServer : IAsyncDisposable
         UInt128 requested = BinaryPrimitives.ReadUInt128BigEndian(result.SessionId);
         ServerSession? entry;
         bool resumed;
+        bool someoneElses;
         lock (_sessions)
         {
-            resumed = requested != 0 && _sessions.TryGetValue(requested, out entry);
+            // Only the identity that opened a session resumes it: a client with another certificate (or with the key,
+            // for a certificate's session) that presents its id gets a session of its own, and the owner's is untouched.
+            _sessions.TryGetValue(requested, out entry);
+            resumed = requested != 0 && entry is not null && entry.ClientFingerprint == result.ClientFingerprint;
+            someoneElses = requested != 0 && entry is not null && !resumed;
             if (!resumed)
             {
-                entry = _sessions.Count < _options.MaxSessions ? NewSessionLocked() : null;
-            }
-            else
-            {
-                entry = _sessions[requested];
+                entry = _sessions.Count < _options.MaxSessions ? NewSessionLocked(result.ClientFingerprint) : null;
             }
 
             if (entry is not null)
@@ -263,6 +264,11 @@ public sealed class TunnelServer : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _accepted);
+            if (someoneElses)
+            {
+                Log(TunnelLogLevel.Warning, $"tunnel: {connection.RemoteDescription} asked to resume a session another client opened; given {session} instead; client: {result.ClientIdentity}");
+            }
+
             Log(TunnelLogLevel.Info, $"tunnel: {connection.RemoteDescription} {session}: {(resumed ? "resumed" : "new session")}, peer expects {peerNext}; client: {result.ClientIdentity}");
             return (runner, entry);
         }
@@ -281,7 +287,7 @@ public sealed class TunnelServer : IAsyncDisposable
         }
     }
 
-    private ServerSession NewSessionLocked()
+    private ServerSession NewSessionLocked(string? clientFingerprint)
     {
         var session = new TunnelSession(_options, isClient: false, _acceptor);
         Span<byte> id = stackalloc byte[TunnelAuth.SessionIdLength];
@@ -294,7 +300,7 @@ public sealed class TunnelServer : IAsyncDisposable
         while (key == 0 || _sessions.ContainsKey(key));
 
         session.SetId(id);
-        var entry = new ServerSession(session, key);
+        var entry = new ServerSession(session, key) { ClientFingerprint = clientFingerprint };
         _sessions.Add(key, entry);
         return entry;
     }
@@ -406,5 +412,8 @@ public sealed class TunnelServer : IAsyncDisposable
 
         /// <summary>Attaches in progress (guarded by the sessions lock); the sweep skips such sessions.</summary>
         public int Pending { get; set; }
+
+        /// <summary>The fingerprint of the certificate that opened it, or null for the pre-shared key: who may resume it.</summary>
+        public string? ClientFingerprint { get; init; }
     }
 }

@@ -27,5 +27,11 @@ internal sealed class HandshakeResult
     /// <summary>Server only: how the client proved itself, for the log ("pre-shared key", or its certificate).</summary>
     public string? ClientIdentity { get; init; }
 
+    /// <summary>
+    /// Server only: the SHA-256 fingerprint of the client certificate the client proved itself with (auth method 2), or
+    /// null for the pre-shared key. A session is resumed only by the identity that opened it.
+    /// </summary>
+    public string? ClientFingerprint { get; init; }
+
     public static HandshakeResult Failed(TunnelCloseReason reason, string detail) => new() { Failure = reason, Detail = detail };
 }

@@ -86,6 +86,7 @@ internal static class ServerHandshake
             LocalFeatures = features,
             PeerFeatures = clientFeatures,
             ClientIdentity = method == TunnelAuthMethod.PreSharedKey ? "pre-shared key" : connection.PeerCertificate!.ToString(),
+            ClientFingerprint = method == TunnelAuthMethod.PreSharedKey ? null : connection.PeerCertificate!.Fingerprint,
         };
     }
 

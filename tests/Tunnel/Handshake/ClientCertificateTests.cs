@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Tests.Shared;
+using FastSpinnRelay.Tunnel.Internal;
 using FastSpinnRelay.Tunnel.Tests.TestSupport;
 using FastSpinnRelay.Tunnel.Transport;
 
@@ -114,6 +115,27 @@ public sealed class ClientCertificateTests : IDisposable
         Assert.False(TunnelCertificates.SameFingerprint(fingerprint[..^1], _certificates.Alice));
     }
 
+    [Fact]
+    public async Task A_session_is_resumed_only_by_the_certificate_that_opened_it()
+    {
+        var log = new TestLog();
+        await using TcpTunnelListener listener = Listener(_certificates.Alice, _certificates.Mallory);
+        await using TunnelPair pair = await TunnelPair.StartAsync(listener, Connector(_certificates.Alice, listener), CertificateServer(log), CertificateClient(log), log);
+        byte[] alices = pair.Client.Session.Id.ToArray();
+
+        // Mallory, also on the list, presents Alice's session id (as if it had leaked) and asks to resume it.
+        await using ITunnelConnection mallory = await Connector(_certificates.Mallory, listener).ConnectAsync(CancellationToken.None);
+        HandshakeResult result = await Bounded.Wait(ClientHandshake.RunAsync(mallory, CertificateClient(log), alices, 0, CancellationToken.None), "Mallory's handshake");
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.False(result.Resumed);
+        Assert.NotEqual(alices, result.SessionId);
+        await Bounded.Until(() => log.Contains("asked to resume a session another client opened"), "the server's warning", log.ToString);
+        Assert.True(pair.Client.Session.IsConnected);
+        Assert.False(log.Contains("session resumed by"), log.ToString());
+        Assert.Equal(2, pair.Server.Sessions.Count);
+    }
+
     public void Dispose() => _certificates.Dispose();
 
     /// <summary>A TLS listener that allows Alice's certificate, by name.</summary>
@@ -127,6 +149,14 @@ public sealed class ClientCertificateTests : IDisposable
             ClientCertificateNames = new Dictionary<string, string> { [alice] = "alice" },
         });
     }
+
+    /// <summary>A TLS listener that allows each of <paramref name="allowed"/>.</summary>
+    private TcpTunnelListener Listener(params X509Certificate2[] allowed) =>
+        new(new IPEndPoint(IPAddress.Loopback, 0), new TunnelTlsServerOptions
+        {
+            Certificate = _certificates.Server,
+            AllowedClientCertificates = [.. allowed.Select(TunnelCertificates.Fingerprint)],
+        });
 
     /// <summary>A TLS connector to <paramref name="listener"/> that pins the server and presents <paramref name="certificate"/>, if any.</summary>
     private TcpTunnelConnector Connector(X509Certificate2? certificate, TcpTunnelListener listener) =>
