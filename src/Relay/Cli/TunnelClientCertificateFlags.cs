@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Tunnel.Transport;
 
@@ -141,9 +142,7 @@ internal static class TunnelClientCertificateFlags
         string keyText = CredentialFiles.ReadText(key, $"private key of the {what}");
         try
         {
-            using var pem = X509Certificate2.CreateFromPem(certificateText, keyText);
-            // Through PKCS#12, so that SslStream can use the private key on every platform.
-            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+            return PemCertificate.Load(certificateText, keyText);
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {

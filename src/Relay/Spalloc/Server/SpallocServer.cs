@@ -315,10 +315,7 @@ public sealed class SpallocServer : IAsyncDisposable
             if (text.Contains("-----BEGIN", StringComparison.Ordinal))
             {
                 var key = keyPath is null ? text : BoundedFile.ReadText(keyPath, MaxCertificateFileBytes);
-                using var pem = X509Certificate2.CreateFromPem(text, key);
-
-                // An ephemeral PEM key works for SslStream on Linux; re-import as PKCS#12 so every platform can use it.
-                return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+                return PemCertificate.Load(text, key);
             }
 
             return X509CertificateLoader.LoadPkcs12FromFile(certPath, null);
