@@ -10,6 +10,8 @@ public class SpallocSmallPartsTests
     [InlineData("PT2M", 120)]
     [InlineData("PT1H30M", 5400)]
     [InlineData("P1DT1S", 86_401)]
+    [InlineData("P2D", 172_800)]
+    [InlineData("PT1H2M3.5S", 3_723.5)]
     [InlineData("PT0.5S", 0.5)]
     [InlineData("pt45s", 45)]
     public void Iso_durations_parse(string text, double seconds)
@@ -29,6 +31,11 @@ public class SpallocSmallPartsTests
     [InlineData("P5M")]
     [InlineData("PTS")]
     [InlineData("PT1S2")]
+    [InlineData("P1DT")]
+    [InlineData("PT1M1M")]
+    [InlineData("PT1S1H")]
+    [InlineData("PT1.5H")]
+    [InlineData("P1.5D")]
     [InlineData("PT99999999999999999999999999999999999999999999999999S")]
     public void Bad_iso_durations_are_refused(string? text) => Assert.False(IsoDuration.TryParse(text, out _));
 

@@ -2,7 +2,11 @@ using System.Globalization;
 
 namespace FastSpinnRelay.Relay.Spalloc.Server.Internal;
 
-/// <summary>ISO-8601 durations as Java's <c>Duration</c> writes them (<c>PT120S</c>, <c>PT2M</c>, <c>P1DT1H</c>, <c>PT0.5S</c>).</summary>
+/// <summary>
+/// ISO-8601 durations as Java's <c>Duration</c> writes and reads them (<c>PT120S</c>, <c>PT2M</c>, <c>P1DT1H</c>,
+/// <c>PT0.5S</c>): days, then after <c>T</c> hours, minutes and seconds, each at most once and in that order; only
+/// seconds may have a fraction; a <c>T</c> must be followed by at least one of them.
+/// </summary>
 internal static class IsoDuration
 {
     public static bool TryParse(string? text, out TimeSpan value)
@@ -16,6 +20,8 @@ internal static class IsoDuration
         double seconds = 0;
         var inTime = false;
         var any = false;
+        var anyTime = false;
+        var lastRank = 0;
         var start = 1;
         for (var i = 1; i < text.Length; i++)
         {
@@ -42,25 +48,27 @@ internal static class IsoDuration
                 return false;
             }
 
-            double? unit = (inTime, c) switch
+            (double unit, int rank) = (inTime, c) switch
             {
-                (false, 'D') => 86_400,
-                (true, 'H') => 3_600,
-                (true, 'M') => 60,
-                (true, 'S') => 1,
-                _ => null,
+                (false, 'D') => (86_400, 1),
+                (true, 'H') => (3_600, 2),
+                (true, 'M') => (60, 3),
+                (true, 'S') => (1, 4),
+                _ => (0, 0),
             };
-            if (unit is not { } u)
+            if (rank <= lastRank || (rank != 4 && text.AsSpan(start, i - start).Contains('.')))
             {
-                return false;
+                return false; // an unknown or repeated designator, one out of order, or a fraction before S
             }
 
-            seconds += n * u;
+            seconds += n * unit;
+            lastRank = rank;
             any = true;
+            anyTime |= inTime;
             start = i + 1;
         }
 
-        if (!any || start != text.Length || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+        if (!any || start != text.Length || (inTime && !anyTime) || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
         {
             return false;
         }
