@@ -87,9 +87,9 @@ public static partial class SpallocCommand
                 $"relay spalloc serve: {machine.Name} ({machine.Boards.Count} board(s)) for {config.Users.Count} user(s) at {server.BaseUri} " +
                 $"(websockets at {config.Server.NormalizedBasePath}/proxy/JOB); {kept}")).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await CountersSchedule.LogUntilStoppedAsync(statsInterval, () => Log.Info(Component, $"stats; {server.Counters}; {server.Logins}; {reloads}"), cancellationToken)
+            await CountersSchedule.LogUntilStoppedAsync(statsInterval, () => Log.Info(Component, $"stats; {server.Counters}; {server.Memory}; {server.Logins}; {reloads}"), cancellationToken)
                 .ConfigureAwait(false);
-            Log.Info(Component, $"stopping; {server.Counters}; {server.Logins}; {reloads}");
+            Log.Info(Component, $"stopping; {server.Counters}; {server.Memory}; {server.Logins}; {reloads}");
             await reloading.ConfigureAwait(false);
             RecordExitCounters(server.Counters, reloads);
         }

@@ -25,6 +25,10 @@ public sealed class EmulatorCounters
     private long bootPackets;
     private long spikePackets;
     private long spikeSendFailures;
+    private long routerTablesCleared;
+
+    /// <summary>RTR requests that cleared the (emulated) multicast router table (operation 0).</summary>
+    public long RouterTablesCleared => Interlocked.Read(ref routerTablesCleared);
 
     /// <summary>Datagrams received on the SCP port (including malformed and dropped ones).</summary>
     public long ScpDatagrams => Interlocked.Read(ref scpDatagrams);
@@ -129,6 +133,8 @@ public sealed class EmulatorCounters
     internal void CountBootResult(BootAssemblyResult result) => Increment(bootResults, (int)result);
 
     internal void CountBootMalformed(BootError reason) => Interlocked.Increment(ref bootMalformed[(int)reason]);
+
+    internal void CountRouterTableCleared() => Interlocked.Increment(ref routerTablesCleared);
 
     internal void CountSpikePacket() => Interlocked.Increment(ref spikePackets);
 

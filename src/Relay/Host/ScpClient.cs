@@ -74,24 +74,14 @@ public sealed partial class ScpClient : IDisposable
     public TimeSpan Timeout
     {
         get => timeout;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.FromMilliseconds(1));
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMinutes(1));
-            timeout = value;
-        }
+        set => timeout = CheckTimeout(value);
     }
 
     /// <summary>Sends per request before giving up (default 5, as rig; 1 to 100).</summary>
     public int Attempts
     {
         get => attempts;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100);
-            attempts = value;
-        }
+        set => attempts = CheckAttempts(value);
     }
 
     /// <summary>Destination chip x (default 0).</summary>
@@ -144,6 +134,22 @@ public sealed partial class ScpClient : IDisposable
         throw Fail(ScpFailure.Timeout, command, null, string.Create(
             CultureInfo.InvariantCulture,
             $"got no reply after {attempts} attempts of {timeout.TotalMilliseconds:0.###} ms each"));
+    }
+
+    /// <summary>A per-attempt timeout from 1 ms to 1 min, else <see cref="ArgumentOutOfRangeException"/>.</summary>
+    internal static TimeSpan CheckTimeout(TimeSpan value)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.FromMilliseconds(1));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMinutes(1));
+        return value;
+    }
+
+    /// <summary>A number of attempts from 1 to 100, else <see cref="ArgumentOutOfRangeException"/>.</summary>
+    internal static int CheckAttempts(int value)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100);
+        return value;
     }
 
     /// <summary>VER: the board's software and whether it has booted.</summary>
@@ -211,6 +217,29 @@ public sealed partial class ScpClient : IDisposable
     private int AwaitReply(ushort sequence)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        int n;
+        while ((n = ReceiveReply(socket, reply, from, targetAddress, deadline, out var header)) > 0)
+        {
+            if (header.Sequence == sequence)
+            {
+                return n;
+            }
+
+            // A late duplicate of an earlier request.
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp) for an SCP reply from
+    /// <paramref name="target"/> into <paramref name="buffer"/>; its length and header, or 0 at the deadline. Datagrams
+    /// from elsewhere, ones that are not SCP, and RC_SUM / RC_P2P_BUSY answers (which rig and spinnman treat as lost)
+    /// are skipped, as are ICMP errors the socket reports.
+    /// </summary>
+    internal static int ReceiveReply(Socket socket, byte[] buffer, SocketAddress from, SocketAddress target, long deadline, out ScpHeader header)
+    {
+        header = default;
         while (true)
         {
             var remaining = deadline - Stopwatch.GetTimestamp();
@@ -222,23 +251,19 @@ public sealed partial class ScpClient : IDisposable
             int n;
             try
             {
-                n = socket.ReceiveFrom(reply, SocketFlags.None, from);
+                n = socket.ReceiveFrom(buffer, SocketFlags.None, from);
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize or SocketError.WouldBlock)
             {
                 continue;
             }
 
-            if (!SocketAddresses.AreEqual(from, targetAddress)
-                || ScpHeader.TryRead(reply.AsSpan(0, n), out var header) != ScpError.None
-                || header.Sequence != sequence
-                || header.Result is ScpResult.Sum or ScpResult.P2PBusy)
+            if (SocketAddresses.AreEqual(from, target)
+                && ScpHeader.TryRead(buffer.AsSpan(0, n), out header) == ScpError.None
+                && header.Result is not (ScpResult.Sum or ScpResult.P2PBusy))
             {
-                // Not ours, a late duplicate of an earlier request, or a reply rig treats as lost.
-                continue;
+                return n;
             }
-
-            return n;
         }
     }
 
@@ -267,10 +292,10 @@ public sealed partial class ScpClient : IDisposable
     private ScpClientException Fail(ScpFailure failure, ScpCommand command, ScpResult? rc, string what) =>
         new(failure, Target, command, rc, $"SCP {DescribeCommand(command)} to {Target} {what}");
 
-    private static string DescribeCommand(ScpCommand command) =>
+    internal static string DescribeCommand(ScpCommand command) =>
         Enum.IsDefined(command) ? command.ToString().ToUpperInvariant() : string.Create(CultureInfo.InvariantCulture, $"command {(ushort)command}");
 
-    private static string DescribeResult(ScpResult rc) =>
+    internal static string DescribeResult(ScpResult rc) =>
         Enum.IsDefined(rc)
             ? string.Create(CultureInfo.InvariantCulture, $"RC_{rc.ToString().ToUpperInvariant()} (0x{(ushort)rc:X2})")
             : string.Create(CultureInfo.InvariantCulture, $"return code 0x{(ushort)rc:X2}");

@@ -25,6 +25,7 @@ public sealed class SpallocConfigChanges
         new("max-jobs-per-user", o => o.MaxJobsPerUser, (o, from) => o with { MaxJobsPerUser = from.MaxJobsPerUser }),
         new("max-keepalive", o => o.MaxKeepalive, (o, from) => o with { MaxKeepalive = from.MaxKeepalive }),
         new("session-idle-timeout", o => o.SessionIdleTimeout, (o, from) => o with { SessionIdleTimeout = from.SessionIdleTimeout }),
+        new("board-scp-port", o => o.BoardScpPort, (o, from) => o with { BoardScpPort = from.BoardScpPort }),
         new("unbound-address", o => o.UnboundAddress, null),
         new("public-url", o => o.PublicUrl, null),
         new("send-queue-bytes", o => o.SendQueueBytes, null),

@@ -307,6 +307,7 @@ public static class SpallocConfigReader
             StallTimeout = Duration(problems, "server.stall-timeout", dto.StallTimeout, options.StallTimeout),
             PingInterval = Duration(problems, "server.ping-interval", dto.PingInterval, options.PingInterval),
             MaxChannelsPerWebSocket = dto.MaxChannelsPerWebsocket ?? options.MaxChannelsPerWebSocket,
+            BoardScpPort = dto.BoardScpPort ?? options.BoardScpPort,
             MaxJobsPerUser = dto.MaxJobsPerUser ?? options.MaxJobsPerUser,
             MaxKeepalive = Duration(problems, "server.max-keepalive", dto.MaxKeepalive, options.MaxKeepalive),
             SessionIdleTimeout = Duration(problems, "server.session-idle-timeout", dto.SessionIdleTimeout, options.SessionIdleTimeout),

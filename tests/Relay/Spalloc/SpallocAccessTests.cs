@@ -136,8 +136,9 @@ public class SpallocAccessTests
         var job = await alice.CreateJobAsync();
         foreach (var (url, expected) in new[]
         {
-            (job + "/memory", HttpStatusCode.NotFound),
+            (job + "/chip", HttpStatusCode.NotFound),
             (job + "/power", HttpStatusCode.NotFound),
+            (job + "/router", HttpStatusCode.MethodNotAllowed),
             (new Uri(server.BaseUri, "srv/spalloc/nothing").ToString(), HttpStatusCode.NotFound),
             (new Uri(server.BaseUri, "../elsewhere").ToString(), HttpStatusCode.NotFound),
             (job + "/keepalive", HttpStatusCode.MethodNotAllowed),

@@ -18,6 +18,7 @@ public class SpallocConfigChangesTests
         { "max-jobs-per-user", "3", true },
         { "max-keepalive", "\"10m\"", true },
         { "session-idle-timeout", "\"2h\"", true },
+        { "board-scp-port", "17000", true },
         { "unbound-address", "\"10.0.0.9\"", false },
         { "public-url", "\"https://spinnaker.example.org/spalloc\"", false },
         { "send-queue-bytes", "131072", false },

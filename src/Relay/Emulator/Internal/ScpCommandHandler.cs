@@ -6,8 +6,8 @@ using FastSpinnRelay.Relay.Diagnostics;
 namespace FastSpinnRelay.Relay.Emulator.Internal;
 
 /// <summary>
-/// What the emulated board's monitor core does with one SCP request: VER, READ, WRITE and IPTAG; anything else is
-/// answered <see cref="ScpResult.Cmd"/>. Socket-free: it reads a datagram and writes the reply datagram, so tests
+/// What the emulated board's monitor core does with one SCP request: VER, READ, WRITE, IPTAG and RTR's clear (there
+/// is no router table to clear: it is counted); anything else is answered <see cref="ScpResult.Cmd"/>. Socket-free: it reads a datagram and writes the reply datagram, so tests
 /// and benchmarks can drive it directly. Runs on the SCP thread only (it owns the memory); VER, READ and WRITE
 /// never allocate.
 /// </summary>
@@ -73,6 +73,7 @@ internal sealed partial class ScpCommandHandler
             ScpCommand.Read => Read(reply, header, m),
             ScpCommand.Write => Write(reply, header, m),
             ScpCommand.IpTag => IpTag(reply, header, m, sender),
+            ScpCommand.Rtr when (m.Arg1 & 0xFF) == 0 => ClearRouterTable(reply, header, m.Sequence),
             _ => Error(reply, header, m.Sequence, ScpResult.Cmd),
         };
     }
@@ -125,6 +126,12 @@ internal sealed partial class ScpCommandHandler
         args.Length > ScpMessage.MaxDataLength ? ScpResult.Len
         : args.AccessType > ScpAccessType.Word ? ScpResult.Arg
         : ScpResult.Ok;
+
+    private int ClearRouterTable(Span<byte> reply, in SdpHeader header, ushort sequence)
+    {
+        counters.CountRouterTableCleared();
+        return Ok(reply, header, sequence);
+    }
 
     private int Ok(Span<byte> reply, in SdpHeader header, ushort sequence)
     {

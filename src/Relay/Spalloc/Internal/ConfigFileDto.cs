@@ -71,6 +71,8 @@ internal sealed class ServerDto
 
     public int? MaxChannelsPerWebsocket { get; set; }
 
+    public int? BoardScpPort { get; set; }
+
     public int? MaxJobsPerUser { get; set; }
 
     public string? MaxKeepalive { get; set; }

@@ -67,6 +67,9 @@ public sealed class SpallocServer : IAsyncDisposable
     /// <summary>The proxy's counters, totalled over all websockets.</summary>
     public SpallocProxyCounters Counters => _hub.Counters;
 
+    /// <summary>What <c>jobs/{id}/memory</c> has done.</summary>
+    public SpallocMemoryCounters Memory => _api.Memory;
+
     /// <summary>Logins refused since the server started (bad tokens), and how many cost no PBKDF2 check.</summary>
     public SpallocLoginCounters Logins { get; }
 

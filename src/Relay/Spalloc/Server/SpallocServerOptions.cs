@@ -57,6 +57,12 @@ public sealed record SpallocServerOptions
     /// <summary>Channels one websocket may have open; an OPEN beyond it gets ERROR. Default 64, range 1 to 4096.</summary>
     public int MaxChannelsPerWebSocket { get; init; } = 64;
 
+    /// <summary>
+    /// The boards' SCP port, where <c>jobs/{id}/memory</c> sends its READ and WRITE requests. Default 17893 (SC&amp;MP's);
+    /// another only for boards behind a port forward, or emulated ones.
+    /// </summary>
+    public int BoardScpPort { get; init; } = 17893;
+
     /// <summary>Jobs one user may have queued or running. Default 8, range 1 to 1000.</summary>
     public int MaxJobsPerUser { get; init; } = 8;
 
@@ -113,6 +119,7 @@ public sealed record SpallocServerOptions
         Range(problems, "server.stall-timeout (s)", (long)StallTimeout.TotalSeconds, 1, 3600);
         Range(problems, "server.ping-interval (s)", (long)Math.Ceiling(PingInterval.TotalSeconds), 0, 3600);
         Range(problems, "server.max-channels-per-websocket", MaxChannelsPerWebSocket, 1, 4096);
+        Range(problems, "server.board-scp-port", BoardScpPort, 1, 65535);
         Range(problems, "server.max-jobs-per-user", MaxJobsPerUser, 1, 1000);
         Range(problems, "server.max-keepalive (s)", (long)MaxKeepalive.TotalSeconds, 1, 86_400);
         Range(problems, "server.session-idle-timeout (s)", (long)SessionIdleTimeout.TotalSeconds, 60, 30 * 86_400);

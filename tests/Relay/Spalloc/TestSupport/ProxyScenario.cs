@@ -43,7 +43,9 @@ internal sealed class ProxyScenario : IAsyncDisposable
         SpallocHttp? http = null;
         try
         {
-            server = await SpallocTestServer.StartAsync(options: options);
+            // jobs/{id}/memory reaches the emulator on its own port (a real board's is 17893).
+            var scpPort = emulator.ScpEndPoint.Port;
+            server = await SpallocTestServer.StartAsync(options: o => (options ?? (x => x))(o with { BoardScpPort = scpPort }));
             http = await server.LoginAsync();
             var job = await http.CreateJobAsync();
             Assert.Equal("READY", await http.StateAsync(job));

@@ -78,6 +78,10 @@ internal sealed partial class SpallocHttpApi
                     : Only(context, "GET, DELETE", c => WithJob(c, id, mutating: false, JobStateAsync)),
                 ["srv", "spalloc", "jobs", var id, "machine"] => Only(context, "GET", c => WithJob(c, id, mutating: false, JobMachineAsync)),
                 ["srv", "spalloc", "jobs", var id, "keepalive"] => Only(context, "PUT", c => WithJob(c, id, mutating: true, KeepaliveAsync)),
+                ["srv", "spalloc", "jobs", var id, "router"] => Only(context, "DELETE", c => WithJob(c, id, mutating: true, ResetRoutingAsync)),
+                ["srv", "spalloc", "jobs", var id, "memory"] => method == "POST"
+                    ? WithJob(context, id, mutating: true, WriteMemoryAsync)
+                    : Only(context, "GET, POST", c => WithJob(c, id, mutating: false, ReadMemoryAsync)),
                 ["srv", "spalloc", "jobs", _, var other, ..] => Text(
                     context, StatusCodes.Status404NotFound, $"this server does not provide the job resource '{Log.Escape(other, 40)}' (use the proxy websocket)"),
                 ["proxy", var id] => Only(context, "GET", c => ProxyAsync(c, id)),
@@ -189,15 +193,15 @@ internal sealed partial class SpallocHttpApi
     }
 
     /// <summary>
-    /// Caps this request's body at <see cref="MaxBodyBytes"/> however it comes: checking Content-Length alone let a chunked
+    /// Caps this request's body at <paramref name="limit"/> (default <see cref="MaxBodyBytes"/>) however it comes: checking Content-Length alone let a chunked
     /// body through up to Kestrel's 1 MiB. Reading past the cap throws a 413 BadHttpRequestException, which
     /// <see cref="HandleAsync"/> answers with its message.
     /// </summary>
-    private static void LimitBody(HttpContext context)
+    private static void LimitBody(HttpContext context, long limit = MaxBodyBytes)
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
-            limit.MaxRequestBodySize = MaxBodyBytes;
+            feature.MaxRequestBodySize = limit;
         }
     }
 
