@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using FastSpinnRelay.Protocol.Tunnel;
 using FastSpinnRelay.Tunnel.Internal;
 using FastSpinnRelay.Tunnel.Transport;
@@ -7,7 +8,9 @@ namespace FastSpinnRelay.Tunnel;
 /// <summary>
 /// The client end: keeps one <see cref="TunnelSession"/> connected to the server, reconnecting with exponential backoff
 /// after any loss and resuming the same session, so reliable traffic arrives exactly once, in order, across reconnects.
-/// Open channels on <see cref="Session"/> at any time, connected or not.
+/// Open channels on <see cref="Session"/> at any time, connected or not. With
+/// <see cref="TunnelClientOptions.StopWhenRefused"/> it stops instead at a refusal that retrying cannot fix
+/// (<see cref="Stopped"/>); it never ends the process itself.
 /// </summary>
 public sealed class TunnelClient : IAsyncDisposable
 {
@@ -15,11 +18,15 @@ public sealed class TunnelClient : IAsyncDisposable
     private readonly ITunnelConnector _connector;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
+    private readonly TaskCompletionSource<TunnelRefusal?> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TunnelRefusal? _refusal;
     private Task _loop = Task.CompletedTask;
     private long _attempts;
     private long _handshakes;
     private int _lastFailure;
+    private int _saidGoodbye;
+    private int _endedByServer;
 
     /// <exception cref="ArgumentException">The options are invalid (every problem is listed).</exception>
     public TunnelClient(TunnelClientOptions options, ITunnelConnector connector, ITunnelChannelAcceptor? acceptor = null)
@@ -44,6 +51,13 @@ public sealed class TunnelClient : IAsyncDisposable
     /// <summary>Why the last attempt or connection failed (None before any failure).</summary>
     public TunnelCloseReason LastFailure => (TunnelCloseReason)Volatile.Read(ref _lastFailure);
 
+    /// <summary>
+    /// Completes when the client stops reconnecting: with the refusal that stopped it
+    /// (<see cref="TunnelClientOptions.StopWhenRefused"/>; the client has logged nothing about it, so the owner can say
+    /// what to check), or with null once it is disposed. Disposing is still needed after a refusal.
+    /// </summary>
+    public Task<TunnelRefusal?> Stopped => _stopped.Task;
+
     /// <summary>Starts connecting (in the background).</summary>
     public void Start() => _loop = RunAsync();
 
@@ -56,7 +70,12 @@ public sealed class TunnelClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops reconnecting, closes the connection (ERROR Shutdown) and the session.</summary>
+    /// <summary>
+    /// Stops reconnecting, closes the connection (ERROR Shutdown) and the session. Stopped while disconnected, it first
+    /// makes one attempt of at most <see cref="TunnelClientOptions.StopGoodbyeTimeout"/> to resume the session only to
+    /// send that ERROR Shutdown, so the server ends the session now rather than after its linger (unless the server said,
+    /// with its own ERROR Shutdown, that it had dropped the session already).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested)
@@ -65,10 +84,113 @@ public sealed class TunnelClient : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        Session.Current?.Fail(TunnelCloseReason.LocalShutdown, TunnelErrorCode.Shutdown, "client shutting down");
+        SayGoodbye(Session.Current);
         await _loop.ConfigureAwait(false);
+        // Not after a refusal: the server would refuse the goodbye too.
+        if (Volatile.Read(ref _saidGoodbye) == 0 && Volatile.Read(ref _endedByServer) == 0 && Volatile.Read(ref _refusal) is null)
+        {
+            await EndDetachedSessionAsync().ConfigureAwait(false);
+        }
+
         Session.CloseFinal(TunnelErrorCode.Shutdown);
+        _stopped.TrySetResult(null);
         _stop.Dispose();
+    }
+
+    /// <summary>Ends <paramref name="runner"/>'s connection with ERROR Shutdown (the server then ends the session); remembers that it did.</summary>
+    private void SayGoodbye(TunnelConnectionRunner? runner)
+    {
+        if (runner?.Fail(TunnelCloseReason.LocalShutdown, TunnelErrorCode.Shutdown, "client shutting down") == true)
+        {
+            Volatile.Write(ref _saidGoodbye, 1);
+        }
+    }
+
+    /// <summary>
+    /// Stopped while disconnected: connects once more, resumes the session and sends ERROR Shutdown on it, then waits for
+    /// the server to close the connection (it does once it has ended the session), all within
+    /// <see cref="TunnelClientOptions.StopGoodbyeTimeout"/>. Whatever happens, it returns by then and logs one line.
+    /// </summary>
+    private async Task EndDetachedSessionAsync()
+    {
+        byte[] id = Session.Id.ToArray();
+        TimeSpan limit = _options.StopGoodbyeTimeout;
+        if (limit <= TimeSpan.Zero || id.AsSpan().IndexOfAnyExcept((byte)0) < 0)
+        {
+            return; // not asked to, or no session the server could hold
+        }
+
+        using var deadline = new CancellationTokenSource(limit, _options.TimeProvider);
+        ITunnelConnection? connection = null;
+        string? problem;
+        try
+        {
+            connection = await _connector.ConnectAsync(deadline.Token).ConfigureAwait(false);
+            HandshakeResult result = await ClientHandshake.RunAsync(connection, _options, id, Session.InboundNext, deadline.Token).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                await HandshakeIo.TrySendErrorAsync(connection.Transport.Output, TunnelErrorCode.Shutdown, "client shutting down", deadline.Token).ConfigureAwait(false);
+                problem = await WaitForCloseAsync(connection.Transport.Input, deadline.Token).ConfigureAwait(false)
+                    ? null : "the server did not close the connection";
+            }
+            else
+            {
+                problem = $"handshake failed: {result.Failure} ({result.Detail})";
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            problem = "no answer";
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException
+            or System.Security.Authentication.AuthenticationException or InvalidOperationException or ObjectDisposedException)
+        {
+            problem = ex.Message;
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                connection.Abort();
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        string where = connection?.RemoteDescription ?? "the server";
+        if (problem is null)
+        {
+            Log(TunnelLogLevel.Info, $"tunnel: stopped while disconnected: reconnected to {where} to end {Session}, which it has ended");
+        }
+        else
+        {
+            Log(TunnelLogLevel.Warning, $"tunnel: stopped while disconnected, and could not end {Session} on {where} within " +
+                $"{limit.TotalSeconds:0.###} s ({problem}): if the server still holds it, it keeps it (channels, board sockets, IP tags) until its session linger runs out");
+        }
+    }
+
+    /// <summary>Reads and drops what the server sends (retransmissions after the resume) until it closes the connection: true; false when it does not in time.</summary>
+    private static async Task<bool> WaitForCloseAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                ReadResult read = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted || read.IsCanceled)
+                {
+                    return read.IsCompleted;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            return true; // reset by the server as it closed: it has read the ERROR before
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private async Task RunAsync()
@@ -77,11 +199,18 @@ public sealed class TunnelClient : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             TunnelConnectionRunner? runner = await ConnectOnceAsync().ConfigureAwait(false);
+            if (runner is null && Volatile.Read(ref _refusal) is { } refusal)
+            {
+                _stopped.TrySetResult(refusal); // only set with StopWhenRefused
+                return;
+            }
+
             if (runner is not null)
             {
                 delay = _options.ReconnectMinDelay;
                 TunnelCloseReason reason = await runner.Completion.ConfigureAwait(false);
                 Volatile.Write(ref _lastFailure, (int)reason);
+                Volatile.Write(ref _endedByServer, reason == TunnelCloseReason.PeerShutdown ? 1 : 0); // the server stopped: the session is gone there
                 lock (_gate)
                 {
                     if (_connected.Task.IsCompleted)
@@ -124,6 +253,11 @@ public sealed class TunnelClient : IAsyncDisposable
         {
             return null;
         }
+        catch (TunnelServerCertificateException ex)
+        {
+            Fail(TunnelCloseReason.ServerCertificateRejected, $"connect failed: {ex.Message}", ex.Message);
+            return null;
+        }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException
             or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
         {
@@ -155,7 +289,7 @@ public sealed class TunnelClient : IAsyncDisposable
         {
             if (!result.Succeeded)
             {
-                Fail(result.Failure, $"{connection.RemoteDescription}: handshake failed: {result.Failure} ({result.Detail})");
+                Fail(result.Failure, $"{connection.RemoteDescription}: handshake failed: {result.Failure} ({result.Detail})", result.Detail);
             }
 
             connection.Abort();
@@ -174,7 +308,7 @@ public sealed class TunnelClient : IAsyncDisposable
         if (_stop.IsCancellationRequested)
         {
             // DisposeAsync may have looked for a connection to close just before this one was attached.
-            runner.Fail(TunnelCloseReason.LocalShutdown, TunnelErrorCode.Shutdown, "client shutting down");
+            SayGoodbye(runner);
         }
 
         Interlocked.Increment(ref _handshakes);
@@ -205,9 +339,20 @@ public sealed class TunnelClient : IAsyncDisposable
         return false;
     }
 
-    private void Fail(TunnelCloseReason reason, string message)
+    /// <summary>
+    /// Records and logs a failed attempt. A final refusal (<see cref="TunnelCloseReasons.IsFinalRefusal"/>) with
+    /// <see cref="TunnelClientOptions.StopWhenRefused"/> is not logged but kept, with <paramref name="detail"/>, for
+    /// <see cref="Stopped"/>.
+    /// </summary>
+    private void Fail(TunnelCloseReason reason, string message, string? detail = null)
     {
         Volatile.Write(ref _lastFailure, (int)reason);
+        if (_options.StopWhenRefused && reason.IsFinalRefusal())
+        {
+            Volatile.Write(ref _refusal, new TunnelRefusal(reason, detail ?? message));
+            return;
+        }
+
         Log(reason == TunnelCloseReason.TransportError ? TunnelLogLevel.Info : TunnelLogLevel.Warning, "tunnel: " + message);
     }
 

@@ -62,4 +62,30 @@ public enum TunnelCloseReason
     /// a client reconnects (a restarted server tells it the session is gone).
     /// </summary>
     PeerShutdown,
+
+    /// <summary>
+    /// The server's credentials no longer let the client in: a reload removed its certificate from the list, or changed
+    /// the pre-shared key it proved (<see cref="TunnelServer.UpdateCredentialsAsync"/>). Its session ends with it. A client
+    /// records it when the server sends ERROR AuthMethodNotAllowed or AuthenticationFailed after the handshake.
+    /// </summary>
+    Revoked,
+
+    /// <summary>
+    /// This side (a client) refused the server's TLS certificate: not the pinned one, not chained to a trusted root, or
+    /// not for the host name asked for (<see cref="Transport.TunnelServerCertificateException"/>).
+    /// </summary>
+    ServerCertificateRejected,
+}
+
+/// <summary>Which close reasons a retry cannot fix.</summary>
+public static class TunnelCloseReasons
+{
+    /// <summary>
+    /// True for a refusal that reconnecting cannot fix, only a change of credentials or configuration at one end: the
+    /// server refused our proof (wrong key), our auth method or client certificate (not on its list, none presented),
+    /// or our protocol versions; or we refused the server (its key proof, or its TLS certificate). Everything else
+    /// (connection refused, timeouts, resets, the server's session limit, a dropped connection) is transient.
+    /// </summary>
+    public static bool IsFinalRefusal(this TunnelCloseReason reason) => reason is TunnelCloseReason.AuthenticationFailed
+        or TunnelCloseReason.AuthMethodNotAllowed or TunnelCloseReason.UnsupportedVersion or TunnelCloseReason.ServerCertificateRejected;
 }

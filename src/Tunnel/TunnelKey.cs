@@ -19,6 +19,9 @@ public sealed class TunnelKey
     /// <summary>The key bytes (for the HMAC; do not log them).</summary>
     public ReadOnlySpan<byte> Bytes => _bytes;
 
+    /// <summary>True when <paramref name="other"/> holds the same bytes (compared in constant time); false for null.</summary>
+    public bool SameAs(TunnelKey? other) => other is not null && CryptographicOperations.FixedTimeEquals(_bytes, other._bytes);
+
     /// <summary>A new key from the system's cryptographic random number generator.</summary>
     public static TunnelKey Generate() => new(RandomNumberGenerator.GetBytes(Length));
 

@@ -53,6 +53,9 @@ public static class TunnelLog
         return builder.ToString();
     }
 
+    /// <summary><see cref="Escape(ReadOnlySpan{byte})"/> for text that came as a string (a certificate's subject): its UTF-8 bytes.</summary>
+    public static string Escape(string text) => Escape(System.Text.Encoding.UTF8.GetBytes(text ?? ""));
+
     private sealed class NoLog : ITunnelLog
     {
         public bool IsEnabled(TunnelLogLevel level) => false;

@@ -123,11 +123,27 @@ public sealed class TunnelClientOptions : TunnelOptions
     /// <summary>Longest wait between reconnect attempts. Default 10 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a client stopped while disconnected spends trying to end its session on the server (connect, resume,
+    /// ERROR Shutdown), so the server frees the session at once instead of keeping it for its linger. Default 2 s; zero
+    /// does not try. The stop waits this long at most (docs/tunnel-protocol.md §4).
+    /// </summary>
+    public TimeSpan StopGoodbyeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Stop reconnecting at the first refusal that retrying cannot fix (<see cref="TunnelCloseReasons.IsFinalRefusal"/>:
+    /// wrong key, client certificate not let in, no common version, the server's TLS certificate refused), on the first
+    /// attempt or any later one; <see cref="TunnelClient.Stopped"/> then completes with it, for the owner to report.
+    /// Default false: every failure is retried with backoff until the client is disposed.
+    /// </summary>
+    public bool StopWhenRefused { get; init; }
+
     /// <inheritdoc/>
     public override IReadOnlyList<string> Validate()
     {
         var problems = new List<string>(base.Validate());
         Check(problems, ReconnectMinDelay > TimeSpan.Zero && ReconnectMaxDelay >= ReconnectMinDelay, "Reconnect delays must be positive, the maximum at least the minimum.");
+        Check(problems, StopGoodbyeTimeout >= TimeSpan.Zero && StopGoodbyeTimeout <= TimeSpan.FromMinutes(1), "StopGoodbyeTimeout must be 0 .. 1 minute.");
         return problems;
     }
 }

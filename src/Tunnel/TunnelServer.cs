@@ -11,7 +11,8 @@ namespace FastSpinnRelay.Tunnel;
 /// and attaches each to a new or resumed <see cref="TunnelSession"/>. Channels the clients open are offered to the
 /// acceptor, which decides what may reach a board. Sessions without a connection are kept for
 /// <see cref="TunnelServerOptions.SessionLinger"/>, except that of a client that said it is shutting down (ERROR
-/// Shutdown), which ends at once.
+/// Shutdown), which ends at once. <see cref="UpdateCredentialsAsync"/> replaces the key and the client certificates it
+/// lets in while it runs, ending the sessions of the clients it no longer lets in.
 /// </summary>
 public sealed class TunnelServer : IAsyncDisposable
 {
@@ -24,6 +25,9 @@ public sealed class TunnelServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private Task _sweepLoop = Task.CompletedTask;
     private long _rejected;
+
+    /// <summary>Checked by each new handshake; replaced whole under the sessions lock (<see cref="UpdateCredentialsAsync"/>).</summary>
+    private volatile TunnelServerCredentials _credentials;
 
     /// <summary>Refusal warnings written per 10 s at most.</summary>
     internal const int RefusalLogBurst = 5;
@@ -41,7 +45,11 @@ public sealed class TunnelServer : IAsyncDisposable
         _options = options;
         _listener = listener;
         _acceptor = acceptor;
+        _credentials = TunnelServerCredentials.From(options);
     }
+
+    /// <summary>The key and client certificates new handshakes are checked against.</summary>
+    public TunnelServerCredentials Credentials => _credentials;
 
     /// <summary>
     /// Connections refused: a failed accept or handshake (wrong key, a client certificate not allowed, version, timeout,
@@ -69,7 +77,8 @@ public sealed class TunnelServer : IAsyncDisposable
     {
         _acceptLoop = AcceptLoopAsync();
         _sweepLoop = SweepLoopAsync();
-        Log(TunnelLogLevel.Info, $"tunnel server listening on {_listener.LocalDescription}");
+        // Debug: an application says where it listens in its own words (relay tunnel serve adds the board and the allow list).
+        Log(TunnelLogLevel.Debug, $"tunnel server listening on {_listener.LocalDescription}");
     }
 
     /// <summary>Stops accepting, closes every connection (ERROR Shutdown) and every session.</summary>
@@ -163,7 +172,7 @@ public sealed class TunnelServer : IAsyncDisposable
         {
             try
             {
-                result = await ServerHandshake.RunAsync(connection, _options, linked.Token).ConfigureAwait(false);
+                result = await ServerHandshake.RunAsync(connection, _options, _credentials, linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
@@ -205,22 +214,38 @@ public sealed class TunnelServer : IAsyncDisposable
         ServerSession? entry;
         bool resumed;
         bool someoneElses;
+        string? revoked;
         lock (_sessions)
         {
+            // A reload since the handshake may have revoked this client: check it against what is in force now, under the
+            // lock the reload swaps them under, so a client it revoked is either refused here or ended by it.
+            revoked = _credentials.StillAllows(result.ClientFingerprint, result.Credentials!) ? null : RevocationText(result.ClientFingerprint);
             // Only the identity that opened a session resumes it: a client with another certificate (or with the key,
             // for a certificate's session) that presents its id gets a session of its own, and the owner's is untouched.
             _sessions.TryGetValue(requested, out entry);
             resumed = requested != 0 && entry is not null && entry.ClientFingerprint == result.ClientFingerprint;
             someoneElses = requested != 0 && entry is not null && !resumed;
-            if (!resumed)
+            if (revoked is not null)
             {
-                entry = _sessions.Count < _options.MaxSessions ? NewSessionLocked(result.ClientFingerprint) : null;
+                entry = null;
+            }
+            else if (!resumed)
+            {
+                entry = _sessions.Count < _options.MaxSessions ? NewSessionLocked(result.ClientFingerprint, result.ClientIdentity) : null;
             }
 
             if (entry is not null)
             {
                 entry.Pending++;
             }
+        }
+
+        if (revoked is not null)
+        {
+            Interlocked.Increment(ref _rejected);
+            await HandshakeIo.TrySendErrorAsync(connection.Transport.Output, RevocationCode(result.ClientFingerprint), revoked, _stop.Token).ConfigureAwait(false);
+            LogRefusal($"tunnel: rejected {connection.RemoteDescription}: {revoked} (reloaded during its handshake); client: {result.ClientIdentity}");
+            return null;
         }
 
         if (entry is null)
@@ -235,6 +260,15 @@ public sealed class TunnelServer : IAsyncDisposable
         try
         {
             TunnelSession session = entry.Session;
+            if (entry.Revoked)
+            {
+                // A reload ended this session while this connection waited to resume it.
+                string text = RevocationText(entry.ClientFingerprint);
+                await HandshakeIo.TrySendErrorAsync(connection.Transport.Output, RevocationCode(entry.ClientFingerprint), text, _stop.Token).ConfigureAwait(false);
+                Log(TunnelLogLevel.Warning, $"tunnel: {connection.RemoteDescription} {session}: not resumed: {text}; client: {result.ClientIdentity}");
+                return null;
+            }
+
             if (session.Current is { } old)
             {
                 old.Fail(TunnelCloseReason.Replaced, TunnelErrorCode.Replaced, $"session resumed by {connection.RemoteDescription}");
@@ -287,7 +321,7 @@ public sealed class TunnelServer : IAsyncDisposable
         }
     }
 
-    private ServerSession NewSessionLocked(string? clientFingerprint)
+    private ServerSession NewSessionLocked(string? clientFingerprint, string? clientIdentity)
     {
         var session = new TunnelSession(_options, isClient: false, _acceptor);
         Span<byte> id = stackalloc byte[TunnelAuth.SessionIdLength];
@@ -300,10 +334,102 @@ public sealed class TunnelServer : IAsyncDisposable
         while (key == 0 || _sessions.ContainsKey(key));
 
         session.SetId(id);
-        var entry = new ServerSession(session, key) { ClientFingerprint = clientFingerprint };
+        var entry = new ServerSession(session, key) { ClientFingerprint = clientFingerprint, ClientIdentity = clientIdentity ?? "pre-shared key" };
         _sessions.Add(key, entry);
         return entry;
     }
+
+    /// <summary>
+    /// Puts <paramref name="credentials"/> in force for every handshake from now on, and ends at once each session (live
+    /// or lingering) of a client they no longer let in: one whose certificate they no longer list, or that proved a key
+    /// they no longer hold. Its connection is closed with ERROR (<see cref="TunnelErrorCode.AuthMethodNotAllowed"/> for a
+    /// certificate, <see cref="TunnelErrorCode.AuthenticationFailed"/> for the key) whose text the client logs, and its
+    /// channels are closed with <see cref="TunnelErrorCode.SessionLost"/>, which releases what they held towards the
+    /// boards. Other sessions are untouched. Returns the sessions ended, by identity.
+    /// </summary>
+    /// <exception cref="ArgumentException">The credentials let no one in.</exception>
+    public async Task<TunnelRevokedSessions> UpdateCredentialsAsync(TunnelServerCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        IReadOnlyList<string> problems = credentials.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(credentials));
+        }
+
+        var ended = new List<ServerSession>();
+        lock (_sessions)
+        {
+            TunnelServerCredentials before = _credentials;
+            _credentials = credentials;
+            foreach (ServerSession entry in _sessions.Values)
+            {
+                // Every session held was let in by the credentials in force before (a reload ends the rest).
+                if (!credentials.StillAllows(entry.ClientFingerprint, before))
+                {
+                    entry.Revoked = true;
+                    ended.Add(entry);
+                }
+            }
+
+            foreach (ServerSession entry in ended)
+            {
+                _sessions.Remove(entry.Key);
+            }
+        }
+
+        int keySessions = 0;
+        var certificateSessions = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (ServerSession entry in ended)
+        {
+            await EndRevokedAsync(entry).ConfigureAwait(false);
+            if (entry.ClientFingerprint is { } fingerprint)
+            {
+                certificateSessions[fingerprint] = certificateSessions.GetValueOrDefault(fingerprint) + 1;
+            }
+            else
+            {
+                keySessions++;
+            }
+        }
+
+        return new TunnelRevokedSessions(keySessions, certificateSessions);
+    }
+
+    /// <summary>
+    /// Ends a session a reload revoked: its connection first (ERROR, awaited, so no handler runs any more), then the session
+    /// with its channels. Under its attach gate, so a resume in progress either finishes first and is closed here, or
+    /// finds it revoked.
+    /// </summary>
+    private async Task EndRevokedAsync(ServerSession entry)
+    {
+        await entry.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            string text = RevocationText(entry.ClientFingerprint);
+            string where = entry.Session.Current is { } current ? $"{current.Remote} {entry.Session}" : $"{entry.Session} (lingering)";
+            Log(TunnelLogLevel.Warning, $"tunnel: {where} ended: {text}; client: {entry.ClientIdentity}");
+            if (entry.Session.Current is { } connection)
+            {
+                connection.Fail(TunnelCloseReason.Revoked, RevocationCode(entry.ClientFingerprint), text);
+                await connection.Completion.ConfigureAwait(false);
+            }
+
+            entry.Session.CloseFinal(TunnelErrorCode.SessionLost);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    /// <summary>What a revoked client is told (ERROR text, at most 120 ASCII characters) and the log says.</summary>
+    private static string RevocationText(string? clientFingerprint) => clientFingerprint is null
+        ? "the server's pre-shared key changed"
+        : $"client certificate {clientFingerprint[..Math.Min(TunnelPeerCertificate.ShortLength, clientFingerprint.Length)]} was removed from the server's list";
+
+    private static TunnelErrorCode RevocationCode(string? clientFingerprint) =>
+        clientFingerprint is null ? TunnelErrorCode.AuthenticationFailed : TunnelErrorCode.AuthMethodNotAllowed;
 
     private void DropSession(ServerSession entry)
     {
@@ -415,5 +541,11 @@ public sealed class TunnelServer : IAsyncDisposable
 
         /// <summary>The fingerprint of the certificate that opened it, or null for the pre-shared key: who may resume it.</summary>
         public string? ClientFingerprint { get; init; }
+
+        /// <summary>How the client proved itself, for log lines ("pre-shared key", or its certificate with its name).</summary>
+        public required string ClientIdentity { get; init; }
+
+        /// <summary>A reload no longer lets its client in: it was taken out of the sessions and is being ended.</summary>
+        public bool Revoked { get; set; }
     }
 }

@@ -51,7 +51,13 @@ public sealed partial class TunnelSession
                     return FrameOutcome.Malformed(type, error);
                 }
 
-                TunnelCloseReason reason = peerError.Code == TunnelErrorCode.Shutdown ? TunnelCloseReason.PeerShutdown : TunnelCloseReason.PeerError;
+                // After the handshake, an authentication error means the server's credentials no longer let this client in.
+                TunnelCloseReason reason = peerError.Code switch
+                {
+                    TunnelErrorCode.Shutdown => TunnelCloseReason.PeerShutdown,
+                    TunnelErrorCode.AuthMethodNotAllowed or TunnelErrorCode.AuthenticationFailed when IsClient => TunnelCloseReason.Revoked,
+                    _ => TunnelCloseReason.PeerError,
+                };
                 return new FrameOutcome(reason, TunnelErrorCode.None, $"peer sent ERROR {peerError.Code}: \"{TunnelLog.Escape(peerError.Text)}\"");
             }
 

@@ -11,6 +11,11 @@ public enum ExitCode
     /// <summary>A socket could not be bound or a host could not be resolved or reached.</summary>
     Network = 3,
     /// <summary>
+    /// Refused in a way retrying cannot fix: <c>relay tunnel connect</c>'s server refused its key, client certificate or
+    /// protocol version, or it refused the server's TLS certificate (pin, chain or name); the message says what to check.
+    /// </summary>
+    Refused = 4,
+    /// <summary>
     /// Ctrl+C or SIGTERM cut a run short: a demo, a bench, a wait, or a relay still starting. A running relay
     /// (server, client, tunnel, spalloc serve and connect, emulate) that is stopped exits <see cref="Ok"/>.
     /// </summary>

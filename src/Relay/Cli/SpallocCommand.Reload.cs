@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Threading.Channels;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Spalloc;
 using FastSpinnRelay.Relay.Spalloc.Server;
@@ -53,7 +52,7 @@ public static partial class SpallocCommand
     /// Reloads <paramref name="path"/> into <paramref name="server"/> once, logging the outcome and counting it in
     /// <paramref name="counters"/>. True when the file was applied (perhaps with nothing to change).
     /// </summary>
-    internal static bool Reload(SpallocServer server, string path, SpallocServerOptions flags, SpallocReloadCounters counters)
+    internal static bool Reload(SpallocServer server, string path, SpallocServerOptions flags, ReloadCounters counters)
     {
         if (!TryReadConfig(path, flags, out var config, out var problems))
         {
@@ -76,51 +75,4 @@ public static partial class SpallocCommand
         Log.Info(Component, $"reloaded {path}: {result}");
         return true;
     }
-
-    /// <summary>
-    /// Reloads once per request taken from <paramref name="requests"/> until <paramref name="stop"/>. Requests made while
-    /// a reload runs are one more reload after it (which reads the file as it is then), so two signals in quick
-    /// succession never run two reloads at once and the last edit is always read.
-    /// </summary>
-    internal static async Task ReloadWhenAskedAsync(
-        SpallocServer server, string path, SpallocServerOptions flags, ChannelReader<bool> requests, SpallocReloadCounters counters, CancellationToken stop)
-    {
-        try
-        {
-            while (await requests.WaitToReadAsync(stop).ConfigureAwait(false))
-            {
-                requests.TryRead(out _);
-                try
-                {
-                    Reload(server, path, flags, counters);
-                }
-                catch (Exception ex)
-                {
-                    counters.CountRefused();
-                    Log.Error(Component, $"reload of {path} failed: {ex}");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // Stopping: no more reloads.
-        }
-    }
-}
-
-/// <summary>Reloads applied and refused since the start, for the <c>stats;</c> and <c>stopping;</c> lines.</summary>
-internal sealed class SpallocReloadCounters
-{
-    private long _applied;
-    private long _refused;
-
-    public long Applied => Interlocked.Read(ref _applied);
-
-    public long Refused => Interlocked.Read(ref _refused);
-
-    public void CountApplied() => Interlocked.Increment(ref _applied);
-
-    public void CountRefused() => Interlocked.Increment(ref _refused);
-
-    public override string ToString() => $"reloads: {Applied} applied, {Refused} refused";
 }

@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Server;
@@ -72,14 +70,9 @@ public static partial class SpallocCommand
         await using (server.ConfigureAwait(false))
         {
             // SIGHUP (systemctl reload) from now on: before the start line, so whoever waits for it may send one.
-            var reloads = new SpallocReloadCounters();
-            var requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-            using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-            {
-                context.Cancel = true;
-                requests.Writer.TryWrite(true);
-            });
-            var reloading = ReloadWhenAskedAsync(server, configPath, overrides, requests.Reader, reloads, cancellationToken);
+            var reloads = new ReloadCounters();
+            using var hangup = HangupReloads.Start(
+                Component, configPath, () => Task.FromResult(Reload(server, configPath, overrides, reloads)), reloads, cancellationToken);
             var machine = config.Machine;
             var kept = config.Server.StateFilePath is { } state ? $"jobs kept in {state}" : "jobs in memory only (--state-file keeps them across restarts)";
             await output.WriteLineAsync(string.Create(
@@ -90,7 +83,7 @@ public static partial class SpallocCommand
             await CountersSchedule.LogUntilStoppedAsync(statsInterval, () => Log.Info(Component, $"stats; {server.Counters}; {server.Memory}; {server.Logins}; {reloads}"), cancellationToken)
                 .ConfigureAwait(false);
             Log.Info(Component, $"stopping; {server.Counters}; {server.Memory}; {server.Logins}; {reloads}");
-            await reloading.ConfigureAwait(false);
+            await hangup.Completion.ConfigureAwait(false);
             RecordExitCounters(server.Counters, reloads);
         }
 
@@ -123,7 +116,7 @@ public static partial class SpallocCommand
     }
 
     /// <summary>The proxy's totals and the reloads in the exit report (<see cref="ExitReport.Record"/>), as the tunnel's verbs record theirs.</summary>
-    internal static void RecordExitCounters(SpallocProxyCounters counters, SpallocReloadCounters reloads)
+    internal static void RecordExitCounters(SpallocProxyCounters counters, ReloadCounters reloads)
     {
         ExitReport.Record("spallocReloadsApplied", reloads.Applied);
         ExitReport.Record("spallocReloadsRefused", reloads.Refused);

@@ -24,7 +24,8 @@ internal static class TunnelClientCertificateFlags
             Description = "Let in clients whose TLS certificate has this SHA-256 fingerprint (64 hex digits, colons allowed, as " +
                           "`relay tunnel certgen` prints it), or any certificate this FILE lists: one fingerprint a line, then optionally a " +
                           "name for the log; '#' comments. Repeat for more. Needs TLS (--tls-cert and --tls-key, or --tls-self-signed); " +
-                          "with it --key-file is optional, and a client may prove either. Read at start: restart to revoke a line.",
+                          "with it --key-file is optional, and a client may prove either. Read at start and at each SIGHUP (systemctl reload): " +
+                          "a line deleted there ends that client's sessions at once.",
             HelpName = "FINGERPRINT|FILE",
             Arity = ArgumentArity.OneOrMore,
         };
@@ -106,6 +107,18 @@ internal static class TunnelClientCertificateFlags
     /// </summary>
     public static ClientCertificateAllowList LoadAllowList(IEnumerable<string> values)
     {
+        var problems = new List<string>();
+        var list = LoadAllowList(values, problems);
+        return problems.Count == 0 ? list : throw new RelayToolException(ExitCode.Usage, problems[0]);
+    }
+
+    /// <summary>
+    /// Reads <c>--tls-client-allow</c>'s values as <see cref="LoadAllowList(IEnumerable{string})"/> does, adding the problem
+    /// of each value that is wrong (its file and line) to <paramref name="problems"/> and going on with the next.
+    /// </summary>
+    public static ClientCertificateAllowList LoadAllowList(IEnumerable<string> values, List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
         var list = new ClientCertificateAllowList();
         foreach (var value in values)
         {
@@ -123,7 +136,11 @@ internal static class TunnelClientCertificateFlags
             }
             catch (FormatException e)
             {
-                throw new RelayToolException(ExitCode.Usage, e.Message);
+                problems.Add(e.Message);
+            }
+            catch (RelayToolException e)
+            {
+                problems.Add(e.Message);
             }
         }
 

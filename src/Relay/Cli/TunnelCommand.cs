@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Protocol.Tunnel;
@@ -31,11 +32,20 @@ public static class TunnelCommand
         Required = true,
     };
 
-    private static readonly Option<string?> CertificateName = new("--name")
+    private static readonly Option<string[]> CertificateName = new("--name")
     {
-        Description = $"Who the certificate is for: its subject, and the name its allow-file line gives the server's log (1-{MaxCertificateName} " +
-                      "letters, digits, '.', '_' or '-'). [default: FILE's name]",
+        Description = $"Who a client certificate is for: its subject, and the name its allow-file line gives the server's log (1-{MaxCertificateName} " +
+                      "letters, digits, '.', '_' or '-') [default: FILE's name]. With --server: a host name or address clients connect to, " +
+                      "repeatable; the first is its subject [default: this machine's host name].",
         HelpName = "NAME",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    private static readonly Option<bool> ServerCertificate = new("--server")
+    {
+        Description = "Make a server certificate for `relay tunnel serve --tls-cert FILE.crt --tls-key FILE.key` instead (TLS server " +
+                      "authentication, valid for the --name hosts) and print its fingerprint for clients' --tls-pin: unlike " +
+                      "--tls-self-signed's, it stays the same across restarts.",
     };
 
     private static readonly Option<bool> Force = new("--force")
@@ -53,11 +63,27 @@ public static class TunnelCommand
         var certgen = new Command("certgen",
             "Make a TLS client certificate for one user (self-signed ECDSA P-256, valid 10 years) for `relay tunnel connect " +
             "--tls-client-cert FILE.crt --tls-client-key FILE.key`, and print the line that lets it in on the server " +
-            "(`relay tunnel serve --tls-client-allow ALLOW_FILE`).")
+            "(`relay tunnel serve --tls-client-allow ALLOW_FILE`); with --server, the server's own certificate and its --tls-pin.")
         {
-            CertificateOut, CertificateName, Force,
+            CertificateOut, CertificateName, ServerCertificate, Force,
         };
-        certgen.SetAction(parse => Certgen(parse.GetValue(CertificateOut)!, parse.GetValue(CertificateName), parse.GetValue(Force), Console.Out));
+        certgen.SetAction(parse =>
+        {
+            var names = parse.GetValue(CertificateName) ?? [];
+            if (parse.GetValue(ServerCertificate))
+            {
+                return CertgenServer(parse.GetValue(CertificateOut)!, names.Length > 0 ? names : [DefaultHostName()], parse.GetValue(Force), Console.Out);
+            }
+
+            return Certgen(parse.GetValue(CertificateOut)!, names.FirstOrDefault(), parse.GetValue(Force), Console.Out);
+        });
+        certgen.Validators.Add(r =>
+        {
+            if (!r.GetValue(ServerCertificate) && r.GetValue(CertificateName) is { Length: > 1 })
+            {
+                r.AddError("a client certificate has one --name (several host names only with --server)");
+            }
+        });
         var info = new Command("info", "Show the tunnel protocol version and whether LZ4 batch compression is available, with its saving on a sample spike stream.");
         info.SetAction(_ => Info(Console.Out));
         return new Command("tunnel", "The authenticated, multiplexed, resumable tunnel between a relay server and a relay client.")
@@ -98,6 +124,48 @@ public static class TunnelCommand
                 $"'{Log.Escape(name, 80)}' cannot name a certificate: give --name with 1-{MaxCertificateName} letters, digits, '.', '_' or '-'");
         }
 
+        var (certificateFile, keyFile) = CheckPairFree(prefix, force);
+        using X509Certificate2 certificate = TunnelCertificates.CreateSelfSigned(name);
+        WritePair(certificate, certificateFile, keyFile, force);
+        output.WriteLine($"wrote a TLS client certificate for {name} to {certificateFile.FullName} and its private key to {keyFile.FullName} " +
+            "(keep the key to yourself: it is who you are to the server)");
+        output.WriteLine("the server lets it in with this line in its allow file (relay tunnel serve --tls-client-allow FILE):");
+        output.WriteLine($"{TunnelCertificates.Fingerprint(certificate)}  {name}");
+        return (int)ExitCode.Ok;
+    }
+
+    /// <summary>
+    /// Writes a new server certificate for <paramref name="hostNames"/> (host names or addresses; the first is its subject)
+    /// to <paramref name="prefix"/>.crt and its private key to <paramref name="prefix"/>.key (owner-only), neither over an
+    /// existing file unless <paramref name="force"/>; prints what it wrote and, last, its fingerprint for clients' --tls-pin.
+    /// </summary>
+    public static int CertgenServer(FileInfo prefix, IReadOnlyList<string> hostNames, bool force, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(hostNames);
+        ArgumentNullException.ThrowIfNull(output);
+        if (hostNames.FirstOrDefault(n => !TunnelCertificates.IsHostName(n)) is { } bad)
+        {
+            throw new RelayToolException(ExitCode.Usage,
+                $"'{Log.Escape(bad, 80)}' is not a host name or an address for --name (examples: gateway.example.org, 192.0.2.7, 2001:db8::7)");
+        }
+
+        var (certificateFile, keyFile) = CheckPairFree(prefix, force);
+        using X509Certificate2 certificate = TunnelCertificates.CreateSelfSignedServer(hostNames);
+        WritePair(certificate, certificateFile, keyFile, force);
+        output.WriteLine($"wrote a TLS server certificate for {string.Join(", ", hostNames)} to {certificateFile.FullName} and its private key to " +
+            $"{keyFile.FullName}; serve with --tls-cert {certificateFile.FullName} --tls-key {keyFile.FullName}");
+        output.WriteLine("clients pin it (it stays the same across restarts) with:");
+        output.WriteLine($"--tls-pin {TunnelCertificates.Fingerprint(certificate)}");
+        return (int)ExitCode.Ok;
+    }
+
+    /// <summary>This machine's host name, when it is a valid one, for <c>certgen --server</c> without --name; else "localhost".</summary>
+    private static string DefaultHostName() => Dns.GetHostName() is { } host && TunnelCertificates.IsHostName(host) ? host : "localhost";
+
+    /// <summary>PREFIX.crt and PREFIX.key, refused when either exists unless <paramref name="force"/>.</summary>
+    private static (FileInfo Certificate, FileInfo Key) CheckPairFree(FileInfo prefix, bool force)
+    {
         var certificateFile = new FileInfo(prefix.FullName + ".crt");
         var keyFile = new FileInfo(prefix.FullName + ".key");
         if (!force && new[] { certificateFile, keyFile }.FirstOrDefault(f => f.Exists) is { } existing)
@@ -105,7 +173,12 @@ public static class TunnelCommand
             throw new RelayToolException(ExitCode.Usage, $"{existing.FullName} exists; choose another --out, or add --force to replace it");
         }
 
-        using X509Certificate2 certificate = TunnelCertificates.CreateSelfSigned(name);
+        return (certificateFile, keyFile);
+    }
+
+    /// <summary>Writes the private key (mode 600), then the certificate; no key is left behind without its certificate.</summary>
+    private static void WritePair(X509Certificate2 certificate, FileInfo certificateFile, FileInfo keyFile, bool force)
+    {
         using ECDsa key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("a new self-signed certificate has no ECDSA key");
         CredentialFiles.WriteText(keyFile, key.ExportPkcs8PrivateKeyPem() + "\n", "private key", secret: true, overwrite: force);
         try
@@ -117,12 +190,6 @@ public static class TunnelCommand
             keyFile.Delete(); // no key without its certificate
             throw;
         }
-
-        output.WriteLine($"wrote a TLS client certificate for {name} to {certificateFile.FullName} and its private key to {keyFile.FullName} " +
-            "(keep the key to yourself: it is who you are to the server)");
-        output.WriteLine("the server lets it in with this line in its allow file (relay tunnel serve --tls-client-allow FILE):");
-        output.WriteLine($"{TunnelCertificates.Fingerprint(certificate)}  {name}");
-        return (int)ExitCode.Ok;
     }
 
     /// <summary>Prints the protocol version, LZ4's state and its saving on a sample batch of spike packets.</summary>

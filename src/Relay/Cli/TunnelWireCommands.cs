@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Relay.Classic;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Internal;
@@ -66,7 +67,8 @@ public static class TunnelWireCommands
         var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "The PEM private key of --tls-cert.", HelpName = "FILE" };
         var selfSigned = new Option<bool>("--tls-self-signed")
         {
-            Description = "Serve TLS with a new self-signed certificate; its SHA-256 fingerprint is logged for clients to pin (--tls-pin).",
+            Description = "Serve TLS with a new self-signed certificate; its SHA-256 fingerprint is logged for clients to pin (--tls-pin). " +
+                          "A new one at every start, so pins break at each restart: `relay tunnel certgen --server` makes one that lasts.",
         };
         var bootMinGap = new Option<TimeSpan>("--boot-min-gap")
         {
@@ -85,14 +87,17 @@ public static class TunnelWireCommands
         var sessionLinger = new Option<TimeSpan?>("--session-linger")
         {
             Description = "How long a client's session (its channels, board sockets and IP tags) is kept after its connection drops, " +
-                          $"for it to resume; a client that stops ends its session at once. [default: {defaults.SessionLinger.TotalSeconds:0}s]",
+                          $"for it to resume; a client that stops ends its session at once (stopped while disconnected, it reconnects for up to " +
+                          $"{new TunnelClientOptions().StopGoodbyeTimeout.TotalSeconds:0} s to do so). [default: {defaults.SessionLinger.TotalSeconds:0}s]",
             HelpName = "duration",
             CustomParser = r => ValueParsers.DurationUpToADay(r, "s"),
         };
         var clientAllow = TunnelClientCertificateFlags.CreateAllow();
         var command = new Command("serve",
             "Run next to the board: accept tunnel clients that prove the key or present a client certificate it lets in; each client " +
-            "application's SCP flow and each boot gets its own UDP socket to the board.")
+            "application's SCP flow and each boot gets its own UDP socket to the board. SIGHUP (systemctl reload) reads --key-file, the " +
+            "--tls-client-allow files and --tls-cert/--tls-key again without a restart: the sessions of clients no longer let in end at once, " +
+            "the others carry on; files a start would refuse change nothing (docs/tunnel.md).")
         {
             board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, clientAllow, bootMinGap, maxSessions, sessionLinger, NoCompression,
             StatsInterval, Quiet,
@@ -103,14 +108,22 @@ public static class TunnelWireCommands
             Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
             InlineSocketCompletions.Prefer(); // before any socket: the tunnel's completions are short and never block
             // Usage errors before any network error: the key, the allowed client certificates, then the TLS certificate.
-            var key = parse.GetValue(KeyFile) is { } keyFile ? ReadKey(keyFile) : null;
-            var clients = TunnelClientCertificateFlags.LoadAllowList(parse.GetValue(clientAllow) ?? []);
-            if (key is null && clients.Entries.Count == 0)
+            // The same files are read again at each SIGHUP (TunnelServeReload).
+            var files = ServeCredentialFiles(parse.GetValue(KeyFile), parse.GetValue(clientAllow) ?? [], parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(selfSigned));
+            var credentials = files.Read();
+            var (key, clients) = (credentials.Key, credentials.Clients);
+            if (credentials.Certificate is { } serverCertificate && files.SelfSigned is null)
             {
-                throw new RelayToolException(ExitCode.Usage, "no client could get in: no --key-file, and --tls-client-allow lists no certificate");
+                Log.Info("tunnel-serve", $"TLS with {Log.Escape(serverCertificate.Subject, 120)} (SHA-256 {TunnelCertificates.Fingerprint(serverCertificate)})");
+                if (!TunnelCertificates.AllowsUsage(serverCertificate, TunnelCertificates.ServerAuthentication))
+                {
+                    Log.Warn("tunnel-serve", $"{parse.GetValue(tlsCert)?.FullName} is not a TLS server certificate (its extended key usage lacks " +
+                        "serverAuth): clients that check it against trusted roots (connect --tls without --tls-pin) refuse it; `relay tunnel certgen " +
+                        "--server` makes a server certificate");
+                }
             }
 
-            var tlsOptions = ServerTls(parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(selfSigned), clients);
+            var tlsOptions = credentials.Tls();
             if (parse.GetResult(clientAllow) is not null)
             {
                 Log.Info("tunnel-serve", ClientCertificatesLine(clients, key is not null));
@@ -152,8 +165,15 @@ public static class TunnelWireCommands
 
             await using (gateway.ConfigureAwait(false))
             {
-                await WaitForStopAsync("tunnel-serve", parse.GetValue(StatsInterval), () => gateway.Server.Sessions, ct).ConfigureAwait(false);
+                var reload = new TunnelServeReload(gateway, files, credentials);
+                using (var hangup = HangupReloads.Start("tunnel-serve", "the credentials", reload.ReloadAsync, reload.Counters, ct))
+                {
+                    _ = await WaitForStopAsync("tunnel-serve", parse.GetValue(StatsInterval), () => gateway.Server.Sessions, ct).ConfigureAwait(false);
+                    await hangup.Completion.ConfigureAwait(false);
+                }
+
                 TunnelExitCounters.Record(gateway.Server.Sessions);
+                reload.RecordExitCounters();
             }
 
             return (int)ExitCode.Ok; // stopped (Ctrl+C, SIGTERM): how a running relay ends
@@ -220,11 +240,19 @@ public static class TunnelWireCommands
         };
         var clientCert = TunnelClientCertificateFlags.CreateClientCert();
         var clientKey = TunnelClientCertificateFlags.CreateClientKey();
+        var retryRefused = new Option<bool>("--retry-when-refused")
+        {
+            Description = $"When the server refuses the key or the client certificate, or the server's certificate is refused (pin, chain, " +
+                          $"name), keep retrying with backoff (a warning each time, at most every 10 s) instead of exiting with code " +
+                          $"{(int)ExitCode.Refused}: for an unattended client whose access an admin may restore. Other failures are always retried.",
+        };
         var command = new Command("connect",
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
-            "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops.")
+            "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops. " +
+            $"Stopped, it ends its session on the server (when disconnected, it reconnects for up to {new TunnelClientOptions().StopGoodbyeTimeout.TotalSeconds:0} s to do so). " +
+            $"A refusal that retrying cannot fix (wrong key, certificate not let in, server certificate refused) ends it with exit code {(int)ExitCode.Refused}.")
         {
-            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, clientCert, clientKey, NoCompression,
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, clientCert, clientKey, retryRefused, NoCompression,
             StatsInterval, Quiet,
         };
         command.Validators.Add(r => TunnelClientCertificateFlags.ValidateConnect(r, KeyFile, clientCert, clientKey));
@@ -262,6 +290,7 @@ public static class TunnelWireCommands
                 {
                     Key = key, // null: the client certificate (auth method 2)
                     EnableCompression = !parse.GetValue(NoCompression),
+                    StopWhenRefused = !parse.GetValue(retryRefused),
                     Log = new RelayTunnelLog("tunnel-connect"),
                 },
             };
@@ -280,10 +309,19 @@ public static class TunnelWireCommands
                 Log.Warn("tunnel-connect", PlainTunnelWarning($"the server ({Log.Escape(options.ServerLabel)})", "--tls-pin (or --tls)"));
             }
 
+            TunnelRefusal? refusal;
             await using (portal.ConfigureAwait(false))
             {
-                await WaitForStopAsync("tunnel-connect", parse.GetValue(StatsInterval), () => [portal.Client.Session], ct).ConfigureAwait(false);
+                refusal = await WaitForStopAsync("tunnel-connect", parse.GetValue(StatsInterval), () => [portal.Client.Session], ct, portal.Client.Stopped)
+                    .ConfigureAwait(false);
                 TunnelExitCounters.Record([portal.Client.Session]);
+            }
+
+            if (refusal is not null)
+            {
+                var line = new TunnelRefusalLine(Log.Escape(options.ServerLabel), parse.GetValue(KeyFile), parse.GetValue(clientCert),
+                    certificate is null ? null : TunnelCertificates.Fingerprint(certificate), pinned);
+                throw new RelayToolException(ExitCode.Refused, line.Describe(refusal)); // the local ports are closed by now
             }
 
             return (int)ExitCode.Ok; // stopped (Ctrl+C, SIGTERM): how a running relay ends
@@ -338,21 +376,14 @@ public static class TunnelWireCommands
     }
 
     /// <summary>
-    /// The listener's TLS: none, self-signed, or from PEM files; with the client certificates it lets in (they need TLS,
-    /// which the parse checked).
+    /// The files serve reads its credentials from, checked as a whole first: TLS self-signed or from PEM files, not both
+    /// (the parse checked that client certificates have TLS). A self-signed certificate is made now, once: a reload keeps it.
     /// </summary>
-    private static TunnelTlsServerOptions? ServerTls(FileInfo? cert, FileInfo? key, bool selfSigned, ClientCertificateAllowList clients)
+    private static TunnelServeCredentialFiles ServeCredentialFiles(FileInfo? keyFile, string[] allow, FileInfo? cert, FileInfo? key, bool selfSigned)
     {
         if (selfSigned && (cert is not null || key is not null))
         {
             throw new RelayToolException(ExitCode.Usage, "--tls-self-signed and --tls-cert/--tls-key exclude each other; choose one");
-        }
-
-        if (selfSigned)
-        {
-            var certificate = TunnelCertificates.CreateSelfSigned(Dns.GetHostName());
-            Log.Info("tunnel-serve", $"TLS with a self-signed certificate; clients pin it with --tls-pin {TunnelCertificates.Fingerprint(certificate)}");
-            return clients.ApplyTo(new TunnelTlsServerOptions { Certificate = certificate });
         }
 
         if (cert is null != key is null)
@@ -360,14 +391,16 @@ public static class TunnelWireCommands
             throw new RelayToolException(ExitCode.Usage, "--tls-cert and --tls-key go together");
         }
 
-        if (cert is null)
+        X509Certificate2? made = null;
+        if (selfSigned)
         {
-            return null;
+            made = TunnelCertificates.CreateSelfSigned(Dns.GetHostName());
+            Log.Info("tunnel-serve", $"TLS with a self-signed certificate; clients pin it with --tls-pin {TunnelCertificates.Fingerprint(made)} " +
+                "until this relay restarts, which makes a new one (for a pin that survives restarts: `relay tunnel certgen --server -o NAME`, " +
+                "then --tls-cert NAME.crt --tls-key NAME.key)");
         }
 
-        var loaded = TunnelClientCertificateFlags.LoadPem(cert, key!, "TLS certificate");
-        Log.Info("tunnel-serve", $"TLS with {Log.Escape(loaded.Subject, 120)} (SHA-256 {TunnelCertificates.Fingerprint(loaded)})");
-        return clients.ApplyTo(new TunnelTlsServerOptions { Certificate = loaded });
+        return new TunnelServeCredentialFiles(keyFile, allow, cert, key, made);
     }
 
     /// <summary>The start line that says which client certificates serve lets in, and whether the key is taken too.</summary>
@@ -399,15 +432,27 @@ public static class TunnelWireCommands
     }
 
     /// <summary>
-    /// Waits for Ctrl+C or SIGTERM, logging the sessions' counters every <paramref name="statsInterval"/> (none when 0),
-    /// and once more, as totals, when stopping.
+    /// Waits for Ctrl+C or SIGTERM, or for <paramref name="refused"/> (a client that stopped on a refusal), logging the
+    /// sessions' counters every <paramref name="statsInterval"/> (none when 0), and once more, as totals, when stopping.
+    /// Returns the refusal that ended the wait, or null for a signal.
     /// </summary>
-    private static async Task WaitForStopAsync(
-        string component, TimeSpan statsInterval, Func<IReadOnlyCollection<TunnelSession>> sessions, CancellationToken ct)
+    private static async Task<TunnelRefusal?> WaitForStopAsync(
+        string component, TimeSpan statsInterval, Func<IReadOnlyCollection<TunnelSession>> sessions, CancellationToken ct,
+        Task<TunnelRefusal?>? refused = null)
     {
-        await CountersSchedule.LogUntilStoppedAsync(statsInterval, () => TunnelStats.Log(component, "stats", sessions()), ct).ConfigureAwait(false);
-        Log.Info(component, "stopping (signal received)");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var waiting = CountersSchedule.LogUntilStoppedAsync(statsInterval, () => TunnelStats.Log(component, "stats", sessions()), stop.Token);
+        if (refused is not null)
+        {
+            await Task.WhenAny(waiting, refused).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        await waiting.ConfigureAwait(false);
+        var refusal = refused is { IsCompletedSuccessfully: true } ? refused.Result : null;
+        Log.Info(component, refusal is null ? "stopping (signal received)" : "stopping (refused: retrying would not help)");
         TunnelStats.Log(component, "totals", sessions());
+        return refusal;
     }
 
     /// <summary>Parses each <c>TAG=HOST:PORT[,HOST:PORT]</c> (addresses, not names: visualisers are local).</summary>

@@ -21,6 +21,7 @@ public sealed class TunnelGateway : IAsyncDisposable
     private readonly UdpEventLoop _loop;
     private readonly BoardChannelAcceptor _acceptor;
     private readonly TunnelServer _server;
+    private readonly TcpTunnelListener _listener;
     private int _disposed;
 
     private TunnelGateway(UdpEventLoop loop, BoardChannelAcceptor acceptor, TunnelServer server, TcpTunnelListener listener)
@@ -28,6 +29,7 @@ public sealed class TunnelGateway : IAsyncDisposable
         _loop = loop;
         _acceptor = acceptor;
         _server = server;
+        _listener = listener;
         ListenEndPoint = listener.LocalEndPoint;
     }
 
@@ -54,6 +56,15 @@ public sealed class TunnelGateway : IAsyncDisposable
 
     /// <summary>Times live-output sockets stopped being read because the tunnel's latest queue overflowed (open flows).</summary>
     public long LiveOutputPauses => _acceptor.LiveOutputPauses;
+
+    /// <summary>IP tags cleared on the board when their live-output channel closed, its session ended or the server stopped.</summary>
+    public long LiveOutputTagsCleared => _acceptor.TagsCleared;
+
+    /// <summary>IP tags of closed live-output channels not cleared because they pointed elsewhere by then (set again since).</summary>
+    public long LiveOutputTagsLeftAlone => _acceptor.TagsLeftAlone;
+
+    /// <summary>IP tags of closed live-output channels that could not be read back or cleared (the board did not answer, or refused).</summary>
+    public long LiveOutputTagClearFailures => _acceptor.TagClearFailures;
 
     /// <summary>Boot packets sent to the board's boot port.</summary>
     public long BootPacketsSent => _acceptor.BootPacketsSent;
@@ -95,6 +106,27 @@ public sealed class TunnelGateway : IAsyncDisposable
         return new TunnelGateway(loop, acceptor, server, listener);
     }
 
+    /// <summary>The TLS settings new connections get: the certificate and the client certificates (null: plain TCP).</summary>
+    public TunnelTlsServerOptions? Tls => _listener.Tls;
+
+    /// <summary>
+    /// Puts new credentials in force (a reload): <paramref name="credentials"/> for every handshake from now on, which
+    /// ends the sessions of clients they no longer let in (<see cref="TunnelServer.UpdateCredentialsAsync"/>), and, when
+    /// the gateway serves TLS, <paramref name="tls"/> for the TLS handshakes of new connections.
+    /// </summary>
+    public async Task<TunnelRevokedSessions> ReloadAsync(TunnelServerCredentials credentials, TunnelTlsServerOptions? tls)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        // The server first: it decides who is let in, so a TLS handshake on the old list cannot let a revoked client back.
+        TunnelRevokedSessions revoked = await _server.UpdateCredentialsAsync(credentials).ConfigureAwait(false);
+        if (tls is not null)
+        {
+            _listener.UpdateTls(tls);
+        }
+
+        return revoked;
+    }
+
     /// <summary>Closes every session and board socket. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -107,7 +139,9 @@ public sealed class TunnelGateway : IAsyncDisposable
         await _acceptor.DisposeAsync().ConfigureAwait(false);
         _loop.Dispose();
         var takeovers = LiveOutputTakeovers == 0 ? "" : $", {LiveOutputTakeovers} IP tags taken over by another channel";
+        var cleared = LiveOutputTagsCleared + LiveOutputTagClearFailures == 0 ? ""
+            : $", {LiveOutputTagsCleared} IP tags cleared when released ({LiveOutputTagClearFailures} could not be)";
         Log.Info(Component, $"stopped: {_server.AcceptedConnections} client connections accepted, {_server.RejectedConnections} refused (session limit, key or client certificate, handshake); " +
-            $"{ChannelsOpened} channels served, {ChannelsRefused} refused, {BootPacketsSent} boot packets sent{takeovers}");
+            $"{ChannelsOpened} channels served, {ChannelsRefused} refused, {BootPacketsSent} boot packets sent{takeovers}{cleared}");
     }
 }

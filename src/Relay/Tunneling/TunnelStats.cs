@@ -38,6 +38,7 @@ public static class TunnelStats
         ArgumentNullException.ThrowIfNull(session);
         var state = session.IsClosed ? "closed"
             : session.IsConnected ? "connected"
+            : session.LastCloseReason == TunnelCloseReason.None ? "never connected" // e.g. a client refused at its first attempt
             : $"disconnected: {session.LastCloseReason}";
         return FormattableString.Invariant(
             $"{session} ({state}, {session.OpenChannelCount} channels, {session.UnacknowledgedBytes} bytes unacknowledged): {Describe(session.GetCounters())}");

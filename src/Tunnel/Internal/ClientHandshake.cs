@@ -109,7 +109,7 @@ internal static class ClientHandshake
             HandshakeIo.ServerProof(key, hello.AsSpan(TunnelFrameHeader.Length), challenge.Body[..TunnelChallenge.ProvenBodyLength], expected);
             if (!HandshakeIo.ProofMatches(expected, challenge.ServerProof))
             {
-                return HandshakeResult.Failed(TunnelCloseReason.AuthenticationFailed, "the server's proof does not match our key (wrong key, or not our server)");
+                return HandshakeResult.Failed(TunnelCloseReason.AuthenticationFailed, "the server's proof does not match our key: a wrong key, or not our server");
             }
         }
 

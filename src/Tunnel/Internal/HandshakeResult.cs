@@ -33,5 +33,8 @@ internal sealed class HandshakeResult
     /// </summary>
     public string? ClientFingerprint { get; init; }
 
+    /// <summary>Server only: the credentials the client was checked against (a reload may have replaced them since).</summary>
+    public TunnelServerCredentials? Credentials { get; init; }
+
     public static HandshakeResult Failed(TunnelCloseReason reason, string detail) => new() { Failure = reason, Detail = detail };
 }

@@ -11,7 +11,12 @@ namespace FastSpinnRelay.Tunnel.Internal;
 /// </summary>
 internal static class ServerHandshake
 {
-    public static async Task<HandshakeResult> RunAsync(ITunnelConnection connection, TunnelServerOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the server's half with <paramref name="credentials"/> (the set in force when the connection came); the result
+    /// records them, so the server can tell whether a reload since then still lets the client in.
+    /// </summary>
+    public static async Task<HandshakeResult> RunAsync(
+        ITunnelConnection connection, TunnelServerOptions options, TunnelServerCredentials credentials, CancellationToken cancellationToken)
     {
         PipeReader input = connection.Transport.Input;
         PipeWriter output = connection.Transport.Output;
@@ -31,7 +36,7 @@ internal static class ServerHandshake
 
         TunnelAuthMethod method = view.AuthMethod;
         TunnelFeatures clientFeatures = view.Features;
-        (TunnelCloseReason refusal, TunnelErrorCode code, string? text) = Check(view, options, connection.PeerCertificate);
+        (TunnelCloseReason refusal, TunnelErrorCode code, string? text) = Check(view, credentials, connection.PeerCertificate);
         if (refusal != TunnelCloseReason.None)
         {
             await HandshakeIo.TrySendErrorAsync(output, code, text!, cancellationToken).ConfigureAwait(false);
@@ -43,7 +48,7 @@ internal static class ServerHandshake
         TunnelFrameWriter.TryWriteChallenge(challenge, HandshakeIo.Version, method, features, RandomNumberGenerator.GetBytes(32), default, out _);
         if (method == TunnelAuthMethod.PreSharedKey)
         {
-            HandshakeIo.ServerProof(options.Key!, HelloBody(hello), challenge.AsSpan(TunnelFrameHeader.Length, TunnelChallenge.ProvenBodyLength),
+            HandshakeIo.ServerProof(credentials.Key!, HelloBody(hello), challenge.AsSpan(TunnelFrameHeader.Length, TunnelChallenge.ProvenBodyLength),
                 challenge.AsSpan(TunnelChallenge.Length - 32));
         }
 
@@ -70,7 +75,7 @@ internal static class ServerHandshake
         if (method == TunnelAuthMethod.PreSharedKey)
         {
             Span<byte> expected = stackalloc byte[32];
-            HandshakeIo.ClientProof(options.Key!, HelloBody(hello), challenge.AsSpan(TunnelFrameHeader.Length), proof.ProvenFields, expected);
+            HandshakeIo.ClientProof(credentials.Key!, HelloBody(hello), challenge.AsSpan(TunnelFrameHeader.Length), proof.ProvenFields, expected);
             if (!HandshakeIo.ProofMatches(expected, proof.ClientProof))
             {
                 const string Text = "authentication failed";
@@ -87,6 +92,7 @@ internal static class ServerHandshake
             PeerFeatures = clientFeatures,
             ClientIdentity = method == TunnelAuthMethod.PreSharedKey ? "pre-shared key" : connection.PeerCertificate!.ToString(),
             ClientFingerprint = method == TunnelAuthMethod.PreSharedKey ? null : connection.PeerCertificate!.Fingerprint,
+            Credentials = credentials,
         };
     }
 
@@ -97,7 +103,7 @@ internal static class ServerHandshake
     /// certificate the transport found on the allowed list. A refusal's text says which (it goes to the client and the
     /// log; a certificate not on the list is named by its whole fingerprint, what an admin would add).
     /// </summary>
-    private static (TunnelCloseReason, TunnelErrorCode, string?) Check(in TunnelHello hello, TunnelServerOptions options, TunnelPeerCertificate? certificate)
+    private static (TunnelCloseReason, TunnelErrorCode, string?) Check(in TunnelHello hello, TunnelServerCredentials credentials, TunnelPeerCertificate? certificate)
     {
         if (hello.MinVersion > HandshakeIo.Version || hello.MaxVersion < HandshakeIo.Version)
         {
@@ -106,10 +112,10 @@ internal static class ServerHandshake
         }
 
         string? refused = hello.AuthMethod == TunnelAuthMethod.PreSharedKey
-            ? options.Key is null ? "the pre-shared key is not accepted here, only client certificates" : null
-            : !options.AllowClientCertificates ? "client certificates are not accepted here, only the pre-shared key"
+            ? credentials.Key is null ? "the pre-shared key is not accepted here, only client certificates" : null
+            : !credentials.AllowClientCertificates ? "client certificates are not accepted here, only the pre-shared key"
             : certificate is null ? "no client certificate was presented"
-            : !certificate.Allowed ? $"client certificate {certificate.Fingerprint} is not on the server's list"
+            : !credentials.Allows(certificate) ? $"client certificate {certificate.Fingerprint} is not on the server's list"
             : null;
         return refused is null
             ? (TunnelCloseReason.None, TunnelErrorCode.None, null)

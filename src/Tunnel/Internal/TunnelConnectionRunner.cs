@@ -161,9 +161,10 @@ internal sealed partial class TunnelConnectionRunner
     private void LogClose()
     {
         TunnelCloseReason reason = Reason;
-        if (reason == TunnelCloseReason.PeerShutdown && !_session.IsClient)
+        if (reason is TunnelCloseReason.PeerShutdown or TunnelCloseReason.Revoked && !_session.IsClient)
         {
-            return; // the server ends the session now and says so in one line (TunnelServer.EndSessionOfStoppedClient)
+            // The server ends the session now and says so in one line (TunnelServer.EndSessionOfStoppedClient, EndRevokedAsync).
+            return;
         }
 
         TunnelLogLevel level = reason switch
@@ -177,6 +178,7 @@ internal sealed partial class TunnelConnectionRunner
             string detail = _detail is null ? "" : $" ({_detail})";
             string after = _session.IsClosed || reason == TunnelCloseReason.LocalShutdown ? ""
                 : reason == TunnelCloseReason.PeerShutdown ? "; the server has ended the session"
+                : reason == TunnelCloseReason.Revoked ? "; the server no longer lets this client in and has ended the session"
                 : "; the session stays resumable";
             _options.Log.Write(level, $"{Remote} {_session}: connection closed: {reason}{detail}{after}");
         }

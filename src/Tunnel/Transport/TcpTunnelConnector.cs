@@ -44,9 +44,15 @@ public sealed class TcpTunnelConnector : ITunnelConnector
             }
 
             var ssl = new SslStream(new ReadAheadStream(network), leaveInnerStreamOpen: false);
+            var check = new ServerCertificateCheck(_tls, $"{_host}:{_port}");
             try
             {
-                await ssl.AuthenticateAsClientAsync(ClientOptions(), timeout.Token).ConfigureAwait(false);
+                await ssl.AuthenticateAsClientAsync(ClientOptions(check), timeout.Token).ConfigureAwait(false);
+            }
+            catch (AuthenticationException e) when (check.Refusal is { } refusal)
+            {
+                await ssl.DisposeAsync().ConfigureAwait(false);
+                throw new TunnelServerCertificateException(refusal, e);
             }
             catch
             {
@@ -63,23 +69,16 @@ public sealed class TcpTunnelConnector : ITunnelConnector
         }
     }
 
-    private SslClientAuthenticationOptions ClientOptions()
+    private SslClientAuthenticationOptions ClientOptions(ServerCertificateCheck check)
     {
         TunnelTlsClientOptions tls = _tls!;
-        var options = new SslClientAuthenticationOptions
+        return new SslClientAuthenticationOptions
         {
             TargetHost = tls.TargetHost,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ClientCertificates = tls.ClientCertificate is null ? null : [tls.ClientCertificate],
+            RemoteCertificateValidationCallback = check.Validate,
         };
-        if (tls.PinnedServerCertificate is { } pin)
-        {
-            // Pinned: exactly this certificate, whatever its chain or name (self-signed servers).
-            options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && TunnelCertificates.SameFingerprint(pin, certificate);
-        }
-
-        return options;
     }
 }

@@ -12,12 +12,13 @@ namespace FastSpinnRelay.Tunnel.Transport;
 /// Accepts tunnel connections on a TCP port, optionally with TLS. TLS handshakes run concurrently (at most
 /// <see cref="MaxPendingTlsHandshakes"/>, each bounded by <see cref="TlsHandshakeTimeout"/>), so a peer that connects
 /// and stalls cannot hold up anyone else; <see cref="AcceptAsync"/> returns connections whose TLS is done. Bind port 0
-/// to let the system choose (tests).
+/// to let the system choose (tests). <see cref="UpdateTls"/> replaces the certificate and the client certificates for
+/// the TLS handshakes that start afterwards.
 /// </summary>
 public sealed class TcpTunnelListener : ITunnelListener
 {
     private readonly Socket _socket;
-    private readonly TunnelTlsServerOptions? _tls;
+    private volatile TunnelTlsServerOptions? _tls;
     private readonly Channel<(ITunnelConnection? Connection, Exception? Error)> _ready =
         Channel.CreateBounded<(ITunnelConnection?, Exception?)>(new BoundedChannelOptions(64) { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
@@ -65,6 +66,25 @@ public sealed class TcpTunnelListener : ITunnelListener
     /// <see cref="AcceptAsync"/> (the server logs it and goes on accepting).
     /// </summary>
     public Func<IPAddress, bool>? Admit { get; init; }
+
+    /// <summary>The TLS settings new connections get (null: plain TCP).</summary>
+    public TunnelTlsServerOptions? Tls => _tls;
+
+    /// <summary>
+    /// Serves TLS handshakes that start from now on with <paramref name="tls"/> (a renewed certificate, another list of
+    /// client certificates); connections already made keep what they were made with.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The listener serves plain TCP: TLS cannot be turned on while it runs.</exception>
+    public void UpdateTls(TunnelTlsServerOptions tls)
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        if (_tls is null)
+        {
+            throw new InvalidOperationException("This listener serves plain TCP; TLS needs a new listener.");
+        }
+
+        _tls = tls;
+    }
 
     /// <inheritdoc/>
     public string LocalDescription => (_tls is null ? "tcp://" : "tls://") + LocalEndPoint;
@@ -169,14 +189,15 @@ public sealed class TcpTunnelListener : ITunnelListener
     {
         string remote = Describe(socket);
         socket.NoDelay = true;
+        TunnelTlsServerOptions tls = _tls!; // one set for the whole handshake, whatever a reload does meanwhile
         var ssl = new SslStream(new ReadAheadStream(new NetworkStream(socket, ownsSocket: false)), leaveInnerStreamOpen: false);
         (ITunnelConnection?, Exception?) result;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(TlsHandshakeTimeout);
-            await ssl.AuthenticateAsServerAsync(ServerOptions(), timeout.Token).ConfigureAwait(false);
-            TunnelPeerCertificate? client = ssl.RemoteCertificate is { } certificate ? Identify(certificate) : null;
+            await ssl.AuthenticateAsServerAsync(ServerOptions(tls), timeout.Token).ConfigureAwait(false);
+            TunnelPeerCertificate? client = ssl.RemoteCertificate is { } certificate ? Identify(tls, certificate) : null;
             result = (new StreamConnection(socket, ssl, remote, client), null);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or SocketException or ObjectDisposedException)
@@ -210,19 +231,19 @@ public sealed class TcpTunnelListener : ITunnelListener
     }
 
     /// <summary>A client certificate as the allowed list sees it: on it or not, and its name there.</summary>
-    private TunnelPeerCertificate Identify(X509Certificate certificate)
+    private static TunnelPeerCertificate Identify(TunnelTlsServerOptions tls, X509Certificate certificate)
     {
         string fingerprint = TunnelCertificates.Fingerprint(certificate);
-        bool allowed = _tls!.AllowedClientCertificates.Any(entry => TunnelCertificates.SameFingerprint(entry, fingerprint));
-        return new TunnelPeerCertificate(fingerprint, allowed, allowed ? _tls.ClientCertificateNames.GetValueOrDefault(fingerprint) : null);
+        bool allowed = tls.AllowedClientCertificates.Any(entry => TunnelCertificates.SameFingerprint(entry, fingerprint));
+        return new TunnelPeerCertificate(fingerprint, allowed, allowed ? tls.ClientCertificateNames.GetValueOrDefault(fingerprint) : null);
     }
 
     private static string Describe(Socket socket) => socket.RemoteEndPoint?.ToString() ?? "?";
 
-    private SslServerAuthenticationOptions ServerOptions() => new()
+    private static SslServerAuthenticationOptions ServerOptions(TunnelTlsServerOptions tls) => new()
     {
-        ServerCertificate = _tls!.Certificate,
-        ClientCertificateRequired = _tls.AllowedClientCertificates.Count > 0,
+        ServerCertificate = tls.Certificate,
+        ClientCertificateRequired = tls.AllowedClientCertificates.Count > 0,
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         // A client certificate is checked against the allow-list (by fingerprint), not a chain; none is fine (key auth).
         RemoteCertificateValidationCallback = static (_, _, _, _) => true,

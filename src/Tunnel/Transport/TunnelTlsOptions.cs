@@ -44,16 +44,80 @@ public sealed class TunnelTlsClientOptions
 /// <summary>Certificate helpers for the tunnel's TLS.</summary>
 public static class TunnelCertificates
 {
-    /// <summary>A new self-signed ECDSA P-256 certificate for <paramref name="subjectName"/>, valid for 10 years.</summary>
-    public static X509Certificate2 CreateSelfSigned(string subjectName)
+    /// <summary>TLS server authentication, as an extended key usage.</summary>
+    public const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+
+    /// <summary>TLS client authentication, as an extended key usage.</summary>
+    public const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
+
+    /// <summary>
+    /// A new self-signed ECDSA P-256 certificate for <paramref name="subjectName"/>, valid for 10 years, for either end of
+    /// TLS (a user's client certificate, <c>--tls-self-signed</c>).
+    /// </summary>
+    public static X509Certificate2 CreateSelfSigned(string subjectName) =>
+        Create(subjectName, [subjectName], [ServerAuthentication, ClientAuthentication]);
+
+    /// <summary>
+    /// A new self-signed ECDSA P-256 server certificate valid for 10 years: server authentication only, named after the
+    /// first of <paramref name="hostNames"/> and valid for all of them (host names, or IPv4 and IPv6 addresses).
+    /// </summary>
+    /// <exception cref="ArgumentException">No name, or one that is neither a host name nor an address.</exception>
+    public static X509Certificate2 CreateSelfSignedServer(IReadOnlyList<string> hostNames)
+    {
+        ArgumentNullException.ThrowIfNull(hostNames);
+        if (hostNames.Count == 0)
+        {
+            throw new ArgumentException("A server certificate needs a host name.", nameof(hostNames));
+        }
+
+        if (hostNames.FirstOrDefault(n => !IsHostName(n)) is { } bad)
+        {
+            throw new ArgumentException($"'{TunnelLog.Escape(bad)}' is not a host name or an address.", nameof(hostNames));
+        }
+
+        return Create(hostNames[0], hostNames, [ServerAuthentication]);
+    }
+
+    /// <summary>True for a DNS host name ("gateway.example.org", "localhost") or an IPv4 or IPv6 address.</summary>
+    public static bool IsHostName(string? name) =>
+        !string.IsNullOrEmpty(name) && Uri.CheckHostName(name) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6;
+
+    /// <summary>
+    /// True when <paramref name="certificate"/> may serve for <paramref name="usage"/> (<see cref="ServerAuthentication"/>
+    /// or <see cref="ClientAuthentication"/>): it lists that extended key usage, or none at all (then any).
+    /// </summary>
+    public static bool AllowsUsage(X509Certificate2 certificate, string usage)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        X509EnhancedKeyUsageExtension? usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
+        return usages is null || usages.EnhancedKeyUsages.Cast<Oid>().Any(oid => oid.Value == usage);
+    }
+
+    private static X509Certificate2 Create(string subjectName, IReadOnlyList<string> names, string[] usages)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={subjectName}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(subjectName);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        var request = new CertificateRequest(new X500DistinguishedName($"CN={subjectName}"), key, HashAlgorithmName.SHA256);
+        var alternatives = new SubjectAlternativeNameBuilder();
+        foreach (string name in names)
+        {
+            if (Uri.CheckHostName(name) is UriHostNameType.IPv4 or UriHostNameType.IPv6)
+            {
+                alternatives.AddIpAddress(System.Net.IPAddress.Parse(name));
+            }
+            else
+            {
+                alternatives.AddDnsName(name);
+            }
+        }
+
+        request.CertificateExtensions.Add(alternatives.Build());
+        var oids = new OidCollection();
+        foreach (string usage in usages)
+        {
+            oids.Add(new Oid(usage));
+        }
+
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, critical: false));
         DateTimeOffset now = DateTimeOffset.UtcNow;
         using X509Certificate2 certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
         // Round-trip through PKCS#12 so the private key is usable by SslStream on every platform.

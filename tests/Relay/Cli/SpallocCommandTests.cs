@@ -252,7 +252,7 @@ public sealed class SpallocCommandTests : IDisposable
         File.WriteAllText(_config, """{"machine": {"name": "m", "boards": [{"triad": [0, 0, 9]}]}, "users": []}""");
         var (code, started) = await ConsoleCollection.InvokeCapturingStderr("spalloc", "serve", "--config", _config, "--listen", "127.0.0.1:0");
         Assert.Equal((int)ExitCode.Usage, code);
-        var counters = new SpallocReloadCounters();
+        var counters = new ReloadCounters();
 
         var (applied, written) = WithLog(() => SpallocCommand.Reload(server, _config, flags, counters));
 

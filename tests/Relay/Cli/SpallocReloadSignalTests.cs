@@ -36,7 +36,7 @@ public sealed partial class SpallocReloadSignalTests : IDisposable
         await using var socket = await ProxyClient.ConnectAsync(await alice.ProxyUriAsync(job), alice.Cookies);
 
         File.WriteAllText(config, Config(("alice", "alice-token"), ("dave", "dave-token")));
-        Hangup(relay);
+        Hangup.Send(relay);
         Assert.True(
             Loopback.WaitUntil(() => relay.RecentOutput().Contains($"reloaded {config}: users added: dave; users removed: bob; 1 session(s) ended", StringComparison.Ordinal)),
             relay.RecentOutput());
@@ -61,7 +61,7 @@ public sealed partial class SpallocReloadSignalTests : IDisposable
 
         // A file a start would refuse: the error names it and the problem; everyone carries on as before.
         File.WriteAllText(config, """{"machine": {"name": "m", "boards": []}, "users": []}""");
-        Hangup(relay);
+        Hangup.Send(relay);
         Assert.True(
             Loopback.WaitUntil(() => relay.RecentOutput().Contains($"reload refused, still serving the configuration read before: {config}: users: must list at least one user", StringComparison.Ordinal)),
             relay.RecentOutput());
@@ -87,13 +87,6 @@ public sealed partial class SpallocReloadSignalTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         await http.ServiceAsync();
         return http;
-    }
-
-    /// <summary>Sends SIGHUP to <paramref name="relay"/>, as <c>systemctl reload</c> does through <c>ExecReload=/bin/kill -HUP $MAINPID</c>.</summary>
-    private static void Hangup(ChildProcess relay)
-    {
-        using var kill = ChildProcess.Start("/bin/kill", ["-HUP", relay.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        Assert.Equal(0, kill.WaitForExit(Loopback.Limit));
     }
 
     /// <summary>Each token's hash, made once: a file written again with the same users is the same file.</summary>

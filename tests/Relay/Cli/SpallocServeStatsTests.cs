@@ -22,7 +22,7 @@ public class SpallocServeStatsTests
     [Fact]
     public void The_proxy_totals_go_into_the_exit_report()
     {
-        SpallocCommand.RecordExitCounters(new SpallocProxyCounters(), new SpallocReloadCounters());
+        SpallocCommand.RecordExitCounters(new SpallocProxyCounters(), new ReloadCounters());
 
         var counters = ExitReport.Capture().Counters;
         foreach (var name in new[]

@@ -53,6 +53,17 @@ public partial class SystemdUnitTests
     }
 
     [Fact]
+    public void The_tunnel_unit_leaves_a_stop_time_to_clear_the_ip_tags_of_live_flows()
+    {
+        // On SIGTERM relay tunnel serve clears the IP tags it set on the board and waits for that a bounded time; systemd
+        // must not kill it first (which would leave the board sending to closed ports).
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), "relay-tunnel@.service"), Instance);
+        var seconds = int.Parse(Assert.Single(unit.Values("TimeoutStopSec")).TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.True(TimeSpan.FromSeconds(seconds) >= 2 * FastSpinnRelay.Relay.Tunneling.Internal.LiveTagCleaner.ShutdownWait, $"TimeoutStopSec={seconds}s");
+    }
+
+    [Fact]
     public void Each_long_running_gateway_verb_has_a_unit()
     {
         var files = UnitPaths().Select(Path.GetFileName).ToList();
@@ -158,13 +169,19 @@ public partial class SystemdUnitTests
 
     [Theory]
     [MemberData(nameof(Units))]
-    public void Only_a_verb_that_reloads_on_SIGHUP_has_ExecReload_and_it_reads_the_edited_configuration(string file)
+    public void Only_a_verb_that_reloads_on_SIGHUP_has_ExecReload_and_it_reads_the_edited_files(string file)
     {
-        // SIGHUP ends a relay that does not reload (the default action): only spalloc serve handles it.
+        // SIGHUP ends a relay that does not reload (the default action): only spalloc serve and tunnel serve handle it.
         var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
         var command = unit.ExecStart(unit.Environment());
         var reload = unit.Values("ExecReload").ToList();
-        if (command[1..3] is not ["spalloc", "serve"])
+        string[] reread = command[1..3] switch
+        {
+            ["spalloc", "serve"] => ["--config"],
+            ["tunnel", "serve"] => ["--key-file", "--tls-cert", "--tls-key", "--tls-client-allow"],
+            _ => [],
+        };
+        if (reread.Length == 0)
         {
             Assert.Empty(reload);
             return;
@@ -172,45 +189,70 @@ public partial class SystemdUnitTests
 
         Assert.Equal("/bin/kill -HUP $MAINPID", reload[^1]);
 
-        // A credential is copied once, at start: a reload would read that copy unchanged. So the file --config names is
-        // not one, and what ExecReload does before the signal is what ExecStartPre did before the start: copy the file
-        // the admin edits over it.
-        var config = command[Array.IndexOf(command, "--config") + 1];
-        Assert.False(config.StartsWith(unit.CredentialsDirectory + "/", StringComparison.Ordinal), config);
-        var refresh = Assert.Single(unit.Values("ExecStartPre"));
-        Assert.Equal([refresh], reload[..^1]);
-        var words = SystemdUnit.Words(refresh.TrimStart('+'));
-        Assert.Equal(["/usr/bin/install", "-m", "644"], words[..3]);
-        Assert.Equal(config, words[^1]);
-        Assert.StartsWith("/etc/relay/", words[^2], StringComparison.Ordinal);
-        Assert.StartsWith("+", refresh, StringComparison.Ordinal); // as root: /etc/relay is root's alone
+        // A credential is copied once, at start: a reload would read that copy unchanged. So no file the verb reads again
+        // is one, and what ExecReload does before the signal is what ExecStartPre did before the start: copy each file
+        // the admin edits over the one the verb reads, as root ('+': /etc/relay is root's alone), into the runtime
+        // directory, which only the service may enter.
+        var refresh = unit.Values("ExecStartPre").ToList();
+        Assert.Equal(refresh, reload[..^1]);
+        var copies = refresh.Select(r => (Line: r, Words: SystemdUnit.Words(r.TrimStart('+', '-')))).ToList();
+        foreach (var (line, words) in copies)
+        {
+            Assert.StartsWith("+", line, StringComparison.Ordinal);
+            Assert.Equal(["/usr/bin/install", "-m", "644"], words[..3]);
+            Assert.True(words[^2].StartsWith("/etc/relay/", StringComparison.Ordinal) || words[^2] == "/dev/null", line);
+        }
+
+        foreach (var flag in reread)
+        {
+            var path = command[Array.IndexOf(command, flag) + 1];
+            Assert.False(path.StartsWith(unit.CredentialsDirectory + "/", StringComparison.Ordinal), path);
+            var last = copies.Last(c => c.Words[^1] == path);
+            Assert.StartsWith("/etc/relay/", last.Words[^2], StringComparison.Ordinal);
+        }
+
         Assert.Contains("0700", unit.Values("RuntimeDirectoryMode"));
     }
 
     [Theory]
     [MemberData(nameof(Units))]
-    public void A_credential_with_a_default_may_be_absent_and_relay_accepts_its_default(string file)
+    public void An_optional_file_may_be_absent_and_relay_accepts_what_stands_in_for_it(string file)
     {
-        // LoadCredential= of a missing file fails the start, unless SetCredential= of the same id gives a default.
+        // LoadCredential= of a missing file fails the start, unless SetCredential= of the same id gives a default; a copy
+        // marked '-' may fail, when a copy of /dev/null (an empty file) to the same place went before it.
         var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
         var loaded = unit.Values("LoadCredential").Select(v => v[..v.IndexOf(':', StringComparison.Ordinal)]).ToList();
         var command = unit.ExecStart(unit.Environment());
+        var standIns = new List<(string Path, string Text)>();
         foreach (var (id, text) in unit.Values("SetCredential").Select(v => SplitAt(v, ':')))
         {
             Assert.Contains(id, loaded); // a default for a file the admin may add, not a fixed value
             Assert.DoesNotContain('\\', text); // written as it is, with no C escapes to undo
-            var flag = command[Array.IndexOf(command, $"{unit.CredentialsDirectory}/{id}") - 1];
+            standIns.Add(($"{unit.CredentialsDirectory}/{id}", text));
+        }
+
+        var copies = unit.Values("ExecStartPre").ToList();
+        foreach (var (optional, i) in copies.Select((c, i) => (c, i)).Where(c => c.c.StartsWith("+-", StringComparison.Ordinal)))
+        {
+            var destination = SystemdUnit.Words(optional.TrimStart('+', '-'))[^1];
+            Assert.Contains(copies[..i], c => SystemdUnit.Words(c.TrimStart('+'))[^2..] is ["/dev/null", var to] && to == destination);
+            standIns.Add((destination, ""));
+        }
+
+        foreach (var (path, text) in standIns)
+        {
+            var flag = command[Array.IndexOf(command, path) - 1];
             using var directory = new ScratchDirectory("relay-unit-credential-");
-            File.WriteAllText(directory.File(id), text);
+            File.WriteAllText(directory.File("stand-in"), text);
             switch (flag)
             {
                 case "--tls-client-allow":
-                    // The default lists no one; the key (not optional) is still a way in.
-                    Assert.Empty(TunnelClientCertificateFlags.LoadAllowList([directory.File(id)]).Entries);
+                    // The stand-in lists no one; the key (not optional) is still a way in.
+                    Assert.Empty(TunnelClientCertificateFlags.LoadAllowList([directory.File("stand-in")]).Entries);
                     Assert.Contains("--key-file", command);
                     break;
                 default:
-                    Assert.Fail($"{file}: no check here for the default of {flag} ({id})");
+                    Assert.Fail($"{file}: no check here for the stand-in of {flag} ({path})");
                     break;
             }
         }

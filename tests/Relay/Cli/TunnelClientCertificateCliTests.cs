@@ -4,12 +4,13 @@ using FastSpinnRelay.Relay.Bench.Internal;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Tests.TestSupport;
+using static FastSpinnRelay.Relay.Tests.TestSupport.RelayChildOutput;
 
 namespace FastSpinnRelay.Relay.Tests.Cli;
 
 /// <summary>
 /// Per-user certificates as an admin and users set them up, each step a relay child process on loopback (ports 0):
-/// <c>tunnel certgen</c> makes the server's certificate and two users'; the admin appends Alice's printed line to the
+/// <c>tunnel certgen --server</c> makes the server's certificate and <c>tunnel certgen</c> two users'; the admin appends Alice's printed line to the
 /// allow file; <c>tunnel serve --tls-client-allow FILE</c> runs without a key; <c>tunnel connect --tls-client-cert</c>
 /// as Alice reaches the emulated board, and as Mallory is refused with a clear error. Every wait is bounded; every
 /// child is stopped.
@@ -22,7 +23,7 @@ public sealed partial class TunnelClientCertificateCliTests : IDisposable
     [Fact]
     public void Certgen_allow_file_serve_and_connect_let_a_listed_user_in_and_keep_an_unlisted_one_out()
     {
-        var (serverFingerprint, _) = Certgen("server", "localhost");
+        var serverFingerprint = CertgenServer("server", "localhost");
         var (_, aliceLine) = Certgen("alice", null);
         Certgen("mallory", null);
         File.WriteAllText(_directory.File("clients"), "# users of this board\n");
@@ -33,11 +34,11 @@ public sealed partial class TunnelClientCertificateCliTests : IDisposable
             "tunnel", "serve", "127.0.0.1", "--scp-port", $"{board.ScpEndPoint.Port}", "--boot-port", $"{board.BootEndPoint.Port}",
             "--listen", "127.0.0.1:0", "--tls-cert", _directory.File("server.crt"), "--tls-key", _directory.File("server.key"),
             "--tls-client-allow", _directory.File("clients"));
-        var port = WaitForOutput(serve, ListeningOn());
+        var port = WaitForNumber(serve, ListeningOn());
         Assert.Contains("client certificates: 1 let in", serve.RecentOutput(), StringComparison.Ordinal);
 
         using var alice = Connect(port, serverFingerprint, "alice");
-        var scpPort = WaitForOutput(alice, ScpOn());
+        var scpPort = WaitForNumber(alice, ScpOn());
         using (var scp = new ScpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, scpPort)) { Timeout = TimeSpan.FromSeconds(2) })
         {
             Assert.Equal("SC&MP/SpiNNaker", scp.Version().Name);
@@ -75,27 +76,21 @@ public sealed partial class TunnelClientCertificateCliTests : IDisposable
         return (line.Groups[1].Value, line.Value);
     }
 
+    /// <summary>Runs <c>relay tunnel certgen --server -o DIR/FILE --name HOST</c>; returns the fingerprint it printed for --tls-pin.</summary>
+    private string CertgenServer(string file, string host)
+    {
+        using var certgen = _relay.StartRelay("tunnel", "certgen", "--server", "-o", _directory.File(file), "--name", host);
+        Assert.Equal(0, certgen.WaitForExit(Loopback.Limit));
+        Assert.True(Loopback.WaitUntil(() => PinLine().IsMatch(certgen.RecentOutput())), certgen.RecentOutput()); // output is read asynchronously
+        return PinLine().Match(certgen.RecentOutput()).Groups[1].Value;
+    }
+
     private ChildProcess Connect(int port, string serverFingerprint, string user) => _relay.StartRelay(
         "tunnel", "connect", $"127.0.0.1:{port}", "--tls-pin", serverFingerprint,
         "--tls-client-cert", _directory.File($"{user}.crt"), "--tls-client-key", _directory.File($"{user}.key"), "--scp-port", "0", "--boot-port", "0");
 
-    /// <summary>Waits (bounded) for <paramref name="pattern"/> in the child's output; returns its first group as a number.</summary>
-    private static int WaitForOutput(ChildProcess child, Regex pattern)
-    {
-        Assert.True(Loopback.WaitUntil(() => pattern.IsMatch(child.RecentOutput()) || child.HasExited), child.RecentOutput());
-        var match = pattern.Match(child.RecentOutput());
-        Assert.True(match.Success, $"{child.CommandLine}: {child.RecentOutput()}");
-        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     [GeneratedRegex(@"\b([0-9a-f]{64})  [a-z.]+\b")]
     private static partial Regex AllowLine();
-
-    [GeneratedRegex(@"listening on tls://127\.0\.0\.1:(\d+) for tunnel clients")]
-    private static partial Regex ListeningOn();
-
-    [GeneratedRegex(@"SCP on UDP 127\.0\.0\.1:(\d+),")]
-    private static partial Regex ScpOn();
 
     [GeneratedRegex(@"stopped: (\d+) client connections accepted, (\d+) refused")]
     private static partial Regex StoppedLine();

@@ -81,6 +81,10 @@ public sealed class TunnelClientCertificateFlagsTests : IDisposable
         Assert.Contains("Implies --tls", Description(connect, "--tls-client-cert"), StringComparison.Ordinal);
         Assert.Contains("Optional when client certificates are used", Description(connect, "--key-file"), StringComparison.Ordinal);
         Assert.False(serve.Options.Single(o => o.Name == "--key-file").Required);
+        // Read again on SIGHUP, not only at start: the help must not say a restart is needed to revoke a line.
+        Assert.Contains("at each SIGHUP (systemctl reload): a line deleted there ends that client's sessions at once", Description(serve, "--tls-client-allow"), StringComparison.Ordinal);
+        Assert.DoesNotContain("restart", Description(serve, "--tls-client-allow"), StringComparison.Ordinal);
+        Assert.Contains("SIGHUP (systemctl reload) reads --key-file, the --tls-client-allow files and --tls-cert/--tls-key again", serve.Description, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using FastSpinnRelay.Relay.Bench.Internal;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Tunneling;
@@ -108,6 +110,92 @@ public class TunnelCommandTests
         Assert.Equal(ExitCode.Usage, e.Code);
         Assert.EndsWith("cannot name a certificate: give --name with 1-64 letters, digits, '.', '_' or '-'", e.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(directory.Path));
+    }
+
+    [Fact]
+    public void Certgen_server_writes_a_server_certificate_for_its_names_and_prints_the_pin()
+    {
+        using var directory = new ScratchDirectory("relay-certgen-");
+        var prefix = new FileInfo(directory.File("gateway"));
+        var output = new StringWriter();
+
+        Assert.Equal((int)ExitCode.Ok, TunnelCommand.CertgenServer(prefix, ["gateway.example.org", "192.0.2.7", "2001:db8::7"], force: false, output));
+
+        using var certificate = TunnelClientCertificateFlags.LoadPem(new FileInfo(prefix.FullName + ".crt"), new FileInfo(prefix.FullName + ".key"), "TLS certificate");
+        Assert.Equal("CN=gateway.example.org", certificate.Subject);
+        var names = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Equal(["gateway.example.org"], names.EnumerateDnsNames());
+        Assert.Equal([IPAddress.Parse("192.0.2.7"), IPAddress.Parse("2001:db8::7")], names.EnumerateIPAddresses());
+        Assert.True(TunnelCertificates.AllowsUsage(certificate, TunnelCertificates.ServerAuthentication));
+        Assert.False(TunnelCertificates.AllowsUsage(certificate, TunnelCertificates.ClientAuthentication));
+        Assert.True(certificate.NotAfter > DateTime.Now.AddYears(5), certificate.NotAfter.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(prefix.FullName + ".key"));
+        }
+
+        Assert.Equal($"--tls-pin {TunnelCertificates.Fingerprint(certificate)}", output.ToString().TrimEnd().Split('\n')[^1]);
+    }
+
+    [Fact]
+    public void Certgen_server_replaces_nothing_without_force()
+    {
+        using var directory = new ScratchDirectory("relay-certgen-");
+        var prefix = new FileInfo(directory.File("gateway"));
+        Assert.Equal((int)ExitCode.Ok, TunnelCommand.CertgenServer(prefix, ["localhost"], force: false, TextWriter.Null));
+        string before = File.ReadAllText(prefix.FullName + ".crt");
+
+        var refused = Assert.Throws<RelayToolException>(() => TunnelCommand.CertgenServer(prefix, ["localhost"], force: false, TextWriter.Null));
+
+        Assert.Equal(ExitCode.Usage, refused.Code);
+        Assert.Equal($"{prefix.FullName}.crt exists; choose another --out, or add --force to replace it", refused.Message);
+        Assert.Equal(before, File.ReadAllText(prefix.FullName + ".crt"));
+        Assert.Equal((int)ExitCode.Ok, TunnelCommand.CertgenServer(prefix, ["localhost"], force: true, TextWriter.Null));
+        Assert.NotEqual(before, File.ReadAllText(prefix.FullName + ".crt"));
+    }
+
+    [Theory]
+    [InlineData("bad name")]
+    [InlineData("gate/way")]
+    [InlineData("")]
+    [InlineData("-x")]
+    public void Certgen_server_refuses_a_name_that_is_not_a_host(string name)
+    {
+        using var directory = new ScratchDirectory("relay-certgen-");
+
+        var e = Assert.Throws<RelayToolException>(() => TunnelCommand.CertgenServer(new FileInfo(directory.File("gw")), ["localhost", name], force: false, TextWriter.Null));
+
+        Assert.Equal(ExitCode.Usage, e.Code);
+        Assert.EndsWith("is not a host name or an address for --name (examples: gateway.example.org, 192.0.2.7, 2001:db8::7)", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(directory.Path));
+    }
+
+    [Fact]
+    public void Certgen_takes_several_names_only_with_server()
+    {
+        var client = RelayCommandLine.Parse(["tunnel", "certgen", "-o", "x", "--name", "a", "--name", "b"]);
+        var server = RelayCommandLine.Parse(["tunnel", "certgen", "--server", "-o", "x", "--name", "a", "--name", "b"]);
+
+        Assert.Equal("a client certificate has one --name (several host names only with --server)", Assert.Single(client.Errors).Message);
+        Assert.Empty(server.Errors);
+    }
+
+    [Fact]
+    public async Task A_certgen_server_certificate_serves_tls_to_a_client_that_pins_it()
+    {
+        using var directory = new ScratchDirectory("relay-certgen-");
+        var prefix = new FileInfo(directory.File("gateway"));
+        TunnelCommand.CertgenServer(prefix, ["localhost", "127.0.0.1"], force: false, TextWriter.Null);
+        using var certificate = TunnelClientCertificateFlags.LoadPem(new FileInfo(prefix.FullName + ".crt"), new FileInfo(prefix.FullName + ".key"), "TLS certificate");
+        await using var listener = new TcpTunnelListener(new IPEndPoint(IPAddress.Loopback, 0), new TunnelTlsServerOptions { Certificate = certificate });
+        var pinned = new TcpTunnelConnector("127.0.0.1", listener.LocalEndPoint.Port,
+            new TunnelTlsClientOptions { TargetHost = "127.0.0.1", PinnedServerCertificate = TunnelCertificates.Fingerprint(certificate) });
+
+        var accepted = listener.AcceptAsync(CancellationToken.None).AsTask();
+        await using var connection = await pinned.ConnectAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await using var serverEnd = await accepted.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Null(serverEnd.PeerCertificate); // TLS is up; no client certificate was asked for
     }
 
     [Fact]

@@ -33,6 +33,16 @@ public class TunnelStatsTests
     public void A_session_that_sent_no_batch_saves_nothing_rather_than_dividing_by_zero() =>
         Assert.Contains("batches 0 (compressed 0, LZ4 saved 0.0 %)", TunnelStats.Describe(new TunnelSessionCounters()), StringComparison.Ordinal);
 
+    [Fact]
+    public async Task A_client_session_that_never_connected_says_so_rather_than_disconnected_for_no_reason()
+    {
+        var client = new TunnelClient(new TunnelClientOptions { Key = TunnelKey.Generate() }, new NeverConnector());
+        await using (client)
+        {
+            Assert.Contains("(never connected, 0 channels", TunnelStats.Describe(client.Session), StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("serve", "board")]
     [InlineData("connect", "gateway")]
@@ -47,5 +57,11 @@ public class TunnelStatsTests
             var errors = command.Parse([target, "-k", "k", "--stats-interval", bad]).Errors;
             Assert.Contains(errors, e => e.Message.Contains("--stats-interval", StringComparison.Ordinal));
         }
+    }
+
+    private sealed class NeverConnector : FastSpinnRelay.Tunnel.Transport.ITunnelConnector
+    {
+        public ValueTask<FastSpinnRelay.Tunnel.Transport.ITunnelConnection> ConnectAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromException<FastSpinnRelay.Tunnel.Transport.ITunnelConnection>(new IOException("not in this test"));
     }
 }

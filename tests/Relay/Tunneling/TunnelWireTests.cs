@@ -138,11 +138,13 @@ public class TunnelWireTests
         board.StartSpikes();
         visualiser.Receive(out _);
 
-        // The server restarts: a new gateway (same key and board) that has never heard of the client's session.
+        // The server restarts: it stops (clearing the tag it set), then a new gateway (same key and board) that has never
+        // heard of the client's session starts.
         var before = board.Tags.Get(3)!.Destination;
+        await chain.Gateway.DisposeAsync();
+        Assert.Null(board.Tags.Get(3));
         await using var restarted = TunnelGateway.Start(chain.ServeOptions with { Listen = new IPEndPoint(IPAddress.Loopback, 0) });
         chain.Forwarder!.Target = restarted.ListenEndPoint;
-        await chain.Gateway.DisposeAsync();
         chain.Forwarder.CutAll();
 
         Assert.True(Loopback.WaitUntil(() => restarted.LiveOutputSockets == 1), "the client never asked the new server for the tag");

@@ -21,7 +21,7 @@ public sealed class ClientCertificateTests : IDisposable
         var log = new TestLog();
         await using TcpTunnelListener listener = Listener();
         await using TunnelPair pair = await TunnelPair.StartAsync(
-            listener, Connector(_certificates.Mallory, listener), CertificateServer(log), CertificateClient(log), log, waitConnected: false);
+            listener, Connector(_certificates.Mallory, listener), CertificateServer(log), TunnelPair.CertificateClientOptions(log), log, waitConnected: false);
 
         await Bounded.Until(() => pair.Server.RejectedConnections >= 2, "two refused attempts");
         string refusal = $"client certificate {TunnelCertificates.Fingerprint(_certificates.Mallory)} is not on the server's list";
@@ -42,7 +42,7 @@ public sealed class ClientCertificateTests : IDisposable
         var log = new TestLog();
         await using TcpTunnelListener listener = Listener();
         await using TunnelPair pair = await TunnelPair.StartAsync(
-            listener, Connector(certificate: null, listener), CertificateServer(log), CertificateClient(log), log, waitConnected: false);
+            listener, Connector(certificate: null, listener), CertificateServer(log), TunnelPair.CertificateClientOptions(log), log, waitConnected: false);
 
         await Bounded.Until(() => pair.Server.RejectedConnections >= 1, "a refused attempt");
         await Bounded.Until(() => log.Contains("no client certificate was presented"), "the refusal in the log", log.ToString);
@@ -55,7 +55,7 @@ public sealed class ClientCertificateTests : IDisposable
         var log = new TestLog();
         await using var listener = new TcpTunnelListener(new IPEndPoint(IPAddress.Loopback, 0), new TunnelTlsServerOptions { Certificate = _certificates.Server });
         await using TunnelPair pair = await TunnelPair.StartAsync(
-            listener, Connector(_certificates.Alice, listener), TunnelPair.ServerOptions(log), CertificateClient(log), log, waitConnected: false);
+            listener, Connector(_certificates.Alice, listener), TunnelPair.ServerOptions(log), TunnelPair.CertificateClientOptions(log), log, waitConnected: false);
 
         await Bounded.Until(() => log.Contains("client certificates are not accepted here, only the pre-shared key"), "the refusal in the log", log.ToString);
         Assert.Equal(TunnelCloseReason.AuthMethodNotAllowed, pair.Client.LastFailure);
@@ -68,7 +68,7 @@ public sealed class ClientCertificateTests : IDisposable
         var log = new TestLog();
         var serverOptions = new TunnelServerOptions { Key = TunnelPair.Key, AllowClientCertificates = true, Log = log };
         await using TcpTunnelListener listener = Listener();
-        await using TunnelPair withCertificate = await TunnelPair.StartAsync(listener, Connector(_certificates.Alice, listener), serverOptions, CertificateClient(log), log);
+        await using TunnelPair withCertificate = await TunnelPair.StartAsync(listener, Connector(_certificates.Alice, listener), serverOptions, TunnelPair.CertificateClientOptions(log), log);
         await using var withKey = new TunnelClient(TunnelPair.ClientOptions(log), Connector(certificate: null, listener), new RecordingAcceptor());
         withKey.Start();
         await Bounded.Wait(withKey.WhenConnectedAsync(), "the client with the key to connect");
@@ -120,12 +120,12 @@ public sealed class ClientCertificateTests : IDisposable
     {
         var log = new TestLog();
         await using TcpTunnelListener listener = Listener(_certificates.Alice, _certificates.Mallory);
-        await using TunnelPair pair = await TunnelPair.StartAsync(listener, Connector(_certificates.Alice, listener), CertificateServer(log), CertificateClient(log), log);
+        await using TunnelPair pair = await TunnelPair.StartAsync(listener, Connector(_certificates.Alice, listener), CertificateServer(log), TunnelPair.CertificateClientOptions(log), log);
         byte[] alices = pair.Client.Session.Id.ToArray();
 
         // Mallory, also on the list, presents Alice's session id (as if it had leaked) and asks to resume it.
         await using ITunnelConnection mallory = await Connector(_certificates.Mallory, listener).ConnectAsync(CancellationToken.None);
-        HandshakeResult result = await Bounded.Wait(ClientHandshake.RunAsync(mallory, CertificateClient(log), alices, 0, CancellationToken.None), "Mallory's handshake");
+        HandshakeResult result = await Bounded.Wait(ClientHandshake.RunAsync(mallory, TunnelPair.CertificateClientOptions(log), alices, 0, CancellationToken.None), "Mallory's handshake");
 
         Assert.True(result.Succeeded, result.Detail);
         Assert.False(result.Resumed);
@@ -163,13 +163,4 @@ public sealed class ClientCertificateTests : IDisposable
         new("127.0.0.1", listener.LocalEndPoint.Port, _certificates.ClientTls(certificate));
 
     private static TunnelServerOptions CertificateServer(TestLog log) => new() { Key = null, AllowClientCertificates = true, Log = log };
-
-    /// <summary>A client that proves itself with its certificate (no key), reconnecting quickly.</summary>
-    private static TunnelClientOptions CertificateClient(TestLog log) => new()
-    {
-        Key = null,
-        Log = log,
-        ReconnectMinDelay = TimeSpan.FromMilliseconds(5),
-        ReconnectMaxDelay = TimeSpan.FromMilliseconds(50),
-    };
 }

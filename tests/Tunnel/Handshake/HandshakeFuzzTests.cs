@@ -118,7 +118,7 @@ public class HandshakeFuzzTests
     private static HandshakeResult RunServer(ReadOnlySpan<byte> fromClient)
     {
         using var link = new ClosedAfter(fromClient);
-        return Finish(ServerHandshake.RunAsync(link.Connection, ServerOptions, CancellationToken.None));
+        return Finish(ServerHandshake.RunAsync(link.Connection, ServerOptions, TunnelServerCredentials.From(ServerOptions), CancellationToken.None));
     }
 
     private static HandshakeResult RunClient(ReadOnlySpan<byte> fromServer, TunnelKey? key)

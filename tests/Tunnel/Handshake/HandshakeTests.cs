@@ -190,7 +190,7 @@ public class HandshakeTests
         await using TunnelPair pair = await TunnelPair.StartAsync(listener, wrongPin, waitConnected: false);
 
         await Bounded.Until(() => pair.Client.ConnectAttempts >= 2, "two refused attempts");
-        Assert.Equal(TunnelCloseReason.TransportError, pair.Client.LastFailure);
+        Assert.Equal(TunnelCloseReason.ServerCertificateRejected, pair.Client.LastFailure);
         Assert.Empty(pair.Server.Sessions);
     }
 

@@ -134,17 +134,110 @@ public class SessionLifetimeTests
         Assert.Equal(1, server.AcceptedConnections); // the goodbye came on the connection found gone, not on a resume
     }
 
-    private sealed class SwitchingConnector(ITunnelConnector target) : ITunnelConnector
+    [Fact]
+    public async Task A_client_stopped_while_disconnected_reconnects_once_to_end_its_server_session()
     {
-        public ITunnelConnector Target { get; set; } = target;
+        var serverLog = new TestLog();
+        var clientLog = new TestLog();
+        var transport = new InMemoryTunnelTransport();
+        var acceptor = new RecordingAcceptor();
+        await using var server = new TunnelServer(TunnelPair.ServerOptions(serverLog), transport, acceptor); // the default linger, 120 s
+        server.Start();
 
-        public ValueTask<ITunnelConnection> ConnectAsync(CancellationToken cancellationToken) => Target.ConnectAsync(cancellationToken);
+        // An hour before any reconnect: once the link drops, the client stays disconnected until it is stopped.
+        var client = new TunnelClient(Patient(clientLog), transport);
+        client.Start();
+        await Bounded.Wait(client.WhenConnectedAsync(), "the connection");
+        client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
+        await Bounded.Until(() => acceptor.Opened.Length == 1, "the channel on the server");
+        TunnelSession onServer = server.Sessions.Single();
+
+        client.Session.AbortConnection(); // the link drops: no ERROR Shutdown on it
+        await Bounded.Until(() => !client.Session.IsConnected && !onServer.IsConnected, "both ends to see the drop");
+        await Bounded.Wait(client.DisposeAsync().AsTask(), "the client to stop");
+
+        // The stop came back once, resumed the session and said goodbye: the server ends it now, not after the linger.
+        await Bounded.Until(
+            () => server.Sessions.Count == 0 && acceptor.Opened[0].Handler.ClosedWith is not null, "the session to end", serverLog.ToString);
+        Assert.Equal(TunnelErrorCode.SessionLost, acceptor.Opened[0].Handler.ClosedWith);
+        Assert.True(serverLog.Contains($"{onServer} ended: the client shut down"), serverLog.ToString());
+        Assert.True(serverLog.Contains($"{onServer}: resumed"), serverLog.ToString());
+        Assert.Equal(2, server.AcceptedConnections);
+        Assert.True(clientLog.Contains($"stopped while disconnected: reconnected to memory-server#2 to end {client.Session}, which it has ended"), clientLog.ToString());
     }
 
-    /// <summary>A server that cannot be reached (the client's machine lost its network).</summary>
-    private sealed class RefusingConnector : ITunnelConnector
+    [Fact]
+    public async Task A_client_stopped_while_the_server_is_unreachable_gives_up_after_its_goodbye_timeout()
     {
-        public ValueTask<ITunnelConnection> ConnectAsync(CancellationToken cancellationToken) =>
-            ValueTask.FromException<ITunnelConnection>(new IOException("connection refused"));
+        var serverLog = new TestLog();
+        var clientLog = new TestLog();
+        var transport = new InMemoryTunnelTransport();
+        await using var server = new TunnelServer(TunnelPair.ServerOptions(serverLog), transport, new RecordingAcceptor());
+        server.Start();
+        var connector = new SwitchingConnector(transport);
+        var client = new TunnelClient(Patient(clientLog, TimeSpan.FromMilliseconds(100)), connector);
+        client.Start();
+        await Bounded.Wait(client.WhenConnectedAsync(), "the connection");
+        TunnelSession onServer = server.Sessions.Single();
+
+        // The network goes: connecting hangs (a black hole) until the attempt is given up.
+        connector.Target = new HangingConnector();
+        client.Session.AbortConnection();
+        await Bounded.Until(() => !client.Session.IsConnected && !onServer.IsConnected, "both ends to see the drop");
+        await Bounded.Wait(client.DisposeAsync().AsTask(), "the client to stop, the goodbye given up");
+
+        Assert.True(clientLog.Contains($"stopped while disconnected, and could not end {client.Session} on the server within 0.1 s (no answer): if the server still holds it"), clientLog.ToString());
+        Assert.Same(onServer, server.Sessions.Single()); // it lingers, as before
+        Assert.False(serverLog.Contains("ended: the client shut down"), serverLog.ToString());
+
+        // Refused at once: the stop does not wait for the timeout either (the same line, with the reason).
+        connector.Target = transport;
+        var refused = new TunnelClient(Patient(clientLog), connector);
+        refused.Start();
+        await Bounded.Wait(refused.WhenConnectedAsync(), "the second client's connection");
+        connector.Target = new RefusingConnector();
+        refused.Session.AbortConnection();
+        await Bounded.Until(() => !refused.Session.IsConnected, "the drop");
+        await Bounded.Wait(refused.DisposeAsync().AsTask(), "the second client to stop");
+        Assert.True(clientLog.Contains($"could not end {refused.Session} on the server within 2 s (connection refused)"), clientLog.ToString());
+    }
+
+    [Fact]
+    public async Task A_client_stopped_after_the_server_stopped_does_not_try_to_end_the_session_the_server_dropped()
+    {
+        var clientLog = new TestLog();
+        var transport = new InMemoryTunnelTransport();
+        var client = new TunnelClient(Patient(clientLog), transport);
+        await using (var server = new TunnelServer(TunnelPair.ServerOptions(new TestLog()), transport, new RecordingAcceptor()))
+        {
+            server.Start();
+            client.Start();
+            await Bounded.Wait(client.WhenConnectedAsync(), "the connection");
+        }
+
+        // The server's ERROR Shutdown said the session is gone: there is nothing to end, and no reason to wait for it.
+        await Bounded.Until(() => clientLog.Contains("the server has ended the session"), "the client to hear the server stop", clientLog.ToString);
+        await Bounded.Wait(client.DisposeAsync().AsTask(), "the client to stop");
+        Assert.False(clientLog.Contains("stopped while disconnected"), clientLog.ToString());
+    }
+
+    /// <summary>Client options that wait an hour before reconnecting: after a drop the client stays disconnected.</summary>
+    private static TunnelClientOptions Patient(TestLog log, TimeSpan? goodbye = null) => new()
+    {
+        Key = TunnelPair.Key,
+        Log = log,
+        StopGoodbyeTimeout = goodbye ?? new TunnelClientOptions().StopGoodbyeTimeout,
+        ReconnectMinDelay = TimeSpan.FromHours(1),
+        ReconnectMaxDelay = TimeSpan.FromHours(1),
+    };
+
+    /// <summary>A server behind a black hole: connecting never completes, until cancelled.</summary>
+    private sealed class HangingConnector : ITunnelConnector
+    {
+        public async ValueTask<ITunnelConnection> ConnectAsync(CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
     }
 }

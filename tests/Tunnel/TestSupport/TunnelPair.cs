@@ -70,6 +70,15 @@ internal sealed class TunnelPair : IAsyncDisposable
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(50),
     };
 
+    /// <summary>Client options that prove the TLS client certificate instead of a key, reconnecting as quickly.</summary>
+    public static TunnelClientOptions CertificateClientOptions(TestLog log) => new()
+    {
+        Key = null,
+        Log = log,
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(5),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(50),
+    };
+
     public async ValueTask DisposeAsync()
     {
         await Client.DisposeAsync();

@@ -42,8 +42,16 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     /// </summary>
     private readonly BoardFlow?[] _tagHolders = new BoardFlow?[IpTagCount];
 
-    /// <summary>Held while a tag is set and its holder recorded, so two sessions setting one tag cannot cross.</summary>
-    private readonly Lock _tagSetting = new();
+    /// <summary>What the board recorded for each held tag when it was set (under <see cref="_gate"/>, with <see cref="_tagHolders"/>).</summary>
+    private readonly LiveTagClaim?[] _tagClaims = new LiveTagClaim?[IpTagCount];
+
+    /// <summary>
+    /// One per tag, held while the tag is set and its holder recorded, or read back and cleared: two sessions setting one
+    /// tag cannot cross, nor can a clear and a new SET.
+    /// </summary>
+    private readonly Lock[] _tagLocks = [.. Enumerable.Range(0, IpTagCount).Select(_ => new Lock())];
+
+    private readonly LiveTagCleaner _cleaner;
     private readonly LogLimiter _log = new(10, TimeSpan.FromSeconds(10));
     private readonly LogLimiter _dropLog = new(5, TimeSpan.FromSeconds(10));
     private long _opened;
@@ -58,6 +66,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         _bootMinGap = bootMinGap;
         _component = component;
         _socketOptions = new UdpSocketOptions { ErrorSink = new UdpErrorLog(component) };
+        _cleaner = new LiveTagCleaner(scp, component);
         _pauseTick = TimeProvider.System.CreateTimer(
             static s => ((BoardChannelAcceptor)s!).OnPauseTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -70,6 +79,15 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
     /// <summary>Live-output channels closed because a later OPEN took their IP tag.</summary>
     public long TagsTakenOver => Interlocked.Read(ref _tagsTakenOver);
+
+    /// <summary>IP tags of released live-output flows cleared on the board.</summary>
+    public long TagsCleared => _cleaner.Cleared;
+
+    /// <summary>IP tags of released live-output flows left as they were: set again since, by this server or someone else.</summary>
+    public long TagsLeftAlone => _cleaner.LeftAlone;
+
+    /// <summary>IP tags of released live-output flows that could not be read back or cleared.</summary>
+    public long TagClearFailures => _cleaner.Failed;
 
     /// <summary>Flows open now.</summary>
     public int OpenFlows
@@ -194,9 +212,9 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     private void SetTagAndAttach(BoardFlow flow, int tag)
     {
         BoardFlow? previous = null;
-        lock (_tagSetting)
+        lock (_tagLocks[tag])
         {
-            var tagSet = false;
+            LiveTagClaim? claim = null;
             UdpSocket? socket = null;
             try
             {
@@ -206,23 +224,29 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
                 using (var scp = new ScpClient(_scp, socket.Underlying) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
                 {
                     scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
+                    claim = LiveTagClaim.Read(scp, tag, socket.LocalEndPoint);
                 }
 
-                tagSet = true;
                 var local = socket.LocalEndPoint;
                 var attached = flow.Attach(socket, _loop); // false: the channel closed meanwhile (the socket is disposed)
                 socket = null;
-                previous = TakeTag(tag, attached ? flow : null);
-                if (attached && Log.IsEnabled(LogLevel.Info))
+                previous = TakeTag(tag, attached ? flow : null, claim);
+                if (!attached)
                 {
-                    Log.Info(_component, $"session {flow.Channel.Session.IdText[..8]} opened {flow.Channel}: IP tag {tag} set (strip, use sender) to {local}");
+                    _cleaner.ClearIfOurs(claim.Value, flow, "closed while its tag was being set");
+                }
+                else if (Log.IsEnabled(LogLevel.Info))
+                {
+                    Log.Info(_component, $"session {flow.Channel.Session.IdText[..8]} opened {flow.Channel}: IP tag {tag} set (strip, use sender) to {local}" +
+                        $" (the board sends to {claim})");
                 }
             }
             catch (Exception e) when (e is ScpClientException or SocketException)
             {
-                if (tagSet)
+                if (claim is { } set)
                 {
-                    previous = TakeTag(tag, null); // the board points the tag here now, whatever failed after
+                    previous = TakeTag(tag, null, null); // the board points the tag here now, whatever failed after
+                    _cleaner.ClearIfOurs(set, flow, "its socket could not be used");
                 }
 
                 Interlocked.Increment(ref _refused);
@@ -243,13 +267,17 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         }
     }
 
-    /// <summary>Records <paramref name="holder"/> (or nobody) as where IP tag <paramref name="tag"/> points; returns the flow it pointed at.</summary>
-    private BoardFlow? TakeTag(int tag, BoardFlow? holder)
+    /// <summary>
+    /// Records <paramref name="holder"/> (or nobody) as where IP tag <paramref name="tag"/> points, as the board reported
+    /// it (<paramref name="claim"/>); returns the flow it pointed at.
+    /// </summary>
+    private BoardFlow? TakeTag(int tag, BoardFlow? holder, LiveTagClaim? claim)
     {
         lock (_gate)
         {
             var previous = _tagHolders[tag];
             _tagHolders[tag] = holder;
+            _tagClaims[tag] = holder is null ? null : claim;
             return previous;
         }
     }
@@ -282,11 +310,13 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             Release(flow, "server shutting down");
         }
 
+        await _cleaner.WaitAsync().ConfigureAwait(false); // the tags of the flows just released, and of those closed before
         await _pauseTick.DisposeAsync().ConfigureAwait(false);
     }
 
     internal void Release(BoardFlow flow, string why)
     {
+        LiveTagClaim? claim = null;
         lock (_gate)
         {
             _flows.Remove(flow);
@@ -294,7 +324,14 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             if (held >= 0)
             {
                 _tagHolders[held] = null;
+                claim = _tagClaims[held];
+                _tagClaims[held] = null;
             }
+        }
+
+        if (claim is { } released)
+        {
+            _cleaner.Start(() => ClearReleasedTag(released, flow, why));
         }
 
         if (flow.TryClose(_loop) && Log.IsEnabled(LogLevel.Info))
@@ -302,6 +339,31 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             var paused = flow.Pauses == 0 && flow.KernelDrops == 0 ? ""
                 : $", reading paused {flow.Pauses} times for a full tunnel, {flow.KernelDrops} dropped by the kernel meanwhile or when it fell behind";
             Log.Info(_component, $"closed {flow}: {why} (to board {flow.PacketsUp} pkts, from board {flow.PacketsDown} pkts, dropped {flow.Dropped}{paused})");
+        }
+    }
+
+    /// <summary>
+    /// Clears a released flow's tag (thread pool), unless this server has set the tag again meanwhile: then the board
+    /// points at the new holder, whatever port it got.
+    /// </summary>
+    private void ClearReleasedTag(LiveTagClaim claim, BoardFlow flow, string why)
+    {
+        lock (_tagLocks[claim.Tag])
+        {
+            BoardFlow? holder;
+            lock (_gate)
+            {
+                holder = _tagHolders[claim.Tag];
+            }
+
+            if (holder is null)
+            {
+                _cleaner.ClearIfOurs(claim, flow, why);
+            }
+            else
+            {
+                _cleaner.LeaveAlone(claim, flow, why, $"this server has set it again for {holder}");
+            }
         }
     }
 
