@@ -2,6 +2,7 @@ using FastSpinnRelay.Protocol.Tunnel;
 using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Host;
 using FastSpinnRelay.Relay.Tunneling;
+using FastSpinnRelay.Relay.Tests.Classic;
 using FastSpinnRelay.Relay.Tests.TestSupport;
 using FastSpinnRelay.Tunnel;
 using FastSpinnRelay.Tunnel.Transport;
@@ -43,10 +44,15 @@ public class TunnelLiveTagCleanupTests
         await using var chain = await Chain.StartAsync(board, liveOutput: new LiveOutputRoute(Tag, [visualiser.LocalEndPoint]));
         Assert.True(Loopback.WaitUntil(() => chain.Gateway.LiveOutputSockets == 1), "the tag was not set");
 
+        LogCapture.Install();
+        var session = chain.Portal.Client.Session.IdText[..8];
+
         await chain.Portal.DisposeAsync(); // ERROR Shutdown: the server ends the session and releases its flows
 
         Assert.True(Loopback.WaitUntil(() => board.Tags.Get(Tag) is null), "the tag still points at the released socket");
         Assert.True(Loopback.WaitUntil(() => chain.Gateway.LiveOutputTagsCleared == 1), $"{chain.Gateway.LiveOutputTagsCleared} cleared");
+        Assert.True(LogCapture.WaitFor("closed ", $"of session {session}: its session ended"));
+        Assert.Empty(LogCapture.Lines($"of session {session}: closed by the client"));
     }
 
     [Fact]
@@ -58,11 +64,16 @@ public class TunnelLiveTagCleanupTests
         await using var other = chain.ConnectAnother(liveOutput: new LiveOutputRoute(Tag + 1, [visualiser.LocalEndPoint]));
         Assert.True(Loopback.WaitUntil(() => chain.Gateway.LiveOutputSockets == 2), "the tags were not set");
 
+        LogCapture.Install();
+        var session = chain.Portal.Client.Session.IdText[..8];
+
         await chain.Gateway.DisposeAsync(); // as on SIGTERM: the client is still connected
 
         Assert.Null(board.Tags.Get(Tag));
         Assert.Null(board.Tags.Get(Tag + 1));
         Assert.Equal(2, chain.Gateway.LiveOutputTagsCleared);
+        Assert.True(LogCapture.WaitFor("closed ", $"of session {session}: server shutting down"));
+        Assert.Empty(LogCapture.Lines($"of session {session}: closed by the client"));
     }
 
     [Fact]

@@ -141,7 +141,18 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     /// <summary>The tunnel's read is handled: what it brought for the board leaves now.</summary>
     public void OnBatchEnd(TunnelChannel channel) => _toBoard.Flush();
 
-    public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => _owner.Release(this, $"closed by the client ({code})");
+    public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => _owner.Release(this, WhyClosed(code, channel.Session.IsClosed));
+
+    /// <summary>
+    /// Why the session let the channel go, for the "closed …" line: the client's CLOSE arrives while the session lives;
+    /// the server's stop and the end of the session (expired, revoked, the client gone) close every channel with it.
+    /// </summary>
+    internal static string WhyClosed(TunnelErrorCode code, bool sessionClosed) => (code, sessionClosed) switch
+    {
+        (TunnelErrorCode.Shutdown, true) => "server shutting down",
+        (TunnelErrorCode.SessionLost, _) => "its session ended",
+        _ => $"closed by the client ({code})",
+    };
 
     /// <summary>Gives a live-output flow its socket and registers it; false (socket disposed) when the flow closed meanwhile.</summary>
     public bool Attach(UdpSocket socket, UdpEventLoop loop)
