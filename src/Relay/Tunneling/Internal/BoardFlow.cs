@@ -68,7 +68,7 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     /// <summary>Datagrams from the board queued into the tunnel.</summary>
     public long PacketsDown => Volatile.Read(ref _down);
 
-    /// <summary>Datagrams from the board the tunnel could not take (replay buffer full).</summary>
+    /// <summary>Datagrams from the board the tunnel could not take (replay buffer full, or the channel closed meanwhile).</summary>
     public long Dropped => Volatile.Read(ref _dropped) + _toBoard.Failed;
 
     public void OnDatagrams(UdpSocket socket, DatagramBatch batch)
@@ -83,7 +83,10 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
         if (dropped > 0)
         {
             Interlocked.Add(ref _dropped, dropped);
-            _owner.LogDropped(this, dropped);
+            if (Channel.IsOpen)
+            {
+                _owner.LogDropped(this, dropped); // a closed channel refuses too: its closed line counts those, without a warning
+            }
         }
 
         if (_backpressure is { } backpressure && Channel.LatestQueueOverflowed)
