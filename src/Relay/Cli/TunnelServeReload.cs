@@ -1,4 +1,3 @@
-using System.Net;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Tunneling;
@@ -69,14 +68,8 @@ internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCreden
         }
 
         var was = gateway.BoardScp.Address;
-        IPAddress now;
-        try
+        if (await board.ResolveAgainAsync(Component, was, cancellationToken).ConfigureAwait(false) is not { } now)
         {
-            now = await board.ResolveAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (RelayToolException e)
-        {
-            Log.Error(Component, $"reload refused for the board, still sending to {was}: {e.Message}");
             return false;
         }
 

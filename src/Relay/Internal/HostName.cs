@@ -76,6 +76,24 @@ internal sealed class HostName
             ?? throw new RelayToolException(ExitCode.Network, $"the {Description} has no IPv4 or IPv6 address");
     }
 
+    /// <summary>
+    /// For a reload: the address to use from now on, or null when the name no longer resolves, having logged an error
+    /// that names it and the resolver's reason (the caller keeps <paramref name="current"/> and counts the reload refused).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (stopping).</exception>
+    public async Task<IPAddress?> ResolveAgainAsync(string component, IPAddress current, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ResolveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RelayToolException e)
+        {
+            Log.Error(component, $"reload refused for the {What}, still sending to {current}: {e.Message}");
+            return null;
+        }
+    }
+
     /// <summary>The address a name's <paramref name="addresses"/> stand for here: the first IPv4 one, else the first IPv6 one, else null.</summary>
     public static IPAddress? Prefer(IPAddress[] addresses)
     {
