@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using FastSpinnRelay.Relay.Classic.Internal;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Diagnostics;
@@ -11,7 +10,8 @@ namespace FastSpinnRelay.Relay.Classic;
 /// <summary>
 /// A running spinnaker_proxy-compatible relay (<c>relay server</c> / <c>relay client</c>): resolves the target,
 /// opens the SCP and boot routes (UDP, or TCP with <c>-T</c> / <c>-t</c>) on one UDP event loop, and tears them
-/// down. It only wires; the routes in <c>Internal/</c> do the forwarding.
+/// down. It only wires; the routes in <c>Internal/</c> do the forwarding. A server resolves its board's name again on
+/// SIGHUP (<see cref="ReloadAsync"/>) and points the routes at the board's new address.
 /// </summary>
 /// <remarks>
 /// Threading: <see cref="StartAsync"/> and <see cref="DisposeAsync"/> from any thread (once); the rest is
@@ -28,11 +28,17 @@ public sealed class ClassicProxyHost : IAsyncDisposable
 
     private readonly UdpEventLoop _loop;
     private readonly IHostedRoute[] _routes;
+    private readonly HostName _target;
+
+    /// <summary>The target's address in force: as resolved at start, then at each reload that found it elsewhere (reloads run one at a time).</summary>
+    private IPAddress _targetAddress;
     private int _disposed;
 
-    private ClassicProxyHost(ClassicProxyOptions options, UdpEventLoop loop, IHostedRoute scp, IHostedRoute boot)
+    private ClassicProxyHost(ClassicProxyOptions options, HostName target, IPAddress address, UdpEventLoop loop, IHostedRoute scp, IHostedRoute boot)
     {
         Options = options;
+        _target = target;
+        _targetAddress = address;
         _loop = loop;
         _routes = [scp, boot];
         Scp = scp;
@@ -52,6 +58,9 @@ public sealed class ClassicProxyHost : IAsyncDisposable
     /// <summary>Log component of this end ("server" or "client").</summary>
     public string Component => Options.Role == ClassicRole.Server ? "server" : "client";
 
+    /// <summary>Reloads (SIGHUP) applied and refused: a server's, which resolves its board's name again; a client has none.</summary>
+    internal ReloadCounters Reloads { get; } = new();
+
     /// <summary>
     /// Resolves the target, binds every listening socket, and starts forwarding. In TCP client mode it also
     /// connects to the server once, as the original does.
@@ -60,6 +69,14 @@ public sealed class ClassicProxyHost : IAsyncDisposable
     /// resolved or reached, or a port cannot be bound (<see cref="ExitCode.Network"/>). One clear line each.</exception>
     public static async Task<ClassicProxyHost> StartAsync(ClassicProxyOptions options, CancellationToken cancellationToken = default)
     {
+        var host = await StartQuietlyAsync(options, cancellationToken).ConfigureAwait(false);
+        host.LogStart();
+        return host;
+    }
+
+    /// <summary><see cref="StartAsync"/> without the start lines (the caller logs them when it is ready for a reload).</summary>
+    private static async Task<ClassicProxyHost> StartQuietlyAsync(ClassicProxyOptions options, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate();
         if (problems.Count > 0)
@@ -67,7 +84,8 @@ public sealed class ClassicProxyHost : IAsyncDisposable
             throw new RelayToolException(ExitCode.Usage, string.Join("; ", problems));
         }
 
-        var target = await ResolveAsync(options, cancellationToken).ConfigureAwait(false);
+        var name = new HostName(options.Target, options.Role == ClassicRole.Server ? "board" : "proxy server", options.Resolver);
+        var target = await name.ResolveAsync(cancellationToken).ConfigureAwait(false);
         var component = options.Role == ClassicRole.Server ? "server" : "client";
         var loop = new UdpEventLoop(new UdpEventLoopOptions
         {
@@ -103,9 +121,7 @@ public sealed class ClassicProxyHost : IAsyncDisposable
             throw;
         }
 
-        var host = new ClassicProxyHost(options, loop, routes[0], routes[1]);
-        host.LogStart();
-        return host;
+        return new ClassicProxyHost(options, name, target, loop, routes[0], routes[1]);
     }
 
     /// <summary>
@@ -123,14 +139,84 @@ public sealed class ClassicProxyHost : IAsyncDisposable
             InlineSocketCompletions.Prefer();
         }
 
-        var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var host = await StartQuietlyAsync(options, cancellationToken).ConfigureAwait(false);
+        var server = options.Role == ClassicRole.Server;
+
+        // SIGHUP (systemctl reload) from now on, instead of its default (ending the process), and before the start lines,
+        // so whoever waits for them may send one. Kept until the host is disposed.
+        using var hangup = HangupReloads.Start(
+            host.Component, server ? "the board's address" : "nothing", () => host.ReloadAsync(cancellationToken), host.Reloads, cancellationToken);
         await using (host.ConfigureAwait(false))
         {
+            host.LogStart();
             await CountersSchedule.LogUntilStoppedAsync(options.StatsInterval, () => host.LogCounters("stats"), cancellationToken).ConfigureAwait(false);
-            Log.Info(host.Component, "stopping (signal received)");
+            Log.Info(host.Component, server ? $"stopping (signal received); {host.Reloads}" : "stopping (signal received)");
+            await hangup.Completion.ConfigureAwait(false);
+        }
+
+        if (server)
+        {
+            ExitReport.Record("serverReloadsApplied", host.Reloads.Applied);
+            ExitReport.Record("serverReloadsRefused", host.Reloads.Refused);
         }
 
         return (int)ExitCode.Ok;
+    }
+
+    /// <summary>
+    /// What SIGHUP does. A server resolves its board's name again, as its start did; where the board has moved (DHCP, a
+    /// spare swapped in under the same name), both routes follow: new flows go to the new address, open flows are
+    /// redirected where their sockets can reach it, and otherwise closed (UDP: the peer's next datagram opens a flow there)
+    /// or kept until they close (TCP: closing would end a Python client). A name that no longer resolves keeps the old
+    /// address: an error line naming it and the resolver's reason, and a refused reload. One line says what changed. A
+    /// client has no board, and nothing to reload: it says so.
+    /// </summary>
+    internal async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        if (Options.Role == ClassicRole.Client)
+        {
+            Log.Info(Component, "SIGHUP: nothing to reload: a client has no board, and reads no files (the proxy server's name " +
+                "is resolved at start: restart the client to resolve it again)");
+            return;
+        }
+
+        var was = _targetAddress;
+        if (_target.Literal is not null)
+        {
+            Reloads.CountApplied();
+            Log.Info(Component, $"reloaded: nothing to resolve, the board is given as an address ({was})");
+            return;
+        }
+
+        if (await _target.ResolveAgainAsync(Component, was, cancellationToken).ConfigureAwait(false) is not { } now)
+        {
+            Reloads.CountRefused();
+            return;
+        }
+
+        var moved = new List<string>(_routes.Length);
+        if (!now.Equals(was))
+        {
+            foreach (var route in _routes)
+            {
+                var target = new IPEndPoint(now, route.TargetEndPoint.Port);
+                var move = await route.MoveTargetAsync(target, RouteFactory.Label(Options, target)).ConfigureAwait(false);
+                if (move.Describe(route.Name) is { } described)
+                {
+                    moved.Add(described);
+                }
+            }
+
+            _targetAddress = now;
+            moved.Insert(0, "new flows go there");
+            if (moved.Count == 1)
+            {
+                moved.Add("no flow was open");
+            }
+        }
+
+        Reloads.CountApplied();
+        Log.Info(Component, $"reloaded: {_target.DescribeMove(was, now)}{(moved.Count == 0 ? "" : ": " + string.Join("; ", moved))}");
     }
 
     /// <summary>Logs one line of counters per route at info level, prefixed with <paramref name="when"/>.</summary>
@@ -161,30 +247,6 @@ public sealed class ClassicProxyHost : IAsyncDisposable
         }
 
         LogCounters("final");
-    }
-
-    private static async Task<IPAddress> ResolveAsync(ClassicProxyOptions options, CancellationToken cancellationToken)
-    {
-        var what = options.Role == ClassicRole.Server ? "board" : "proxy server";
-        if (IPAddress.TryParse(options.Target, out var literal))
-        {
-            return literal;
-        }
-
-        IPAddress[] addresses;
-        try
-        {
-            addresses = await Dns.GetHostAddressesAsync(options.Target, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException e)
-        {
-            throw new RelayToolException(ExitCode.Network, $"cannot resolve the {what} '{Log.Escape(options.Target)}': {e.Message}");
-        }
-
-        // The original only speaks IPv4; prefer it, fall back to IPv6.
-        return Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetwork)
-            ?? Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetworkV6)
-            ?? throw new RelayToolException(ExitCode.Network, $"the {what} '{Log.Escape(options.Target)}' has no IPv4 or IPv6 address");
     }
 
     private void LogStart()

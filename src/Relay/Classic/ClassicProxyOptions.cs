@@ -1,4 +1,5 @@
 using System.Net;
+using FastSpinnRelay.Relay.Internal;
 
 namespace FastSpinnRelay.Relay.Classic;
 
@@ -134,6 +135,12 @@ public sealed record ClassicProxyOptions
     /// the kernel drop at a listener without sending megabytes.
     /// </summary>
     internal int? ListenReceiveBufferBytes { get; init; }
+
+    /// <summary>
+    /// Test seam: how <see cref="Target"/> is resolved, at start and (server) at each reload (null = the system's
+    /// resolver), so a test can move a board's name to another address without DNS or /etc/hosts.
+    /// </summary>
+    internal HostResolver? Resolver { get; init; }
 
     /// <summary>The address listening sockets actually use.</summary>
     public IPAddress EffectiveBindAddress => BindAddress ?? (Role == ClassicRole.Server ? IPAddress.Any : IPAddress.Loopback);

@@ -29,7 +29,7 @@ public interface IClassicRoute
     /// <summary>Where the route listens, with the port the kernel chose when 0 was asked for.</summary>
     IPEndPoint ListenEndPoint { get; }
 
-    /// <summary>Where the route forwards to (the resolved target address and port).</summary>
+    /// <summary>Where the route forwards to (the target's address as last resolved, and port): a server's reload moves it when the board's name resolves elsewhere.</summary>
     IPEndPoint TargetEndPoint { get; }
 
     RouteCounters GetCounters();

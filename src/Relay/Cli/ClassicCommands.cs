@@ -132,7 +132,9 @@ public sealed class ClassicCommands
         var target = new Argument<string>("board") { Description = "Host name or address of the SpiNNaker board." };
         var command = new Command("server",
             "Run next to the board (spinnaker_proxy -s): accept proxy clients on the tunnel ports (UDP, or TCP with " +
-            "-T/-t) and forward to the board's SCP and boot ports. Many clients at once, each with its own socket to the board.");
+            "-T/-t) and forward to the board's SCP and boot ports. Many clients at once, each with its own socket to the board. " +
+            "SIGHUP (systemctl reload) resolves BOARD's name again: if the board has moved (DHCP, a spare under the same name), " +
+            "new datagrams go to its new address and open flows follow; a name that no longer resolves keeps the old address.");
         command.Arguments.Add(target);
         AddShared(command, ClassicRole.Server);
         command.SetAction((parse, ct) => RunAsync(Read(parse, ClassicRole.Server, parse.GetValue(target)), ct));
@@ -144,7 +146,8 @@ public sealed class ClassicCommands
         var target = new Argument<string>("proxy-host") { Description = "Host name or address of the relay or spinnaker_proxy server." };
         var command = new Command("client",
             "Run next to the user (spinnaker_proxy -c): listen on the board's SCP and boot ports (loopback by default) " +
-            "and forward to a proxy server's tunnel ports. Point SpiNNaker tools at this host. Many applications at once.");
+            "and forward to a proxy server's tunnel ports. Point SpiNNaker tools at this host. Many applications at once. " +
+            "SIGHUP is logged and ignored (a client has nothing to reload).");
         command.Arguments.Add(target);
         AddShared(command, ClassicRole.Client);
         command.SetAction((parse, ct) => RunAsync(Read(parse, ClassicRole.Client, parse.GetValue(target)), ct));

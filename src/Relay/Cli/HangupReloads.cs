@@ -6,7 +6,8 @@ namespace FastSpinnRelay.Relay.Cli;
 
 /// <summary>
 /// SIGHUP (what <c>systemctl reload</c> sends) makes a running server read its files again (<c>spalloc serve</c> its
-/// configuration, <c>tunnel serve</c> its credentials) instead of ending it, the signal's default. Reloads run one at a
+/// configuration, <c>tunnel serve</c> its credentials) and resolve its board's name again (<c>tunnel serve</c>,
+/// <c>server</c>) instead of ending it, the signal's default. Reloads run one at a
 /// time, on their own task: a signal that comes while one runs is one more reload after it (which reads the files as they
 /// are then), however many came, so two signals in quick succession never run two reloads at once and the last edit is
 /// always read. A reload that throws is counted as refused and logged; the server runs on.
@@ -57,6 +58,10 @@ internal sealed class HangupReloads : IDisposable
                 try
                 {
                     await reload().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return; // stopping in the middle of a reload (a name lookup under way): nothing to report
                 }
                 catch (Exception ex)
                 {

@@ -1,4 +1,5 @@
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Tunnel;
 using FastSpinnRelay.Tunnel.Transport;
@@ -10,9 +11,16 @@ namespace FastSpinnRelay.Relay.Cli;
 /// file, every allow file and the TLS certificate, as a start reads them (<see cref="TunnelServeCredentialFiles"/>).
 /// Files a start would refuse change nothing (one error line per problem, as a start words it); good ones are put in force
 /// for new handshakes at once (<see cref="TunnelGateway.ReloadAsync"/>), which ends the sessions of clients no longer let
-/// in, and one line says what changed.
+/// in, and one line says what changed. It also resolves the board's name again, as a start does (<see cref="HostName"/>):
+/// when the board is at another address (DHCP, a spare swapped in under the same name), new channels go there and open
+/// ones are redirected where they can be (<see cref="TunnelGateway.MoveBoardAsync(System.Net.IPAddress)"/>); a name that
+/// no longer resolves keeps the old address, with an error line. A board given as an address has nothing to resolve.
 /// </summary>
-internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCredentialFiles files, TunnelServeCredentials started)
+/// <remarks>
+/// The two parts are applied each on its own: a revoked client must not stay in because the board's name did not
+/// resolve, nor a moved board wait for a key file to be fixed. A reload counts as applied when both were, else as refused.
+/// </remarks>
+internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCredentialFiles files, TunnelServeCredentials started, HostName? board = null)
 {
     private const string Component = "tunnel-serve";
 
@@ -25,12 +33,62 @@ internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCreden
     /// <summary>The credentials in force.</summary>
     public TunnelServeCredentials Current => _current;
 
-    /// <summary>Reads the files once and applies them, or logs why not. True when they were applied (perhaps changing nothing).</summary>
-    public async Task<bool> ReloadAsync()
+    /// <summary>
+    /// Resolves the board again and reads the files once, applies what is good and logs what changed, or why not. True
+    /// when both were applied (perhaps changing nothing).
+    /// </summary>
+    public async Task<bool> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        var changed = new List<string>(2);
+        bool boardApplied = await ReloadBoardAsync(changed, cancellationToken).ConfigureAwait(false);
+        bool credentialsApplied = await ReloadCredentialsAsync(changed).ConfigureAwait(false);
+        if (boardApplied && credentialsApplied)
+        {
+            Counters.CountApplied();
+        }
+        else
+        {
+            Counters.CountRefused();
+        }
+
+        if (changed.Count > 0 || (boardApplied && credentialsApplied)) // else only the errors: "nothing changed" would mislead
+        {
+            Log.Info(Component, $"reloaded: {(changed.Count == 0 ? "nothing changed" : string.Join("; ", changed))}");
+        }
+
+        return boardApplied && credentialsApplied;
+    }
+
+    /// <summary>The board's name resolved again; where it moved, the gateway follows. Adds what changed to <paramref name="changed"/>.</summary>
+    private async Task<bool> ReloadBoardAsync(List<string> changed, CancellationToken cancellationToken)
+    {
+        if (board is null || board.Literal is not null)
+        {
+            return true; // an address: nothing to resolve
+        }
+
+        var was = gateway.BoardScp.Address;
+        if (await board.ResolveAgainAsync(Component, was, cancellationToken).ConfigureAwait(false) is not { } now)
+        {
+            return false;
+        }
+
+        if (now.Equals(was))
+        {
+            changed.Add(board.DescribeMove(was, now));
+            return true;
+        }
+
+        var move = await gateway.MoveBoardAsync(now).ConfigureAwait(false);
+        changed.Add($"{board.DescribeMove(was, now)}: {move.Describe()}");
+        return true;
+    }
+
+    /// <summary>The credential files read again and, when a start would take them, put in force. Adds what changed to <paramref name="changed"/>.</summary>
+    private async Task<bool> ReloadCredentialsAsync(List<string> changed)
     {
         if (!files.TryRead(out TunnelServeCredentials? read, out IReadOnlyList<string> problems))
         {
-            Counters.CountRefused();
             foreach (string problem in problems)
             {
                 Log.Error(Component, $"reload refused, still serving the credentials read before: {problem}");
@@ -43,8 +101,11 @@ internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCreden
         var changes = TunnelCredentialChanges.Between(_current, read);
         TunnelRevokedSessions ended = await gateway.ReloadAsync(read.ForServer(), read.Tls()).ConfigureAwait(false);
         _current = read;
-        Counters.CountApplied();
-        Log.Info(Component, $"reloaded: {changes.Describe(ended)}");
+        if (!changes.IsEmpty)
+        {
+            changed.Add(changes.Describe(ended));
+        }
+
         return true;
     }
 

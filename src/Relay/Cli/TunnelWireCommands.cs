@@ -97,7 +97,8 @@ public static class TunnelWireCommands
             "Run next to the board: accept tunnel clients that prove the key or present a client certificate it lets in; each client " +
             "application's SCP flow and each boot gets its own UDP socket to the board. SIGHUP (systemctl reload) reads --key-file, the " +
             "--tls-client-allow files and --tls-cert/--tls-key again without a restart: the sessions of clients no longer let in end at once, " +
-            "the others carry on; files a start would refuse change nothing (docs/tunnel.md).")
+            "the others carry on; files a start would refuse change nothing. It also resolves BOARD's name again: if the board has moved " +
+            "(DHCP, a spare under the same name), new channels go to its new address and open ones follow where they can (docs/tunnel.md).")
         {
             board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, clientAllow, bootMinGap, maxSessions, sessionLinger, NoCompression,
             StatsInterval, Quiet,
@@ -129,7 +130,8 @@ public static class TunnelWireCommands
                 Log.Info("tunnel-serve", ClientCertificatesLine(clients, key is not null));
             }
 
-            var boardAddress = await ResolveAsync(parse.GetValue(board)!, "board", ct).ConfigureAwait(false);
+            var boardName = new HostName(parse.GetValue(board)!, "board"); // resolved again at each SIGHUP (TunnelServeReload)
+            var boardAddress = await boardName.ResolveAsync(ct).ConfigureAwait(false);
             var options = new TunnelServeOptions
             {
                 BoardScp = new IPEndPoint(boardAddress, parse.GetValue(scpPort)),
@@ -165,8 +167,8 @@ public static class TunnelWireCommands
 
             await using (gateway.ConfigureAwait(false))
             {
-                var reload = new TunnelServeReload(gateway, files, credentials);
-                using (var hangup = HangupReloads.Start("tunnel-serve", "the credentials", reload.ReloadAsync, reload.Counters, ct))
+                var reload = new TunnelServeReload(gateway, files, credentials, boardName);
+                using (var hangup = HangupReloads.Start("tunnel-serve", "the credentials and the board's address", () => reload.ReloadAsync(ct), reload.Counters, ct))
                 {
                     _ = await WaitForStopAsync("tunnel-serve", parse.GetValue(StatsInterval), () => gateway.Server.Sessions, ct).ConfigureAwait(false);
                     await hangup.Completion.ConfigureAwait(false);
@@ -410,25 +412,6 @@ public static class TunnelWireCommands
         return clients.Entries.Count == 0
             ? $"client certificates: none listed ({string.Join(", ", clients.Sources)}), so clients prove the pre-shared key"
             : $"client certificates: {clients.Entries.Count} let in ({string.Join(", ", clients.Sources)}); {key}";
-    }
-
-    private static async Task<IPAddress> ResolveAsync(string host, string what, CancellationToken ct)
-    {
-        if (IPAddress.TryParse(host, out var address))
-        {
-            return address;
-        }
-
-        try
-        {
-            var addresses = await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
-            return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-                ?? throw new RelayToolException(ExitCode.Network, $"the {what} '{Log.Escape(host)}' has no address");
-        }
-        catch (SocketException e)
-        {
-            throw new RelayToolException(ExitCode.Network, $"cannot resolve the {what} '{Log.Escape(host)}': {e.Message}");
-        }
     }
 
     /// <summary>

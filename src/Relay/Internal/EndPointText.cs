@@ -52,8 +52,7 @@ internal static class EndPointText
         var host = text[..colon];
         try
         {
-            var addresses = Dns.GetHostAddresses(host);
-            var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+            var address = HostName.Prefer(Dns.GetHostAddresses(host));
             if (address is null)
             {
                 hostProblem = $"host '{Log.Escape(host, 80)}' has no address";

@@ -37,6 +37,9 @@ public sealed record TunnelCredentialChanges(
             newCertificate == oldCertificate ? null : newCertificate);
     }
 
+    /// <summary>True when nothing changed (no certificate added, removed or renamed, the same key and TLS certificate).</summary>
+    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Renamed.Count == 0 && !KeyChanged && NewCertificate is null;
+
     /// <summary>
     /// "client certificates added: alice; removed: bob (1 session ended); pre-shared key changed (2 sessions ended); TLS
     /// certificate changed: FINGERPRINT", or "nothing changed".

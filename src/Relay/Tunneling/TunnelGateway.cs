@@ -36,6 +36,12 @@ public sealed class TunnelGateway : IAsyncDisposable
     /// <summary>Where clients connect (the bound port when 0 was asked for).</summary>
     public IPEndPoint ListenEndPoint { get; }
 
+    /// <summary>The board's SCP endpoint now: where new SCP channels go (<see cref="MoveBoardAsync(IPAddress)"/> changes it).</summary>
+    public IPEndPoint BoardScp => _acceptor.Board.Scp;
+
+    /// <summary>The board's boot endpoint now.</summary>
+    public IPEndPoint BoardBoot => _acceptor.Board.Boot;
+
     /// <summary>The tunnel server (sessions, counters).</summary>
     public TunnelServer Server => _server;
 
@@ -126,6 +132,20 @@ public sealed class TunnelGateway : IAsyncDisposable
 
         return revoked;
     }
+
+    /// <summary>
+    /// The board is at <paramref name="address"/> from now on (a reload found its name there; same ports): new channels
+    /// go there, open SCP, boot and live-input channels are redirected where their sockets can reach it, and live-output
+    /// channels keep the IP tags they set on the board at the old address (see <see cref="TunnelBoardMove"/>).
+    /// </summary>
+    public Task<TunnelBoardMove> MoveBoardAsync(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return MoveBoardAsync(new IPEndPoint(address, BoardScp.Port), new IPEndPoint(address, BoardBoot.Port));
+    }
+
+    /// <summary>As <see cref="MoveBoardAsync(IPAddress)"/>, to other ports too (tests: two emulated boards on loopback).</summary>
+    internal Task<TunnelBoardMove> MoveBoardAsync(IPEndPoint scp, IPEndPoint boot) => _acceptor.MoveBoardAsync(new BoardEndPoints(scp, boot));
 
     /// <summary>Closes every session and board socket. Idempotent.</summary>
     public async ValueTask DisposeAsync()

@@ -361,6 +361,10 @@ public sealed partial class UdpEventLoop
             {
                 ApplyUnregister(command.Socket!, command.Dispose);
             }
+            else if (command.Target is Invocation invocation)
+            {
+                invocation.Abandon(this); // its caller waits for it: say it will not run
+            }
         }
 
         FlushPending();

@@ -174,6 +174,26 @@ public sealed partial class UdpEventLoop : IDisposable
         return Enqueue(new Command(CommandKind.Post, null, work));
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop thread at its next iteration, as <see cref="Post"/> does, and completes
+    /// once it has run, with its exception if it threw: for rare control work from another thread, such as re-pointing
+    /// the loop's sockets after a reload. It allocates: not for anything done per datagram.
+    /// </summary>
+    /// <returns>
+    /// A task that fails with <see cref="InvalidOperationException"/> when the loop stops before running the work.
+    /// </returns>
+    public Task InvokeAsync(Action work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var invocation = new Invocation(work);
+        if (!Post(invocation))
+        {
+            invocation.Abandon(this);
+        }
+
+        return invocation.Completion;
+    }
+
     /// <summary>Adds a handler called every <see cref="UdpEventLoopOptions.TickInterval"/> on the loop thread.</summary>
     public bool AddTickHandler(IUdpTickHandler handler)
     {
@@ -330,6 +350,30 @@ public sealed partial class UdpEventLoop : IDisposable
                 // Counted by the caller; nothing more to do.
             }
         }
+    }
+
+    /// <summary>Work of <see cref="InvokeAsync"/>: its task completes when it has run, or when the loop stops without running it.</summary>
+    private sealed class Invocation(Action work) : IUdpLoopWork
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Completion => _done.Task;
+
+        public void Execute(UdpEventLoop loop)
+        {
+            try
+            {
+                work();
+                _done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                _done.TrySetException(e);
+            }
+        }
+
+        public void Abandon(UdpEventLoop loop) =>
+            _done.TrySetException(new InvalidOperationException($"The UDP loop {loop} has stopped; the work did not run."));
     }
 
     private enum CommandKind : byte

@@ -18,7 +18,9 @@ namespace FastSpinnRelay.Relay.Udp;
 /// <item><see cref="QueueSendTo"/>, <see cref="QueueSend"/>, <see cref="FlushSends"/>: one thread at a time — the loop
 /// thread of the loop it is registered with, which flushes it after each iteration. An unregistered socket is
 /// flushed by its caller.</item>
-/// <item><see cref="Connect(IPEndPoint)"/>: before registering, or on the loop thread.</item>
+/// <item><see cref="Connect(IPEndPoint)"/> and <see cref="TryRedirect"/>: before registering, or on the loop thread.
+/// Sends from another thread (a stream's receive loop) may race with a redirect: the kernel switches the destination
+/// at once, and a datagram sent meanwhile leaves for the old peer or the new one, whole.</item>
 /// </list>
 /// <para>
 /// Disposing a registered socket also unregisters it (the loop applies that on its thread); in-flight calls
@@ -175,6 +177,32 @@ public sealed partial class UdpSocket : IDisposable
         ArgumentNullException.ThrowIfNull(remote);
         _socket.Connect(remote);
         RemoteAddress = UdpAddress.FromIPEndPoint(remote);
+    }
+
+    /// <summary>
+    /// Connects a connected socket to another peer (a board's new address after a reload): from then on sends that omit
+    /// the address go to <paramref name="remote"/>, and only its datagrams are received. False, changing nothing, when
+    /// this socket cannot reach it: another address family, or bound to loopback while the peer is not (the kernel would
+    /// refuse); or when the socket is closed or the kernel refuses anyway. Not per datagram: it allocates.
+    /// </summary>
+    public bool TryRedirect(IPEndPoint remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        var bound = LocalAddress.ToIPEndPoint().Address;
+        if (IsDisposed || remote.AddressFamily != bound.AddressFamily || (IPAddress.IsLoopback(bound) && !IPAddress.IsLoopback(remote.Address)))
+        {
+            return false;
+        }
+
+        try
+        {
+            Connect(remote);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A consistent-enough snapshot of the counters, readable from any thread.</summary>

@@ -103,18 +103,6 @@ public class ClassicEmulatorTests
         Assert.True(scp.Retransmissions >= board.Counters.Dropped(ScpDropReason.FaultInjection));
     }
 
-    private static ClassicProxyOptions BoardServer(BoardEmulator board) => new()
-    {
-        Role = ClassicRole.Server,
-        Target = "127.0.0.1",
-        BindAddress = System.Net.IPAddress.Loopback,
-        ScpTunnelPort = 0,
-        BootTunnelPort = 0,
-        ScpPort = board.ScpEndPoint.Port,
-        BootPort = board.BootEndPoint.Port,
-        BootMinGap = TimeSpan.FromMilliseconds(2),
-    };
-
     /// <summary>A relay server in front of the board and a relay client in front of the server, both on loopback.</summary>
     private sealed class Chain : IAsyncDisposable
     {

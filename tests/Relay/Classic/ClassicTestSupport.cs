@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Relay.Classic;
+using FastSpinnRelay.Relay.Emulator;
 using FastSpinnRelay.Relay.Udp;
 
 namespace FastSpinnRelay.Relay.Tests.Classic;
@@ -29,6 +30,19 @@ internal static class ClassicTestSupport
         ScpPort = scpBoard.Port,
         BootPort = (bootBoard ?? scpBoard).Port,
         ReconnectDelayMax = TimeSpan.FromMilliseconds(200),
+    };
+
+    /// <summary>Server options towards an emulated <paramref name="board"/> at 127.0.0.1, listening on loopback port 0.</summary>
+    public static ClassicProxyOptions BoardServer(BoardEmulator board) => new()
+    {
+        Role = ClassicRole.Server,
+        Target = "127.0.0.1",
+        BindAddress = IPAddress.Loopback,
+        ScpTunnelPort = 0,
+        BootTunnelPort = 0,
+        ScpPort = board.ScpEndPoint.Port,
+        BootPort = board.BootEndPoint.Port,
+        BootMinGap = TimeSpan.FromMilliseconds(2),
     };
 
     /// <summary>Client options towards <paramref name="server"/>, same transports, listening on loopback port 0.</summary>

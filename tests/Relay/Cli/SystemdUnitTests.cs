@@ -171,7 +171,7 @@ public partial class SystemdUnitTests
     [MemberData(nameof(Units))]
     public void Only_a_verb_that_reloads_on_SIGHUP_has_ExecReload_and_it_reads_the_edited_files(string file)
     {
-        // SIGHUP ends a relay that does not reload (the default action): only spalloc serve and tunnel serve handle it.
+        // SIGHUP ends a relay that does not reload (the default action): spalloc serve, tunnel serve and server handle it.
         var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
         var command = unit.ExecStart(unit.Environment());
         var reload = unit.Values("ExecReload").ToList();
@@ -183,7 +183,8 @@ public partial class SystemdUnitTests
         };
         if (reread.Length == 0)
         {
-            Assert.Empty(reload);
+            // Nothing copied before the signal: the verb reads no file again (relay server only resolves its board's name).
+            Assert.Equal(ResolvesItsBoardOnReload(command) ? ["/bin/kill -HUP $MAINPID"] : [], reload);
             return;
         }
 
@@ -257,6 +258,27 @@ public partial class SystemdUnitTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Units))]
+    public void A_unit_whose_verb_resolves_its_board_again_on_reload_says_so_and_not_that_it_resolves_it_once(string file)
+    {
+        // relay server and relay tunnel serve resolve the board's name again on SIGHUP (ClassicProxyHost.ReloadAsync,
+        // TunnelServeReload): an admin whose board moved reloads the unit instead of restarting it (and dropping everyone).
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), file), Instance);
+        var text = File.ReadAllText(Path.Combine(UnitDirectory(), file));
+        if (!ResolvesItsBoardOnReload(unit.ExecStart(unit.Environment())))
+        {
+            return;
+        }
+
+        Assert.DoesNotContain("resolved once", text, StringComparison.Ordinal);
+        Assert.Contains("resolved at start, and again at each reload", text, StringComparison.Ordinal);
+        Assert.Contains($"systemctl reload {Path.GetFileNameWithoutExtension(file).Replace("@", $"@{Instance}", StringComparison.Ordinal)}", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The verbs that resolve their board's name (the instance) again on SIGHUP.</summary>
+    private static bool ResolvesItsBoardOnReload(string[] command) => command[1..] is ["server", Instance, ..] or ["tunnel", "serve", Instance, ..];
 
     private static (string Before, string After) SplitAt(string text, char separator)
     {

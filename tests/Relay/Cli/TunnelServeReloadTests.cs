@@ -1,6 +1,10 @@
 using System.Net;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Host;
+using FastSpinnRelay.Relay.Internal;
+using FastSpinnRelay.Relay.Tests.TestSupport;
+using FastSpinnRelay.Relay.Tests.Tunneling;
 using FastSpinnRelay.Relay.Tunneling;
 using FastSpinnRelay.Tests.Shared;
 using FastSpinnRelay.Tunnel;
@@ -85,13 +89,7 @@ public sealed class TunnelServeReloadTests : IDisposable
         var clients = Write("clients", $"{Alice}  alice\n");
         var files = new TunnelServeCredentialFiles(keyFile, [clients], null, null, SelfSigned: null);
         var started = files.Read();
-        await using var gateway = TunnelGateway.Start(new TunnelServeOptions
-        {
-            BoardScp = new IPEndPoint(IPAddress.Loopback, 9),
-            BoardBoot = new IPEndPoint(IPAddress.Loopback, 9),
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            Tunnel = new TunnelServerOptions { Key = started.Key, Log = new TestLog() },
-        });
+        await using var gateway = StartGateway(started, new IPEndPoint(IPAddress.Loopback, 9), new IPEndPoint(IPAddress.Loopback, 9));
         var reload = new TunnelServeReload(gateway, files, started);
         var running = gateway.Server.Credentials;
         switch (what)
@@ -111,7 +109,7 @@ public sealed class TunnelServeReloadTests : IDisposable
                 break;
         }
 
-        var (applied, written) = await WithLogAsync(reload.ReloadAsync);
+        var (applied, written) = await WithLogAsync(() => reload.ReloadAsync());
 
         Assert.False(applied);
         Assert.Same(running, gateway.Server.Credentials);
@@ -122,7 +120,99 @@ public sealed class TunnelServeReloadTests : IDisposable
         Assert.Contains(what is "missing" or "bad line" ? clients : keyFile.FullName, line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_reload_follows_the_board_to_its_new_address_and_keeps_it_when_the_name_stops_resolving()
+    {
+        var (v4, v6) = Loopback.TwinBoards();
+        using var old = v4;
+        using var moved = v6;
+        var board = new HostName("spinn-4", "board", Loopback.Resolver([IPAddress.IPv6Loopback], null));
+        var files = new TunnelServeCredentialFiles(new FileInfo(Write("key", TunnelKey.Generate().Format() + "\n")), [], null, null, SelfSigned: null);
+        var started = files.Read();
+        await using var gateway = StartGateway(started, old.ScpEndPoint, old.BootEndPoint);
+        await using var portal = Connect(gateway, started.Key!);
+        using var early = new ScpClient(portal.ScpEndPoint) { Timeout = TimeSpan.FromSeconds(2) };
+        early.Write(0x6000_0000u, "early"u8);
+        var reload = new TunnelServeReload(gateway, files, started, board);
+
+        var (applied, written) = await WithLogAsync(() => reload.ReloadAsync());
+
+        Assert.True(applied, written);
+        Assert.Equal(
+            "info tunnel-serve: reloaded: board spinn-4 now ::1 (was 127.0.0.1): new channels go there, 1 open channel keeps the old " +
+            "address until it closes (its socket cannot reach the new one)",
+            Line(Assert.Single(Lines(written))));
+        using (var late = new ScpClient(portal.ScpEndPoint) { Timeout = TimeSpan.FromSeconds(2) })
+        {
+            late.Write(0x6000_0000u, "later"u8);
+        }
+
+        Assert.Equal("later", TunnelBoardMoveTests.ReadText(moved, 5));
+        early.Write(0x6000_0000u, "again"u8);
+        Assert.Equal("again", TunnelBoardMoveTests.ReadText(old, 5));
+
+        // The name no longer resolves: the board stays where it was last found, and the error names the name and the reason.
+        (applied, written) = await WithLogAsync(() => reload.ReloadAsync());
+
+        Assert.False(applied);
+        Assert.Equal(
+            $"error tunnel-serve: reload refused for the board, still sending to ::1: cannot resolve the board 'spinn-4': {Loopback.NotFound.Message}",
+            Line(Assert.Single(Lines(written))));
+        Assert.Equal("reloads: 1 applied, 1 refused", reload.Counters.ToString());
+        Assert.Equal(IPAddress.IPv6Loopback, gateway.BoardScp.Address);
+        using (var last = new ScpClient(portal.ScpEndPoint) { Timeout = TimeSpan.FromSeconds(2) })
+        {
+            last.Write(0x6000_0000u, "final"u8);
+        }
+
+        Assert.Equal("final", TunnelBoardMoveTests.ReadText(moved, 5));
+    }
+
+    [Fact]
+    public async Task A_board_given_as_an_address_or_still_at_it_is_named_only_when_it_was_looked_up()
+    {
+        var files = new TunnelServeCredentialFiles(new FileInfo(Write("key", TunnelKey.Generate().Format() + "\n")), [], null, null, SelfSigned: null);
+        var started = files.Read();
+        await using var gateway = StartGateway(started, new IPEndPoint(IPAddress.Loopback, 9), new IPEndPoint(IPAddress.Loopback, 9));
+        var unresolvable = Loopback.Resolver([null]);
+
+        var (literal, byAddress) = await WithLogAsync(() => new TunnelServeReload(gateway, files, started, new HostName("127.0.0.1", "board", unresolvable)).ReloadAsync());
+        var (same, byName) = await WithLogAsync(() =>
+            new TunnelServeReload(gateway, files, started, new HostName("spinn-4", "board", Loopback.Resolver([IPAddress.Loopback]))).ReloadAsync());
+
+        Assert.True(literal);
+        Assert.Equal("info tunnel-serve: reloaded: nothing changed", Line(Assert.Single(Lines(byAddress))));
+        Assert.True(same);
+        Assert.Equal("info tunnel-serve: reloaded: board spinn-4 still 127.0.0.1", Line(Assert.Single(Lines(byName))));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string[] Lines(string written) => written.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A log line without its timestamp, single-spaced: "info tunnel-serve: ...".</summary>
+    private static string Line(string line) => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]);
+
+    /// <summary>A tunnel server on 127.0.0.1 port 0 with the key of <paramref name="started"/>, for the board at <paramref name="scp"/> and <paramref name="boot"/>.</summary>
+    private static TunnelGateway StartGateway(TunnelServeCredentials started, IPEndPoint scp, IPEndPoint boot) =>
+        TunnelGateway.Start(new TunnelServeOptions
+        {
+            BoardScp = scp,
+            BoardBoot = boot,
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            Tunnel = new TunnelServerOptions { Key = started.Key, Log = new TestLog() },
+        });
+
+    /// <summary>A <c>relay tunnel connect</c> in this process, proving <paramref name="key"/>.</summary>
+    private static TunnelPortal Connect(TunnelGateway gateway, TunnelKey key) =>
+        TunnelPortal.Start(new TunnelConnectOptions
+        {
+            Connector = new TcpTunnelConnector("127.0.0.1", gateway.ListenEndPoint.Port, null),
+            ServerLabel = gateway.ListenEndPoint.ToString(),
+            ScpPort = 0,
+            BootPort = 0,
+            Tunnel = new TunnelClientOptions { Key = key, Log = new TestLog() },
+        });
 
     private TunnelServeCredentials Credentials(TunnelKey key, string allowFile)
     {

@@ -16,6 +16,14 @@ internal static partial class RelayChildOutput
         return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
+    /// <summary><c>server</c>'s and <c>client</c>'s start line for their SCP route: the UDP port it listens on.</summary>
+    [GeneratedRegex(@"scp: listening on UDP 127\.0\.0\.1:(\d+),")]
+    public static partial Regex ScpRouteOn();
+
+    /// <summary><c>server</c>'s and <c>client</c>'s start line for their boot route: the UDP port it listens on.</summary>
+    [GeneratedRegex(@"boot: listening on UDP 127\.0\.0\.1:(\d+),")]
+    public static partial Regex BootRouteOn();
+
     /// <summary><c>tunnel serve</c>'s start line: its TCP port.</summary>
     [GeneratedRegex(@"listening on (?:tcp|tls)://127\.0\.0\.1:(\d+) for tunnel clients")]
     public static partial Regex ListeningOn();

@@ -166,6 +166,43 @@ public class UdpEventLoopLifecycleTests
 
     [Theory]
     [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public async Task Invoked_work_runs_on_the_loop_thread_and_its_caller_gets_what_it_threw(bool portable)
+    {
+        using var loop = NewLoop(portable);
+        var onLoop = false;
+
+        await loop.InvokeAsync(() => onLoop = loop.IsLoopThread).WaitAsync(Deadline);
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => loop.InvokeAsync(() => throw new InvalidOperationException("work bug")).WaitAsync(Deadline));
+
+        Assert.True(onLoop);
+        Assert.Equal("work bug", thrown.Message);
+        Assert.Equal(0, loop.CallbackFaults); // the caller has it: not a fault of the loop's
+    }
+
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public async Task Work_invoked_on_a_loop_that_stops_before_running_it_fails_instead_of_leaving_its_caller_waiting(bool portable)
+    {
+        var loop = NewLoop(portable);
+        using var hold = new HoldingWork();
+        Assert.True(loop.Post(hold));
+        Assert.True(WaitUntil(() => hold.Entered == 1));
+        var ran = false;
+        var invoked = loop.InvokeAsync(() => ran = true); // queued behind the hold
+        var stopping = Task.Run(loop.Stop);
+        Assert.True(WaitUntil(() => !loop.Post(new CountingWork())), "the loop was not asked to stop");
+
+        hold.Release();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => invoked.WaitAsync(Deadline));
+        Assert.True(await stopping.WaitAsync(Deadline));
+        Assert.False(ran);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => loop.InvokeAsync(() => ran = true).WaitAsync(Deadline)); // stopped: refused at once
+        Assert.False(ran);
+    }
+
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
     public void On_the_loop_thread_unregistering_is_immediate_so_the_socket_can_be_disposed_there(bool portable)
     {
         using var loop = NewLoop(portable);

@@ -253,6 +253,44 @@ public class UdpSocketTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(BothPaths), MemberType = typeof(UdpTestSupport))]
+    public void A_connected_socket_redirected_sends_to_and_hears_only_its_new_peer(bool portable)
+    {
+        using var before = Open(portable);
+        using var after = Open(portable);
+        using var socket = Open(portable, new UdpSocketOptions { RemoteEndPoint = before.LocalEndPoint });
+        using var batch = new DatagramBatch();
+        Assert.Equal(UdpStatus.Ok, socket.Send("one"u8));
+        ReceiveUntil(before, batch, 1, got => Assert.Equal(socket.LocalAddress, got.GetSource(0)));
+
+        Assert.True(socket.TryRedirect(after.LocalEndPoint));
+
+        Assert.Equal(after.LocalAddress, socket.RemoteAddress);
+        Assert.Equal(UdpStatus.Ok, socket.Send("two"u8));
+        ReceiveUntil(after, batch, 1, got => Assert.Equal("two"u8.ToArray(), got.GetPayload(0).ToArray()));
+        Assert.Equal(UdpStatus.Ok, before.SendTo("stale"u8, socket.LocalAddress)); // the old peer is no longer heard
+        Assert.Equal(UdpStatus.Ok, after.SendTo("fresh"u8, socket.LocalAddress));
+        ReceiveUntil(socket, batch, 1, got =>
+        {
+            Assert.Equal(1, got.Count);
+            Assert.Equal("fresh"u8.ToArray(), got.GetPayload(0).ToArray());
+        });
+    }
+
+    [Fact]
+    public void A_socket_is_not_redirected_where_it_cannot_send()
+    {
+        using var socket = new UdpSocket(new IPEndPoint(IPAddress.Loopback, 0), new UdpSocketOptions { RemoteEndPoint = new IPEndPoint(IPAddress.Loopback, 9) });
+        var remote = socket.RemoteAddress;
+
+        Assert.False(socket.TryRedirect(new IPEndPoint(IPAddress.IPv6Loopback, 9))); // another family
+        Assert.False(socket.TryRedirect(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 9))); // bound to loopback: the kernel would refuse
+        Assert.Equal(remote, socket.RemoteAddress);
+        socket.Dispose();
+        Assert.False(socket.TryRedirect(new IPEndPoint(IPAddress.Loopback, 10)));
+    }
+
     [Fact]
     public void Options_report_every_problem_at_once()
     {

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace FastSpinnRelay.Relay.Classic.Internal;
 
 /// <summary>What <see cref="ClassicProxyHost"/> needs from a route besides its public view.</summary>
@@ -11,4 +13,10 @@ internal interface IHostedRoute : IClassicRoute, IAsyncDisposable
 
     /// <summary>Starts receiving (registers with the loop, starts accepting).</summary>
     void Start();
+
+    /// <summary>
+    /// Points the route at <paramref name="target"/>, named <paramref name="label"/> in logs (a reload found the board's
+    /// name at another address): flows opened from now on go there, and open ones follow where their sockets can.
+    /// </summary>
+    Task<RouteMove> MoveTargetAsync(IPEndPoint target, string label);
 }

@@ -39,6 +39,13 @@ internal sealed class RouteFactory(ClassicProxyOptions options, IPAddress target
         ReconnectDelayMax = settings.ReconnectDelayMax,
     };
 
+    /// <summary>How logs name a route's target: "board spinn-4 (10.0.0.2:17893)", or "board 10.0.0.2:17893" for an address.</summary>
+    internal static string Label(ClassicProxyOptions options, IPEndPoint target)
+    {
+        var what = options.Role == ClassicRole.Server ? "board" : "server";
+        return IPAddress.TryParse(options.Target, out _) ? $"{what} {target}" : $"{what} {Log.Escape(options.Target)} ({target})";
+    }
+
     public IHostedRoute Create(bool isBoot)
     {
         var server = options.Role == ClassicRole.Server;
@@ -51,16 +58,12 @@ internal sealed class RouteFactory(ClassicProxyOptions options, IPAddress target
             ? (isBoot ? options.BootPort : options.ScpPort)
             : (isBoot ? options.BootTunnelPort : options.ScpTunnelPort);
         var targetEndPoint = new IPEndPoint(target, targetPort);
-        var what = server ? "board" : "server";
-        var label = IPAddress.TryParse(options.Target, out _)
-            ? $"{what} {targetEndPoint}"
-            : $"{what} {Log.Escape(options.Target)} ({targetEndPoint})";
         var settings = new RouteSettings(
             name,
             $"{component}/{name}",
             new IPEndPoint(options.EffectiveBindAddress, listenPort),
             targetEndPoint,
-            label,
+            Label(options, targetEndPoint),
             server ? new PeerAllowList(options.Allow) : PeerAllowList.Anyone,
             options.MaxFlows,
             options.FlowIdleTimeout,

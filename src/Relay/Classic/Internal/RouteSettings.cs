@@ -2,7 +2,10 @@ using System.Net;
 
 namespace FastSpinnRelay.Relay.Classic.Internal;
 
-/// <summary>What one route needs to know, derived from <see cref="ClassicProxyOptions"/> by the host.</summary>
+/// <summary>
+/// What one route needs to know, derived from <see cref="ClassicProxyOptions"/> by the host. A route replaces its copy
+/// whole when its target moves (a reload), so a flow opened meanwhile never sees the new address with the old label.
+/// </summary>
 /// <param name="Name">"scp" or "boot".</param>
 /// <param name="Component">Log component, e.g. "server/scp".</param>
 /// <param name="Listen">Where to listen (port 0 = any free port).</param>

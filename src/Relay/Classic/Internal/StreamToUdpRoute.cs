@@ -17,7 +17,8 @@ namespace FastSpinnRelay.Relay.Classic.Internal;
 /// Threading: accepting runs on its own task; each connection's receive and send loops on the thread pool; the
 /// board side of every flow on the UDP loop, which only appends to the connection's outbox and wakes its writer
 /// once per batch, so it never waits for TCP. Connections are not closed for idleness (a Python client dies
-/// when its connection closes); TCP keep-alive and the write timeout find dead peers.
+/// when its connection closes); TCP keep-alive and the write timeout find dead peers. A move of the target (a reload)
+/// re-points each connection's UDP socket on the loop thread while the connection's receive task may be sending on it.
 /// </remarks>
 internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
 {
@@ -27,7 +28,6 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
     private readonly Socket _listener;
     private readonly LegacyStreamOptions _streamOptions;
     private readonly UdpSocketOptions _flowOptions;
-    private readonly IPEndPoint _flowBind;
     private readonly Lock _gate = new();
     private readonly HashSet<Connection> _connections = [];
     private readonly List<Connection> _tickList = [];
@@ -38,14 +38,14 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
     private readonly StreamFlushes _flushes;
     private Task _acceptLoop = Task.CompletedTask;
     private int _flowNumber;
+    private RouteSettings _settings;
 
     public StreamToUdpRoute(RouteSettings settings, UdpEventLoop loop, LegacyStreamOptions streamOptions, UdpSocketOptions flowOptions)
     {
-        Settings = settings;
+        _settings = settings;
         _loop = loop;
         _streamOptions = streamOptions;
-        _flowOptions = flowOptions with { RemoteEndPoint = settings.Target };
-        _flowBind = UdpSockets.LocalEndPointFor(settings.Target);
+        _flowOptions = flowOptions;
         _flushes = new StreamFlushes(loop);
         _listener = LegacyStreamSockets.Listen(settings.Listen, Backlog);
         ListenEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
@@ -61,7 +61,8 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
 
     public IPEndPoint TargetEndPoint => Settings.Target;
 
-    internal RouteSettings Settings { get; }
+    /// <summary>The settings, with the target as last moved (<see cref="MoveTargetAsync"/>).</summary>
+    internal RouteSettings Settings => Volatile.Read(ref _settings);
 
     internal RouteCounterSet Counters { get; } = new();
 
@@ -96,6 +97,38 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         }
 
         _tickList.Clear();
+    }
+
+    /// <summary>
+    /// Connections accepted from now on get a socket towards <paramref name="target"/>; the sockets of open ones are
+    /// re-pointed at it on the loop thread, and those that cannot reach it keep the old address until their connection
+    /// closes (closing it would end a Python client).
+    /// </summary>
+    public async Task<RouteMove> MoveTargetAsync(IPEndPoint target, string label)
+    {
+        Connection[] open;
+        lock (_gate)
+        {
+            Volatile.Write(ref _settings, _settings with { Target = target, TargetLabel = label });
+            open = [.. _connections];
+        }
+
+        int redirected = 0, kept = 0;
+        await _loop.InvokeAsync(() =>
+        {
+            foreach (var connection in open)
+            {
+                if (connection.Upstream.TryRedirect(target))
+                {
+                    redirected++;
+                }
+                else if (!connection.Upstream.IsDisposed)
+                {
+                    kept++;
+                }
+            }
+        }).ConfigureAwait(false);
+        return new RouteMove(redirected, 0, kept);
     }
 
     /// <summary>Stops accepting, closes every connection and waits (bounded) for them to finish.</summary>
@@ -201,10 +234,11 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
 
         LegacyStreamSockets.Configure(socket);
         var number = ++_flowNumber;
+        var settings = Settings;
         UdpSocket upstream;
         try
         {
-            upstream = new UdpSocket(_flowBind, _flowOptions with { Name = $"{Component} flow #{number}" });
+            upstream = new UdpSocket(UdpSockets.LocalEndPointFor(settings.Target), _flowOptions with { RemoteEndPoint = settings.Target, Name = $"{Component} flow #{number}" });
         }
         catch (SocketException e)
         {
@@ -216,10 +250,17 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
         }
 
         var connection = new Connection(this, remote, number, socket, upstream);
+        RouteSettings now;
         lock (_gate)
         {
             _connections.Add(connection);
             inUse = _connections.Count;
+            now = _settings;
+        }
+
+        if (!ReferenceEquals(now, settings))
+        {
+            upstream.TryRedirect(now.Target); // the target moved while the socket was made, too late for the move to see it (not registered yet)
         }
 
         Counters.FlowOpened();

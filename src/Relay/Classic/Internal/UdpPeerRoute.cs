@@ -12,7 +12,8 @@ namespace FastSpinnRelay.Relay.Classic.Internal;
 /// Subclasses say what a flow is and how a datagram travels through it.
 /// </summary>
 /// <remarks>
-/// Threading: <see cref="OnDatagrams"/>, <see cref="OnTick"/> and the flow table belong to the loop thread.
+/// Threading: <see cref="OnDatagrams"/>, <see cref="OnTick"/>, <see cref="MoveTargetAsync"/>'s work and the flow table
+/// belong to the loop thread.
 /// <see cref="DisposeAsync"/> runs after the loop has stopped. No allocation per datagram: the flow lookup keys
 /// on <see cref="UdpAddress"/> and counters are added once per batch.
 /// </remarks>
@@ -31,10 +32,11 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     private long _kernelDropsSeen;
     private long _pausesSeen;
     private int _flowNumber;
+    private RouteSettings _settings;
 
     protected UdpPeerRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions)
     {
-        Settings = settings;
+        _settings = settings;
         Loop = loop;
         Listener = new UdpSocket(settings.Listen, listenOptions with
         {
@@ -55,7 +57,8 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
 
     public IPEndPoint TargetEndPoint => Settings.Target;
 
-    internal RouteSettings Settings { get; }
+    /// <summary>The settings, with the target as last moved (<see cref="MoveTargetAsync"/>).</summary>
+    internal RouteSettings Settings => Volatile.Read(ref _settings);
 
     internal RouteCounterSet Counters { get; } = new();
 
@@ -166,6 +169,33 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
         CollectKernelDrops();
     }
 
+    /// <summary>
+    /// On the loop thread: flows opened from now on go to <paramref name="target"/>; open ones are redirected where their
+    /// path can reach it (<see cref="TryRedirect"/>), and closed where it cannot: the peer's next datagram opens a flow
+    /// there, which it does not notice (its replies come from the listener either way).
+    /// </summary>
+    public async Task<RouteMove> MoveTargetAsync(IPEndPoint target, string label)
+    {
+        int redirected = 0, closed = 0;
+        await Loop.InvokeAsync(() =>
+        {
+            Volatile.Write(ref _settings, _settings with { Target = target, TargetLabel = label });
+            foreach (var (peer, flow) in _flows)
+            {
+                if (TryRedirect(flow, target))
+                {
+                    redirected++;
+                    continue;
+                }
+
+                _flows.Remove(peer);
+                Close(flow, $"the target moved to {label}, which its socket cannot reach (the peer's next datagram opens a flow there)");
+                closed++;
+            }
+        }).ConfigureAwait(false);
+        return new RouteMove(redirected, closed, 0);
+    }
+
     /// <summary>Closes every flow and the listener. Call after the loop has stopped.</summary>
     public virtual async ValueTask DisposeAsync()
     {
@@ -207,6 +237,9 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
 
     /// <summary>Releases a flow's path towards the target (loop thread, or after the loop stopped).</summary>
     protected abstract void CloseFlow(TFlow flow);
+
+    /// <summary>Loop thread: points an open flow's path at the target's new address; false (the default) when it cannot, and the flow is closed.</summary>
+    protected virtual bool TryRedirect(TFlow flow, IPEndPoint target) => false;
 
     /// <summary>Per-tick bookkeeping for a live flow (e.g. collecting its ICMP errors).</summary>
     protected virtual void OnFlowTick(TFlow flow)

@@ -12,11 +12,13 @@ namespace FastSpinnRelay.Relay.Classic.Internal;
 /// listening socket. So the board's replies (sent to the requester's address and port) reach the right peer,
 /// however many there are.
 /// </summary>
-/// <remarks>Everything runs on the loop thread: receive, forward, reply, expiry. No allocation per datagram.</remarks>
+/// <remarks>
+/// Everything runs on the loop thread: receive, forward, reply, expiry, and a move of the target (a reload), which
+/// re-points each flow's socket (<see cref="UdpSocket.TryRedirect"/>). No allocation per datagram.
+/// </remarks>
 internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
 {
     private readonly UdpSocketOptions _flowOptions;
-    private readonly IPEndPoint _flowBind;
     private readonly LogLimiter _flowLog = new(5, TimeSpan.FromSeconds(10));
 
     /// <summary>
@@ -34,8 +36,7 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     public UdpToUdpRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, UdpSocketOptions flowOptions)
         : base(settings, loop, listenOptions)
     {
-        _flowOptions = flowOptions with { RemoteEndPoint = settings.Target };
-        _flowBind = UdpSockets.LocalEndPointFor(settings.Target);
+        _flowOptions = flowOptions;
     }
 
     public override ClassicTransport TargetTransport => ClassicTransport.Udp;
@@ -46,9 +47,10 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     protected override Flow? OpenFlow(in UdpAddress peer, int number)
     {
         UdpSocket socket;
+        var target = Settings.Target;
         try
         {
-            socket = new UdpSocket(_flowBind, _flowOptions with { Name = $"{Component} flow #{number}" });
+            socket = new UdpSocket(UdpSockets.LocalEndPointFor(target), _flowOptions with { RemoteEndPoint = target, Name = $"{Component} flow #{number}" });
         }
         catch (SocketException e)
         {
@@ -111,6 +113,8 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
     }
 
     protected override void OnFlowTick(Flow flow) => Collect(flow);
+
+    protected override bool TryRedirect(Flow flow, IPEndPoint target) => flow.Upstream.TryRedirect(target);
 
     protected override void CloseFlow(Flow flow)
     {

@@ -15,7 +15,8 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// their own UDP socket to the board's SCP or boot port (a boot socket paced by <see cref="BootPacer"/>); a live-input
 /// channel one to the port of the board it names; a live-output channel for IP tag 0-7 a socket the tag is set to
 /// point at (<see cref="OpenLiveOutput"/>). Any other kind, or a target naming another address or port than the
-/// board's, is refused (the client gets CLOSE ChannelRejected; counted and logged).
+/// board's, is refused (the client gets CLOSE ChannelRejected; counted and logged). The board may move to another
+/// address while channels are open (<see cref="MoveBoardAsync"/>, a reload).
 /// </summary>
 internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDisposable
 {
@@ -28,8 +29,9 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     private readonly ITimer _pauseTick;
     private int _pauseTickArmed;
 
-    private readonly IPEndPoint _scp;
-    private readonly IPEndPoint _boot;
+    /// <summary>Where the board is: read once per channel opened, replaced whole (under <see cref="_gate"/>) by <see cref="MoveBoardAsync"/>.</summary>
+    private BoardEndPoints _board;
+
     private readonly TimeSpan _bootMinGap;
     private readonly UdpSocketOptions _socketOptions;
     private readonly string _component;
@@ -61,15 +63,17 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     public BoardChannelAcceptor(UdpEventLoop loop, IPEndPoint scp, IPEndPoint boot, TimeSpan bootMinGap, string component)
     {
         _loop = loop;
-        _scp = scp;
-        _boot = boot;
+        _board = new BoardEndPoints(scp, boot);
         _bootMinGap = bootMinGap;
         _component = component;
         _socketOptions = new UdpSocketOptions { ErrorSink = new UdpErrorLog(component) };
-        _cleaner = new LiveTagCleaner(scp, component);
+        _cleaner = new LiveTagCleaner(component);
         _pauseTick = TimeProvider.System.CreateTimer(
             static s => ((BoardChannelAcceptor)s!).OnPauseTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>Where the board is now: where new channels go.</summary>
+    public BoardEndPoints Board => Volatile.Read(ref _board);
 
     /// <summary>Channels accepted so far.</summary>
     public long ChannelsOpened => Interlocked.Read(ref _opened);
@@ -137,13 +141,8 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             return OpenLiveOutput(channel, channel.Target.Port);
         }
 
-        IPEndPoint? target = channel.Kind switch
-        {
-            TunnelChannelKind.Scp => _scp,
-            TunnelChannelKind.Boot => _boot,
-            TunnelChannelKind.EieioInput when channel.Target is { Address: null, Port: > 0 } => new IPEndPoint(_scp.Address, channel.Target.Port),
-            _ => null,
-        };
+        var board = Board;
+        IPEndPoint? target = board.For(channel);
         if (target is null || !Allowed(channel.Target, target))
         {
             Interlocked.Increment(ref _refused);
@@ -171,9 +170,16 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
         var pacer = channel.Kind == TunnelChannelKind.Boot ? new BootPacer(socket, _bootMinGap, this) : null;
         var flow = new BoardFlow(this, channel, socket, pacer);
+        BoardEndPoints now;
         lock (_gate)
         {
             _flows.Add(flow);
+            now = _board;
+        }
+
+        if (!ReferenceEquals(now, board) && now.For(channel) is { } moved && socket.TryRedirect(moved))
+        {
+            target = moved; // the board moved while the socket was made, too late for the move to see this flow
         }
 
         if (!_loop.Register(socket, flow))
@@ -211,6 +217,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
     private void SetTagAndAttach(BoardFlow flow, int tag)
     {
+        var board = Board.Scp;
         BoardFlow? previous = null;
         lock (_tagLocks[tag])
         {
@@ -220,11 +227,11 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             {
                 // The tag is set from the very socket that then receives its output (USE_SENDER names this port), so the
                 // port is held throughout: nobody else can bind it between the tag's setting and the loop's first read.
-                socket = new UdpSocket(UdpSockets.LocalEndPointFor(_scp), _socketOptions with { Name = $"{_component} live output tag {tag}" });
-                using (var scp = new ScpClient(_scp, socket.Underlying) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
+                socket = new UdpSocket(UdpSockets.LocalEndPointFor(board), _socketOptions with { Name = $"{_component} live output tag {tag}" });
+                using (var scp = new ScpClient(board, socket.Underlying) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
                 {
                     scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
-                    claim = LiveTagClaim.Read(scp, tag, socket.LocalEndPoint);
+                    claim = LiveTagClaim.Read(scp, tag, socket.LocalEndPoint, board);
                 }
 
                 var local = socket.LocalEndPoint;
@@ -250,7 +257,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
                 }
 
                 Interlocked.Increment(ref _refused);
-                _log.Write(LogLevel.Warning, _component, (flow.Channel, Tag: tag, Board: _scp, e.Message), static s =>
+                _log.Write(LogLevel.Warning, _component, (flow.Channel, Tag: tag, Board: board, e.Message), static s =>
                     $"refused {s.Channel}: cannot set IP tag {s.Tag} on board {s.Board}: {Log.Escape(s.Message)}");
                 Release(flow, "IP tag not set");
                 flow.Channel.Close(TunnelErrorCode.ChannelRejected);
@@ -295,6 +302,47 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             "gets no more of the board's output and is closed (the board has one destination per tag)");
         Release(previous, $"IP tag {tag} taken by session {taker.Channel.Session.IdText[..8]}");
         previous.Channel.Close(TunnelErrorCode.Replaced);
+    }
+
+    /// <summary>
+    /// The board is at <paramref name="next"/> from now on (a reload resolved its name to another address): channels opened
+    /// from now on go there. Of the channels open now, SCP, boot and live-input ones are redirected on the UDP loop where
+    /// their socket can reach the new address (same family; <see cref="UdpSocket.TryRedirect"/>), and keep the old one
+    /// until they close where it cannot; live-output ones keep receiving from the old board, which holds their IP tags
+    /// (a tag is the board's own state: it cannot be moved to another board).
+    /// </summary>
+    public async Task<TunnelBoardMove> MoveBoardAsync(BoardEndPoints next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        BoardEndPoints was;
+        BoardFlow[] open;
+        lock (_gate)
+        {
+            was = _board;
+            Volatile.Write(ref _board, next);
+            open = [.. _flows];
+        }
+
+        int redirected = 0, kept = 0, liveOutputs = 0;
+        await _loop.InvokeAsync(() =>
+        {
+            foreach (var flow in open)
+            {
+                switch (flow.MoveTo(next))
+                {
+                    case BoardFlowMove.Redirected:
+                        redirected++;
+                        break;
+                    case BoardFlowMove.Kept:
+                        kept++;
+                        break;
+                    case BoardFlowMove.LiveOutput:
+                        liveOutputs++;
+                        break;
+                }
+            }
+        }).ConfigureAwait(false);
+        return new TunnelBoardMove(was.Scp.Address, next.Scp.Address, redirected, kept, liveOutputs);
     }
 
     public async ValueTask DisposeAsync()

@@ -179,6 +179,28 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
         return false;
     }
 
+    /// <summary>
+    /// Loop thread: points the socket at the board's new address (<see cref="BoardChannelAcceptor.MoveBoardAsync"/>). The
+    /// session's receive loop may be sending on it meanwhile: each datagram leaves for the old board or the new one, whole.
+    /// </summary>
+    public BoardFlowMove MoveTo(BoardEndPoints board)
+    {
+        if (Channel.Kind == TunnelChannelKind.EieioOutput)
+        {
+            return BoardFlowMove.LiveOutput; // its IP tag is the old board's state
+        }
+
+        lock (_gate)
+        {
+            if (_closed || _socket is null || board.For(Channel) is not { } target)
+            {
+                return BoardFlowMove.Closed;
+            }
+
+            return _socket.TryRedirect(target) ? BoardFlowMove.Redirected : BoardFlowMove.Kept;
+        }
+    }
+
     /// <summary>Stops the pacer and hands the socket back to the loop; true the first time.</summary>
     public bool TryClose(UdpEventLoop loop)
     {
@@ -211,6 +233,22 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     internal static void Warn(LogLimiter limiter, string component, BoardFlow flow, long count) =>
         limiter.Write(LogLevel.Warning, component, (Flow: flow, Count: count), static s =>
             $"{s.Flow}: dropped {s.Count} datagram(s): the tunnel's replay buffer or the boot pacer's queue is full");
+}
+
+/// <summary>What <see cref="BoardFlow.MoveTo"/> did with a flow open when the board moved.</summary>
+internal enum BoardFlowMove
+{
+    /// <summary>Its socket sends to the new address now.</summary>
+    Redirected,
+
+    /// <summary>Its socket cannot reach the new address (another family, bound to loopback): it keeps the old one until it closes.</summary>
+    Kept,
+
+    /// <summary>A live-output flow: it receives what the old board's IP tag sends it.</summary>
+    LiveOutput,
+
+    /// <summary>Closed already, or not an SCP, boot or live-input flow.</summary>
+    Closed,
 }
 
 /// <summary>A receive batch's intact datagrams, in order, for <see cref="TunnelChannel.TrySendAll{TSource}"/>.</summary>

@@ -12,20 +12,21 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// <param name="Tag">The IP tag, 0-7.</param>
 /// <param name="IPv4">The address the board recorded (arg3 form); 0 when the read-back failed, and then any address matches.</param>
 /// <param name="Port">The UDP port the board sends the tag's output to: the flow's socket.</param>
-internal readonly record struct LiveTagClaim(int Tag, uint IPv4, ushort Port)
+/// <param name="Board">The board's SCP endpoint the tag was set on: where it is read back and cleared, even after the board's name has moved to another address.</param>
+internal readonly record struct LiveTagClaim(int Tag, uint IPv4, ushort Port, IPEndPoint Board)
 {
     /// <summary>
     /// Reads back tag <paramref name="tag"/> just set from <paramref name="local"/> (USE_SENDER): the board's view of
     /// this server's address, NAT and all. A board that does not answer the GET leaves a claim on the port alone.
     /// </summary>
-    public static LiveTagClaim Read(ScpClient scp, int tag, IPEndPoint local)
+    public static LiveTagClaim Read(ScpClient scp, int tag, IPEndPoint local, IPEndPoint board)
     {
         try
         {
             var entry = scp.GetIpTag(tag);
             if (entry.IsValid && entry.TxPort != 0)
             {
-                return new LiveTagClaim(tag, entry.IPv4, entry.TxPort);
+                return new LiveTagClaim(tag, entry.IPv4, entry.TxPort, board);
             }
         }
         catch (Exception e) when (e is ScpClientException or SocketException)
@@ -33,7 +34,7 @@ internal readonly record struct LiveTagClaim(int Tag, uint IPv4, ushort Port)
             // the SET was answered, so the tag points at this socket: the port alone identifies it
         }
 
-        return new LiveTagClaim(tag, 0, (ushort)local.Port);
+        return new LiveTagClaim(tag, 0, (ushort)local.Port, board);
     }
 
     /// <summary>True when <paramref name="entry"/> (the tag as the board reports it now) still sends to this claim's socket.</summary>

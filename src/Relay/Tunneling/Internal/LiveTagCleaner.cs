@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using FastSpinnRelay.Relay.Diagnostics;
 using FastSpinnRelay.Relay.Host;
@@ -12,9 +11,9 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// <see cref="LiveTagClaim"/>, since someone else may have set it since. Best effort and bounded: each request waits
 /// <see cref="AttemptTimeout"/> and is sent <see cref="Attempts"/> times at most, on a thread-pool thread of its own, so
 /// no channel waits for it; a stopping server waits <see cref="ShutdownWait"/> at most for those under way. One log line
-/// per tag; failures are counted.
+/// per tag; failures are counted. Each tag is cleared on the board it was set on (<see cref="LiveTagClaim.Board"/>).
 /// </summary>
-internal sealed class LiveTagCleaner(IPEndPoint board, string component)
+internal sealed class LiveTagCleaner(string component)
 {
     /// <summary>How long each GET or CLR attempt waits for the board's reply.</summary>
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromMilliseconds(500);
@@ -59,7 +58,7 @@ internal sealed class LiveTagCleaner(IPEndPoint board, string component)
     {
         try
         {
-            using var scp = new ScpClient(board) { Timeout = AttemptTimeout, Attempts = Attempts };
+            using var scp = new ScpClient(claim.Board) { Timeout = AttemptTimeout, Attempts = Attempts };
             var entry = scp.GetIpTag(claim.Tag);
             if (!claim.StillOurs(entry))
             {
@@ -71,13 +70,13 @@ internal sealed class LiveTagCleaner(IPEndPoint board, string component)
 
             scp.ClearIpTag(claim.Tag);
             Interlocked.Increment(ref _cleared);
-            Log.Info(component, $"IP tag {claim.Tag} cleared on board {board}: {flow} released it ({why}), so the board stops sending to {claim}");
+            Log.Info(component, $"IP tag {claim.Tag} cleared on board {claim.Board}: {flow} released it ({why}), so the board stops sending to {claim}");
         }
         catch (Exception e) when (e is ScpClientException or SocketException)
         {
             Interlocked.Increment(ref _failed);
-            _failureLog.Write(LogLevel.Warning, component, (Claim: claim, Board: board, Flow: flow, e.Message), static s =>
-                $"cannot clear IP tag {s.Claim.Tag} on board {s.Board} after {s.Flow}: {Log.Escape(s.Message)}; the board may go on sending its output to {s.Claim}");
+            _failureLog.Write(LogLevel.Warning, component, (Claim: claim, Flow: flow, e.Message), static s =>
+                $"cannot clear IP tag {s.Claim.Tag} on board {s.Claim.Board} after {s.Flow}: {Log.Escape(s.Message)}; the board may go on sending its output to {s.Claim}");
         }
     }
 
@@ -85,7 +84,7 @@ internal sealed class LiveTagCleaner(IPEndPoint board, string component)
     public void LeaveAlone(LiveTagClaim claim, BoardFlow flow, string why, string now)
     {
         Interlocked.Increment(ref _leftAlone);
-        Log.Info(component, $"IP tag {claim.Tag} on board {board} left as it is after {flow} ({why}): {now}, not at {claim}");
+        Log.Info(component, $"IP tag {claim.Tag} on board {claim.Board} left as it is after {flow} ({why}): {now}, not at {claim}");
     }
 
     /// <summary>Waits for the clears under way, <see cref="ShutdownWait"/> at most; says how many it gave up on.</summary>
@@ -106,7 +105,7 @@ internal sealed class LiveTagCleaner(IPEndPoint board, string component)
         if (await Task.WhenAny(all, Task.Delay(ShutdownWait)).ConfigureAwait(false) != all)
         {
             var left = pending.Count(t => !t.IsCompleted);
-            Log.Warn(component, $"stopping without waiting longer for {left} IP tag clear(s) on board {board} ({ShutdownWait.TotalSeconds:0} s)");
+            Log.Warn(component, $"stopping without waiting longer for {left} IP tag clear(s) on the board ({ShutdownWait.TotalSeconds:0} s)");
         }
     }
 }
