@@ -5,7 +5,7 @@ using FastSpinnRelay.Relay.Internal;
 namespace FastSpinnRelay.Relay.Tests.Cli;
 
 /// <summary>
-/// <c>--http-proxy</c> on <c>tunnel connect</c>: what it takes, what it refuses (exit code 2,
+/// <c>--http-proxy</c> on <c>tunnel connect</c> and the spalloc client verbs: what it takes, what it refuses (exit code 2,
 /// one line naming the option and the value, never the password), and how the choice routes a destination: the
 /// option's proxy, none, or the environment's as HttpClient reads it, with the variable named and loopback direct.
 /// </summary>
@@ -33,6 +33,8 @@ public class HttpProxyOptionTests
         foreach (string[] args in new[]
         {
             new[] { "tunnel", "connect", "gw.example.org:17896", "-k", "lab.key", "--http-proxy", value },
+            ["spalloc", "machines", "--service", "https://spalloc.example.org/spalloc/", "--http-proxy", value],
+            ["spalloc", "connect", "7", "--http-proxy", value],
         })
         {
             var (code, lines) = await ConsoleCollection.InvokeCapturingStderr(args);
