@@ -12,12 +12,12 @@ namespace FastSpinnRelay.Relay.Cli;
 /// </summary>
 internal static class HttpProxyOption
 {
-    /// <summary>The option, for a verb that reaches <paramref name="what"/>.</summary>
-    public static Option<HttpProxyChoice?> Create(string what) => new(HttpProxyChoice.OptionName)
+    /// <summary>The option, for a verb that reaches <paramref name="what"/>, by default through the proxy <paramref name="variables"/> name.</summary>
+    public static Option<HttpProxyChoice?> Create(string what, string variables) => new(HttpProxyChoice.OptionName)
     {
-        Description = $"The HTTP proxy to reach {what} through (HTTP CONNECT): http://[USER:PASSWORD@]HOST[:PORT] (port default 80), " +
-                      "or none to go direct. [default: the environment's, as curl and .NET read it: https_proxy, then all_proxy " +
-                      "(http_proxy for an http:// service), unless no_proxy lists the host; loopback addresses always direct]",
+        Description = $"The HTTP proxy to reach {what} through: http://[USER:PASSWORD@]HOST[:PORT] (port default 80), or none to go " +
+                      $"direct. [default: the environment's, as .NET's HttpClient reads curl's variables: {variables}, unless no_proxy " +
+                      "lists the host; loopback addresses always direct]",
         HelpName = "URL|none",
         CustomParser = Parse,
     };

@@ -150,7 +150,8 @@ public static partial class SpallocCommand
 
         private readonly Option<bool> _insecure = new("--insecure") { Description = "Accept any TLS certificate (self-signed test gateways only)." };
 
-        private readonly Option<HttpProxyChoice?> _httpProxy = HttpProxyOption.Create("the service (its REST calls and the proxy websocket)");
+        private readonly Option<HttpProxyChoice?> _httpProxy = HttpProxyOption.Create(
+            "the service (its REST calls and the proxy websocket)", "https_proxy (http_proxy for an http:// service), then all_proxy");
 
         public TimeSpan WaitTimeout { get; private set; } = TimeSpan.FromMinutes(10);
 

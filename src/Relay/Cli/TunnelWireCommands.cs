@@ -248,7 +248,7 @@ public static class TunnelWireCommands
                           $"name), or the HTTP proxy wants other credentials (407), keep retrying with backoff (a warning each time, at most every 10 s) instead of exiting with code " +
                           $"{(int)ExitCode.Refused}: for an unattended client whose access an admin may restore. Other failures are always retried.",
         };
-        var httpProxy = HttpProxyOption.Create("the tunnel server");
+        var httpProxy = HttpProxyOption.Create("the tunnel server (HTTP CONNECT)", "https_proxy, then all_proxy");
         var command = new Command("connect",
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
             "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops. " +
