@@ -258,6 +258,11 @@ public sealed class TunnelClient : IAsyncDisposable
             Fail(TunnelCloseReason.ServerCertificateRejected, $"connect failed: {ex.Message}", ex.Message);
             return null;
         }
+        catch (TunnelHttpProxyException ex)
+        {
+            Fail(ex.WantsCredentials ? TunnelCloseReason.ProxyAuthenticationFailed : TunnelCloseReason.ProxyRefused, $"connect failed: {ex.Message}", ex.Message);
+            return null;
+        }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException
             or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
         {

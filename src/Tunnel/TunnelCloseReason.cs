@@ -75,6 +75,21 @@ public enum TunnelCloseReason
     /// not for the host name asked for (<see cref="Transport.TunnelServerCertificateException"/>).
     /// </summary>
     ServerCertificateRejected,
+
+    /// <summary>
+    /// The HTTP proxy the client goes through did not open a tunnel to the server
+    /// (<see cref="Transport.TunnelHttpProxyException"/>): it answered CONNECT with a status other than 2xx and 407 (403, 502,
+    /// 503…), answered something that is not HTTP, did not answer in time, or closed the connection. Retried: proxies
+    /// restart, their way to the server comes and goes, and some rules depend on the time of day.
+    /// </summary>
+    ProxyRefused,
+
+    /// <summary>
+    /// The HTTP proxy answered 407 Proxy Authentication Required: it wants credentials and none were sent, or it refused
+    /// those sent. The client sends the same credentials at every attempt (they are read once, at start), so retrying
+    /// cannot fix it.
+    /// </summary>
+    ProxyAuthenticationFailed,
 }
 
 /// <summary>Which close reasons a retry cannot fix.</summary>
@@ -83,9 +98,11 @@ public static class TunnelCloseReasons
     /// <summary>
     /// True for a refusal that reconnecting cannot fix, only a change of credentials or configuration at one end: the
     /// server refused our proof (wrong key), our auth method or client certificate (not on its list, none presented),
-    /// or our protocol versions; or we refused the server (its key proof, or its TLS certificate). Everything else
-    /// (connection refused, timeouts, resets, the server's session limit, a dropped connection) is transient.
+    /// or our protocol versions; we refused the server (its key proof, or its TLS certificate); or the HTTP proxy on the
+    /// way wants credentials we do not have (407). Everything else (connection refused, timeouts, resets, the server's
+    /// session limit, a dropped connection, any other answer of the proxy) is transient.
     /// </summary>
     public static bool IsFinalRefusal(this TunnelCloseReason reason) => reason is TunnelCloseReason.AuthenticationFailed
-        or TunnelCloseReason.AuthMethodNotAllowed or TunnelCloseReason.UnsupportedVersion or TunnelCloseReason.ServerCertificateRejected;
+        or TunnelCloseReason.AuthMethodNotAllowed or TunnelCloseReason.UnsupportedVersion or TunnelCloseReason.ServerCertificateRejected
+        or TunnelCloseReason.ProxyAuthenticationFailed;
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Client;
 
 namespace FastSpinnRelay.Relay.Cli;
@@ -51,7 +52,17 @@ public static partial class SpallocCommand
             throw new RelayToolException(ExitCode.Usage, problem!);
         }
 
-        using var client = new SpallocClient(service, credentials, new SpallocClientOptions { RequestTimeout = settings.RequestTimeout, Insecure = settings.Insecure });
+        var proxy = settings.HttpProxy ?? HttpProxyChoice.Environment;
+        var route = proxy.Route(service);
+        if (route.Proxy is not null)
+        {
+            Log.Info(Component, $"to {Log.Escape(service.IdnHost, 100)} through the HTTP proxy {route.DescribeProxy()} (from {route.Reason})");
+        }
+
+        using var client = new SpallocClient(service, credentials, new SpallocClientOptions
+        {
+            RequestTimeout = settings.RequestTimeout, Insecure = settings.Insecure, Proxy = proxy,
+        });
         try
         {
             await body(client, cancellationToken).ConfigureAwait(false);
@@ -94,7 +105,8 @@ public static partial class SpallocCommand
     private static Argument<string> JobArgument() => new("JOB") { Description = "The job: its number (from `create` or `jobs`) or its URL." };
 
     /// <summary>Where and how to log in, as given on the command line.</summary>
-    internal sealed record ClientSettings(Uri Service, string? User, string? Password, string? Token, TimeSpan RequestTimeout, bool Insecure);
+    internal sealed record ClientSettings(
+        Uri Service, string? User, string? Password, string? Token, TimeSpan RequestTimeout, bool Insecure, HttpProxyChoice? HttpProxy = null);
 
     /// <summary>The options every client verb has: the service, credentials and time limits.</summary>
     internal sealed class ClientOptions
@@ -138,11 +150,14 @@ public static partial class SpallocCommand
 
         private readonly Option<bool> _insecure = new("--insecure") { Description = "Accept any TLS certificate (self-signed test gateways only)." };
 
+        private readonly Option<HttpProxyChoice?> _httpProxy = HttpProxyOption.Create(
+            "the service (its REST calls and the proxy websocket)", "https_proxy (http_proxy for an http:// service), then all_proxy");
+
         public TimeSpan WaitTimeout { get; private set; } = TimeSpan.FromMinutes(10);
 
         public void AddTo(Command command, bool wait)
         {
-            foreach (var option in new Option[] { _service, _user, _password, _token, _timeout, _insecure })
+            foreach (var option in new Option[] { _service, _user, _password, _token, _timeout, _insecure, _httpProxy })
             {
                 command.Options.Add(option);
             }
@@ -159,7 +174,8 @@ public static partial class SpallocCommand
             parse.GetValue(_password),
             parse.GetValue(_token),
             parse.GetValue(_timeout),
-            parse.GetValue(_insecure));
+            parse.GetValue(_insecure),
+            parse.GetValue(_httpProxy));
 
         public ClientOptions WithWait(ParseResult parse)
         {

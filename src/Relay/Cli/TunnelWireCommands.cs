@@ -244,18 +244,20 @@ public static class TunnelWireCommands
         var clientKey = TunnelClientCertificateFlags.CreateClientKey();
         var retryRefused = new Option<bool>("--retry-when-refused")
         {
-            Description = $"When the server refuses the key or the client certificate, or the server's certificate is refused (pin, chain, " +
-                          $"name), keep retrying with backoff (a warning each time, at most every 10 s) instead of exiting with code " +
+            Description = $"When the server refuses the key or the client certificate, the server's certificate is refused (pin, chain, " +
+                          $"name), or the HTTP proxy wants other credentials (407), keep retrying with backoff (a warning each time, at most every 10 s) instead of exiting with code " +
                           $"{(int)ExitCode.Refused}: for an unattended client whose access an admin may restore. Other failures are always retried.",
         };
+        var httpProxy = HttpProxyOption.Create("the tunnel server (HTTP CONNECT)", "https_proxy, then all_proxy");
         var command = new Command("connect",
             "Run next to the user: listen on local SCP and boot ports like `relay client` (each application its own flow) and " +
             "carry them through one tunnel, reconnecting with backoff and resuming, so nothing is lost or repeated across drops. " +
             $"Stopped, it ends its session on the server (when disconnected, it reconnects for up to {new TunnelClientOptions().StopGoodbyeTimeout.TotalSeconds:0} s to do so). " +
-            $"A refusal that retrying cannot fix (wrong key, certificate not let in, server certificate refused) ends it with exit code {(int)ExitCode.Refused}.")
+            $"A refusal that retrying cannot fix (wrong key, certificate not let in, server certificate refused, proxy credentials refused) ends " +
+            $"it with exit code {(int)ExitCode.Refused}. Through an HTTP proxy (HTTP CONNECT) with --http-proxy, or the one https_proxy names.")
         {
-            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, clientCert, clientKey, retryRefused, NoCompression,
-            StatsInterval, Quiet,
+            server, KeyFile, bind, scpPort, bootPort, liveOutput, liveInput, flowIdle, maxFlows, tls, pin, clientCert, clientKey, retryRefused, httpProxy,
+            NoCompression, StatsInterval, Quiet,
         };
         command.Validators.Add(r => TunnelClientCertificateFlags.ValidateConnect(r, KeyFile, clientCert, clientKey));
         command.SetAction(async (parse, ct) =>
@@ -277,10 +279,29 @@ public static class TunnelWireCommands
             var tlsOptions = parse.GetValue(tls) || pinned is not null || certificate is not null
                 ? new TunnelTlsClientOptions { TargetHost = host, PinnedServerCertificate = pinned, ClientCertificate = certificate }
                 : null;
+            var serverLabel = $"{host}:{port.ToString(CultureInfo.InvariantCulture)}";
+            var route = (parse.GetValue(httpProxy) ?? HttpProxyChoice.Environment).Route(Destination(host, port));
+            TcpTunnelConnector connector;
+            try
+            {
+                connector = new TcpTunnelConnector(host, port, tlsOptions) { HttpProxy = HttpProxyOption.ForTunnel(route) };
+            }
+            catch (ArgumentException e)
+            {
+                throw new RelayToolException(ExitCode.Usage, e.Message); // a server host that cannot go into a CONNECT line
+            }
+
+            if (route.Reason is not null)
+            {
+                Log.Info("tunnel-connect", route.Proxy is null
+                    ? $"to {Log.Escape(serverLabel)} directly: {route.Reason}"
+                    : $"to {Log.Escape(serverLabel)} through the HTTP proxy {route.DescribeProxy()} (from {route.Reason})");
+            }
+
             var options = new TunnelConnectOptions
             {
-                Connector = new TcpTunnelConnector(host, port, tlsOptions),
-                ServerLabel = $"{host}:{port.ToString(CultureInfo.InvariantCulture)}",
+                Connector = connector,
+                ServerLabel = serverLabel,
                 Bind = parse.GetValue(bind) ?? IPAddress.Loopback,
                 ScpPort = parse.GetValue(scpPort),
                 BootPort = parse.GetValue(bootPort),
@@ -322,7 +343,7 @@ public static class TunnelWireCommands
             if (refusal is not null)
             {
                 var line = new TunnelRefusalLine(Log.Escape(options.ServerLabel), parse.GetValue(KeyFile), parse.GetValue(clientCert),
-                    certificate is null ? null : TunnelCertificates.Fingerprint(certificate), pinned);
+                    certificate is null ? null : TunnelCertificates.Fingerprint(certificate), pinned, route);
                 throw new RelayToolException(ExitCode.Refused, line.Describe(refusal)); // the local ports are closed by now
             }
 
@@ -375,6 +396,19 @@ public static class TunnelWireCommands
         }
 
         return (text[..colon].Trim('[', ']'), port);
+    }
+
+    /// <summary>The tunnel server as a URL, to ask the proxy choice about (https: the tunnel counts as TLS traffic, whether it uses TLS or not).</summary>
+    private static Uri Destination(string host, int port)
+    {
+        try
+        {
+            return new UriBuilder(Uri.UriSchemeHttps, host, port).Uri;
+        }
+        catch (UriFormatException)
+        {
+            throw new RelayToolException(ExitCode.Usage, $"'{Log.Escape(host, 80)}' is not a host name or an address for the tunnel server");
+        }
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.Net;
 using FastSpinnRelay.Relay.Cli;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Tunnel;
 
 namespace FastSpinnRelay.Relay.Tests.Cli;
@@ -51,5 +53,23 @@ public class TunnelRefusalLineTests
 
         Assert.StartsWith("refused: the tunnel server gw:17896 and relay ", line, StringComparison.Ordinal);
         Assert.EndsWith("share no protocol version: server chose version 2, not offered; upgrade relay at one end", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--http-proxy", false, "; give the proxy a user name and password in --http-proxy http://USER:PASSWORD@HOST:PORT (with @ and : in them percent-encoded)")]
+    [InlineData("--http-proxy", true, "; check the user name and password in --http-proxy http://USER:PASSWORD@HOST:PORT (with @ and : in them percent-encoded)")]
+    [InlineData("https_proxy", false, "; give the proxy a user name and password in https_proxy (http://USER:PASSWORD@HOST:PORT, with @ and : in them percent-encoded)")]
+    [InlineData("ALL_PROXY", true, "; check the user name and password in ALL_PROXY (http://USER:PASSWORD@HOST:PORT, with @ and : in them percent-encoded)")]
+    public void Proxy_credentials_refused_point_at_where_the_proxy_came_from(string source, bool withCredentials, string advice)
+    {
+        var route = new HttpProxyRoute(new Uri("http://proxy.example.org:3128/"), withCredentials ? new NetworkCredential("alice", "secret") : null, source);
+        const string detail = "the HTTP proxy proxy.example.org:3128 refused the credentials of user 'alice' for a tunnel to gw:17896: 407 Proxy Authentication Required";
+
+        var line = new TunnelRefusalLine("gw:17896", new FileInfo("/keys/lab.key"), null, null, null, route)
+            .Describe(new TunnelRefusal(TunnelCloseReason.ProxyAuthenticationFailed, detail));
+
+        Assert.Equal($"refused: {detail}{advice}", line);
+        Assert.DoesNotContain("secret", line, StringComparison.Ordinal);
+        Assert.Equal(line, RelayCommandLine.ErrorLine(line)); // printed whole
     }
 }

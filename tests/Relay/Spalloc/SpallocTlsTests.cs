@@ -45,7 +45,7 @@ public sealed class SpallocTlsTests : IDisposable
         var proxyRef = (await client.WaitUntilReadyAsync(job, Loopback.Limit, null, CancellationToken.None)).ProxyRef!;
         Assert.Equal("wss", proxyRef.Scheme);
 
-        await using var proxy = await SpallocProxyClient.ConnectAsync(proxyRef, client, new Ignore());
+        await using var proxy = await SpallocProxyClient.ConnectAsync(proxyRef, client, new IgnoredMessages());
         Assert.NotEqual(0u, await proxy.OpenAsync(0, 0, board.ScpEndPoint.Port));
         Assert.NotEqual(0u, await proxy.OpenAsync(0, 0, board.BootEndPoint.Port));
     }
@@ -73,12 +73,5 @@ public sealed class SpallocTlsTests : IDisposable
         File.WriteAllText(certPath, certificate.ExportCertificatePem());
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         return (certPath, keyPath);
-    }
-
-    private sealed class Ignore : ISpallocProxyHandler
-    {
-        public void OnMessage(uint channel, ReadOnlySpan<byte> payload)
-        {
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using FastSpinnRelay.Tests.Shared;
 
 namespace FastSpinnRelay.Relay.Tests.Tunneling;
 
@@ -24,7 +25,7 @@ internal sealed class CuttableForwarder : IAsyncDisposable
         _target = target;
         _listener.Start();
         EndPoint = (IPEndPoint)_listener.LocalEndpoint;
-        _accept = AcceptAsync();
+        _accept = AcceptLoop.RunAsync(_listener, RelayAsync, _stop.Token);
     }
 
     public IPEndPoint EndPoint { get; }
@@ -69,42 +70,29 @@ internal sealed class CuttableForwarder : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task AcceptAsync()
+    /// <summary>Relays <paramref name="inbound"/> to the target, or closes it when the target cannot be reached.</summary>
+    private async Task RelayAsync(Socket inbound)
     {
-        while (!_stop.IsCancellationRequested)
+        var outbound = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
         {
-            Socket inbound;
-            try
-            {
-                inbound = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            var outbound = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await outbound.ConnectAsync(_target, _stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException)
-            {
-                inbound.Dispose();
-                outbound.Dispose();
-                continue;
-            }
-
-            lock (_gate)
-            {
-                _sockets.Add(inbound);
-                _sockets.Add(outbound);
-            }
-
-            Interlocked.Increment(ref _accepted);
-            _ = PumpAsync(inbound, outbound);
-            _ = PumpAsync(outbound, inbound);
+            await outbound.ConnectAsync(_target, _stop.Token).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+            inbound.Dispose();
+            outbound.Dispose();
+            return;
+        }
+
+        lock (_gate)
+        {
+            _sockets.Add(inbound);
+            _sockets.Add(outbound);
+        }
+
+        Interlocked.Increment(ref _accepted);
+        await Task.WhenAll(PumpAsync(inbound, outbound), PumpAsync(outbound, inbound)).ConfigureAwait(false);
     }
 
     private async Task PumpAsync(Socket from, Socket to)

@@ -318,10 +318,12 @@ public class TunnelWireTests
         /// Starts the chain; <paramref name="tunnel"/> (its key, limits, log) replaces the server's default settings, a
         /// fresh key and nothing else. With <paramref name="tls"/> the server listens with TLS, and the client connects
         /// with <paramref name="clientTls"/> (its pin, its certificate if any); the client proves the server's key, if it
-        /// has one (or <paramref name="clientKey"/>), and its certificate otherwise.
+        /// has one (or <paramref name="clientKey"/>), and its certificate otherwise. With <paramref name="httpProxy"/> the
+        /// client goes through that HTTP proxy, asking it for <paramref name="serverHost"/> and the server's port.
         /// </summary>
         public static Task<Chain> StartAsync(BoardEmulator board, bool cuttable = false, TunnelKey? clientKey = null, LiveOutputRoute? liveOutput = null, PeerAllowList? allow = null,
-            LiveInputRoute? liveInput = null, TunnelServerOptions? tunnel = null, TunnelTlsServerOptions? tls = null, TunnelTlsClientOptions? clientTls = null)
+            LiveInputRoute? liveInput = null, TunnelServerOptions? tunnel = null, TunnelTlsServerOptions? tls = null, TunnelTlsClientOptions? clientTls = null,
+            TunnelHttpProxy? httpProxy = null, string serverHost = "127.0.0.1")
         {
             tunnel ??= new TunnelServerOptions { Key = TunnelKey.Generate() };
             var serveOptions = new TunnelServeOptions
@@ -335,7 +337,7 @@ public class TunnelWireTests
             };
             var gateway = TunnelGateway.Start(serveOptions);
             var forwarder = cuttable ? new CuttableForwarder(gateway.ListenEndPoint) : null;
-            var portal = StartPortal(forwarder?.EndPoint ?? gateway.ListenEndPoint, clientKey ?? tunnel.Key, liveOutput, liveInput, TunnelLog.None, clientTls);
+            var portal = StartPortal(forwarder?.EndPoint ?? gateway.ListenEndPoint, clientKey ?? tunnel.Key, liveOutput, liveInput, TunnelLog.None, clientTls, httpProxy, serverHost);
             return Task.FromResult(new Chain(serveOptions, gateway, portal, forwarder));
         }
 
@@ -349,10 +351,11 @@ public class TunnelWireTests
 
         /// <summary>A client of <paramref name="server"/> that proves <paramref name="key"/>, or with none, the certificate <paramref name="tls"/> presents.</summary>
         private static TunnelPortal StartPortal(
-            IPEndPoint server, TunnelKey? key, LiveOutputRoute? liveOutput, LiveInputRoute? liveInput, ITunnelLog log, TunnelTlsClientOptions? tls = null) =>
+            IPEndPoint server, TunnelKey? key, LiveOutputRoute? liveOutput, LiveInputRoute? liveInput, ITunnelLog log, TunnelTlsClientOptions? tls = null,
+            TunnelHttpProxy? httpProxy = null, string serverHost = "127.0.0.1") =>
             TunnelPortal.Start(new TunnelConnectOptions
             {
-                Connector = new TcpTunnelConnector("127.0.0.1", server.Port, tls),
+                Connector = new TcpTunnelConnector(serverHost, server.Port, tls) { HttpProxy = httpProxy },
                 ServerLabel = server.ToString(),
                 ScpPort = 0,
                 BootPort = 0,

@@ -153,13 +153,15 @@ public sealed class RefusalTests : IDisposable
     [InlineData(TunnelCloseReason.AuthMethodNotAllowed, true)]
     [InlineData(TunnelCloseReason.UnsupportedVersion, true)]
     [InlineData(TunnelCloseReason.ServerCertificateRejected, true)]
+    [InlineData(TunnelCloseReason.ProxyAuthenticationFailed, true)]
+    [InlineData(TunnelCloseReason.ProxyRefused, false)]
     [InlineData(TunnelCloseReason.SessionLimit, false)]
     [InlineData(TunnelCloseReason.TransportError, false)]
     [InlineData(TunnelCloseReason.HandshakeTimeout, false)]
     [InlineData(TunnelCloseReason.PeerClosed, false)]
     [InlineData(TunnelCloseReason.HandshakeViolation, false)]
     [InlineData(TunnelCloseReason.PeerShutdown, false)]
-    public void Only_refusals_of_credentials_versions_and_certificates_are_final(TunnelCloseReason reason, bool final) =>
+    public void Only_refusals_of_credentials_versions_certificates_and_proxy_credentials_are_final(TunnelCloseReason reason, bool final) =>
         Assert.Equal(final, reason.IsFinalRefusal());
 
     public void Dispose() => _certificates.Dispose();

@@ -47,14 +47,17 @@ internal sealed class BenchEnvironment
     public string? BaselineProblem => _baseline.Value.Problem;
 
     /// <summary>Runs `relay ARGS...` as a child.</summary>
-    public ChildProcess StartRelay(params string[] arguments)
+    public ChildProcess StartRelay(params string[] arguments) => StartRelay(environment: null, arguments);
+
+    /// <summary>A relay child with <paramref name="arguments"/>, its environment changed by <paramref name="environment"/> (null values remove).</summary>
+    public ChildProcess StartRelay(IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         if (RelayFileName is null)
         {
             throw new InvalidOperationException(RelayProblem);
         }
 
-        return ChildProcess.Start(RelayFileName, [.. RelayPrefixArguments, .. arguments]);
+        return ChildProcess.Start(RelayFileName, [.. RelayPrefixArguments, .. arguments], environment);
     }
 
     internal static (string? FileName, IReadOnlyList<string> Prefix, string? Problem) ResolveRelay(string? explicitPath)

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -37,9 +38,12 @@ internal sealed partial class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/> (no shell).</summary>
+    /// <summary>
+    /// Starts <paramref name="fileName"/> with <paramref name="arguments"/> (no shell), in this process's environment
+    /// changed by <paramref name="environment"/> (a null value removes the variable).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The program could not be started (the message says why).</exception>
-    public static ChildProcess Start(string fileName, IReadOnlyList<string> arguments)
+    public static ChildProcess Start(string fileName, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -59,6 +63,19 @@ internal sealed partial class ChildProcess : IDisposable
         {
             info.Environment.Remove(InlineSocketCompletions.Variable); // ours, not the user's: each child decides for itself
         }
+
+        foreach (var (name, value) in environment ?? ReadOnlyDictionary<string, string?>.Empty)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         var commandLine = string.Join(' ', [fileName, .. arguments.Select(Quote)]);
         Process process;
         try

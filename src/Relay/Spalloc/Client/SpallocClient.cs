@@ -38,7 +38,7 @@ public sealed partial class SpallocClient : IDisposable
         Options = options ?? new SpallocClientOptions();
         Service = service.AbsoluteUri.EndsWith('/') ? service : new Uri(service.AbsoluteUri + "/");
         _credentials = credentials;
-        var handler = new SocketsHttpHandler { CookieContainer = Cookies, AllowAutoRedirect = false, UseCookies = true };
+        var handler = new SocketsHttpHandler { CookieContainer = Cookies, AllowAutoRedirect = false, UseCookies = true, Proxy = Options.Proxy };
         if (Options.Insecure)
         {
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;

@@ -135,7 +135,12 @@ public sealed class SpallocProxyClient : IAsyncDisposable
     private static async Task<Handshake> HandshakeAsync(Uri proxy, SpallocClient session, SpallocProxyOptions options, CancellationToken cancellationToken)
     {
         var connector = new GatheringConnector();
-        var httpHandler = new SocketsHttpHandler { CookieContainer = session.Cookies, UseCookies = true, ConnectCallback = connector.ConnectAsync };
+        // The same proxy as the session's REST calls: the callback then connects to the proxy, and the handler asks it for
+        // a tunnel (CONNECT) to the service, as it does for ws:// and wss:// alike.
+        var httpHandler = new SocketsHttpHandler
+        {
+            CookieContainer = session.Cookies, UseCookies = true, ConnectCallback = connector.ConnectAsync, Proxy = session.Options.Proxy,
+        };
         if (options.Insecure || session.Options.Insecure)
         {
             httpHandler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;

@@ -280,7 +280,7 @@ public class SpallocConnectionTests
         using var client = new SpallocClient(server.BaseUri, new SpallocCredentials(null, null, SpallocTestServer.AliceToken), new SpallocClientOptions { RequestTimeout = Loopback.Limit });
         var job = await client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 });
         await using var connection = await SpallocConnection.StartAsync(client, job, new SpallocConnectOptions(), Loopback.Limit, null, CancellationToken.None);
-        var proxy = await SpallocProxyClient.ConnectAsync((await client.GetJobAsync(job)).ProxyRef!, client, new NoMessages());
+        var proxy = await SpallocProxyClient.ConnectAsync((await client.GetJobAsync(job)).ProxyRef!, client, new IgnoredMessages());
         await using (proxy)
         {
             var ex = await Assert.ThrowsAsync<SpallocClientException>(() => proxy.OpenAsync(5, 5, 17893));
@@ -341,12 +341,5 @@ public class SpallocConnectionTests
         }
 
         return tracker;
-    }
-
-    private sealed class NoMessages : ISpallocProxyHandler
-    {
-        public void OnMessage(uint channel, ReadOnlySpan<byte> payload)
-        {
-        }
     }
 }
