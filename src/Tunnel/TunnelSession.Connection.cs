@@ -15,8 +15,16 @@ public sealed partial class TunnelSession
     /// <summary>Most BATCH frames written before a flush (with 16 KiB batches, 128 KiB per write).</summary>
     private const int LatestBatchesPerWrite = 8;
 
+    /// <summary>
+    /// Bytes read since the last ACK was written past which the ACK goes at once rather than after
+    /// <see cref="TunnelConnectionRunner.AckDelay"/>: a sixteenth of the default replay buffer, so a fast sender never
+    /// waits for room because an ACK was held back.
+    /// </summary>
+    internal const int AckAtOnceBytes = 64 * 1024;
+
     private TunnelConnectionRunner? _current;
     private int _ackDue;
+    private long _bytesSinceAck;
     private int _pongDue;
     private int _pingDue;
     private ulong _pongToken;
@@ -67,6 +75,7 @@ public sealed partial class TunnelSession
         LocalCompression = (localFeatures & TunnelFeatures.Lz4) != 0;
         PeerCompression = (peerFeatures & TunnelFeatures.Lz4) != 0 && LocalCompression;
         Volatile.Write(ref _ackDue, 0);
+        Volatile.Write(ref _bytesSinceAck, 0);
         Volatile.Write(ref _pongDue, 0);
         Volatile.Write(ref _pingDue, 0);
         Interlocked.Increment(ref _counters.Connections);
@@ -104,6 +113,12 @@ public sealed partial class TunnelSession
     internal bool AckDue => Volatile.Read(ref _ackDue) != 0;
 
     /// <summary>
+    /// Adds a read of <paramref name="bytes"/> to those since the last ACK was written; true when they reach
+    /// <see cref="AckAtOnceBytes"/> and the owed ACK should go now.
+    /// </summary>
+    internal bool CountTowardsAck(long bytes) => Interlocked.Add(ref _bytesSinceAck, bytes) >= AckAtOnceBytes;
+
+    /// <summary>
     /// Writes what is pending, in priority order: ACK, PONG, PING, then reliable frames (retransmissions first, at most
     /// about 64 KiB), then, only when no reliable frame waits, BATCH frames (at most <see cref="LatestBatchesPerWrite"/>).
     /// Returns the bytes written (0: nothing to do).
@@ -113,6 +128,7 @@ public sealed partial class TunnelSession
         int written = 0;
         if (Interlocked.Exchange(ref _ackDue, 0) != 0)
         {
+            Interlocked.Exchange(ref _bytesSinceAck, 0);
             written += WriteValue(output, TunnelFrameType.Ack, Volatile.Read(ref _inboundNext));
         }
 

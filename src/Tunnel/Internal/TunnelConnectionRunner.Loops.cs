@@ -31,8 +31,15 @@ internal sealed partial class TunnelConnectionRunner
                 Volatile.Write(ref _lastReceived, _time.GetTimestamp());
                 if (_session.AckDue)
                 {
-                    // Once per read; an idle send loop writes the ACK on this thread (no pool wake-up between the two).
-                    _session.Signal.SetAndRunWaiter();
+                    if (_session.CountTowardsAck(unread - buffer.Length))
+                    {
+                        // Much read since the last ACK: an idle send loop writes it now, on this thread (no pool wake-up).
+                        _session.Signal.SetAndRunWaiter();
+                    }
+                    else
+                    {
+                        HoldAck(); // the answer written meanwhile (an SCP reply) carries it, in the same TCP segment
+                    }
                 }
 
                 if (!outcome.IsContinue)

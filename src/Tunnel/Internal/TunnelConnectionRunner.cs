@@ -15,6 +15,16 @@ internal sealed partial class TunnelConnectionRunner
     /// <summary>How long the send loop may take to get an ERROR frame out before the transport is cut.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Longest an owed ACK waits for something else to be written with it, after a read of less than
+    /// <see cref="TunnelSession.AckAtOnceBytes"/> since the last ACK (docs/tunnel-protocol.md §6). An ACK written alone
+    /// just before the answer it precedes makes two small TCP segments, and a proxy or relay on the way that does not
+    /// set TCP_NODELAY holds the second until the first is acknowledged: up to 40 ms per direction on Linux, each round
+    /// trip. Held back, the ACK leaves in the answer's segment. Nothing waits for an ACK but room in the peer's replay
+    /// buffer, which <see cref="TunnelSession.AckAtOnceBytes"/> keeps.
+    /// </summary>
+    internal static readonly TimeSpan AckDelay = TimeSpan.FromMilliseconds(20);
+
     private readonly TunnelSession _session;
     private readonly ITunnelConnection _connection;
     private readonly TunnelOptions _options;
@@ -28,6 +38,8 @@ internal sealed partial class TunnelConnectionRunner
     private string? _sendFailureDetail;
     private long _lastReceived;
     private long _lastSent;
+    private ITimer? _ackTimer;
+    private int _ackTimerArmed;
 
     public TunnelConnectionRunner(TunnelSession session, ITunnelConnection connection)
     {
@@ -92,6 +104,7 @@ internal sealed partial class TunnelConnectionRunner
         byte[] frameBuffer = ArrayPool<byte>.Shared.Rent(_options.MaxBodyLength + TunnelFrameHeader.Length);
         byte[] decompressBuffer = ArrayPool<byte>.Shared.Rent(_options.MaxBatchBytes);
         byte[] batchBuffer = ArrayPool<byte>.Shared.Rent(_options.MaxBatchBytes);
+        _ackTimer = _time.CreateTimer(static runner => ((TunnelConnectionRunner)runner!).AckDelayPassed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
         {
             Task<TunnelCloseReason> receive = ReceiveLoopAsync(frameBuffer, decompressBuffer);
@@ -119,6 +132,7 @@ internal sealed partial class TunnelConnectionRunner
         }
         finally
         {
+            _ackTimer.Dispose();
             await _connection.DisposeAsync().ConfigureAwait(false);
             ArrayPool<byte>.Shared.Return(frameBuffer);
             ArrayPool<byte>.Shared.Return(decompressBuffer);
@@ -129,6 +143,25 @@ internal sealed partial class TunnelConnectionRunner
         }
 
         return Reason;
+    }
+
+    /// <summary>Receive loop: the owed ACK goes when something else is written, or after <see cref="AckDelay"/> at the latest.</summary>
+    private void HoldAck()
+    {
+        if (Interlocked.Exchange(ref _ackTimerArmed, 1) == 0)
+        {
+            _ackTimer?.Change(AckDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Timer thread: an ACK still owed <see cref="AckDelay"/> after it was held back is written alone.</summary>
+    private void AckDelayPassed()
+    {
+        Interlocked.Exchange(ref _ackTimerArmed, 0); // before the look: an ACK owed after it arms the timer again
+        if (_session.AckDue)
+        {
+            _session.Signal.Set();
+        }
     }
 
     /// <summary>

@@ -120,10 +120,12 @@ public class SessionLifetimeTests
             client.Start();
             await Bounded.Wait(client.WhenConnectedAsync(), "the connection");
             TunnelChannel scp = client.Session.OpenChannel(TunnelChannelKind.Scp, TunnelTarget.Default, new RecordingHandler());
-            await Bounded.Until(() => acceptor.Opened.Length == 1 && client.Session.UnacknowledgedBytes == 0, "the channel, acknowledged");
+            await Bounded.Until(() => acceptor.Opened.Length == 1, "the channel on the server");
+            acceptor.Opened[0].Channel.TrySend([0]); // its write carries the ACK of the OPEN, which the server's timers would never send
+            await Bounded.Until(() => client.Session.UnacknowledgedBytes == 0, "the OPEN acknowledged");
 
             listener.Hangup();
-            scp.TrySend([1]); // the server acknowledges it: that write finds the client gone
+            acceptor.Opened[0].Channel.TrySend([1]); // the server's write finds the client gone
             await Bounded.Wait(listener.Found, "the server to write to the gone client");
         }
 
