@@ -40,8 +40,9 @@ internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCreden
     public async Task<bool> ReloadAsync(CancellationToken cancellationToken = default)
     {
         var changed = new List<string>(2);
-        bool boardApplied = await ReloadBoardAsync(changed, cancellationToken).ConfigureAwait(false);
+        // Credentials first: a revocation must not wait for a slow resolver.
         bool credentialsApplied = await ReloadCredentialsAsync(changed).ConfigureAwait(false);
+        bool boardApplied = await ReloadBoardAsync(changed, cancellationToken).ConfigureAwait(false);
         if (boardApplied && credentialsApplied)
         {
             Counters.CountApplied();
