@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using FastSpinnRelay.Relay.Diagnostics;
+using FastSpinnRelay.Relay.Internal;
 using FastSpinnRelay.Relay.Spalloc.Client.Internal;
 
 namespace FastSpinnRelay.Relay.Spalloc.Client;
@@ -444,6 +445,15 @@ public sealed partial class SpallocClient : IDisposable
         {
             throw new SpallocClientException(
                 SpallocFailure.Service, $"{request.Method} {Describe(request.RequestUri)}: the answer is larger than this client reads ({MaxAnswerBytes} bytes)", ex);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ProxyTunnelError)
+        {
+            var why = ex.StatusCode == HttpStatusCode.ProxyAuthenticationRequired
+                ? $"the HTTP proxy wants credentials, or refused those given (407): check the user and password in {HttpProxyChoice.OptionName} or in the proxy variable"
+                : ex.StatusCode is { } status
+                    ? $"the HTTP proxy did not open a tunnel to the service: {(int)status} {status}"
+                    : $"the HTTP proxy did not open a tunnel to the service: {Log.Escape(ex.Message, 160)}";
+            throw new SpallocClientException(SpallocFailure.Network, $"{request.Method} {Describe(request.RequestUri)}: {why}", ex);
         }
         catch (HttpRequestException ex)
         {

@@ -77,6 +77,23 @@ public sealed class SpallocHttpProxyTests : IDisposable
         Assert.All(proxy.Targets, target => Assert.Equal($"{Service}:{server.BaseUri.Port}", target));
     }
 
+    [Fact]
+    public async Task A_proxy_that_refuses_the_credentials_is_named_in_one_line_that_says_what_to_check()
+    {
+        await using var server = await StartTlsServerAsync();
+        await using var proxy = new TestHttpProxy("alice", "s3cret");
+        Assert.True(HttpProxyChoice.TryParse(proxy.Url("alice", "wrong"), out var choice, out _));
+        using var client = new SpallocClient(server.BaseUri, new SpallocCredentials(null, null, SpallocTestServer.AliceToken),
+            new SpallocClientOptions { RequestTimeout = Loopback.Limit, Insecure = true, Proxy = choice });
+
+        var refused = await Assert.ThrowsAsync<SpallocClientException>(() => client.CreateJobAsync(new SpallocJobRequest { NumBoards = 1 }));
+
+        Assert.Equal(SpallocFailure.Network, refused.Failure);
+        Assert.Contains("the HTTP proxy wants credentials, or refused those given (407): check the user and password in --http-proxy", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong", refused.Message, StringComparison.Ordinal);
+        Assert.True(proxy.CredentialsRefused >= 1);
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private static string Port(IPEndPoint endPoint) => endPoint.Port.ToString(CultureInfo.InvariantCulture);
