@@ -156,8 +156,7 @@ public sealed class ClassicProxyHost : IAsyncDisposable
 
         if (server)
         {
-            ExitReport.Record("serverReloadsApplied", host.Reloads.Applied);
-            ExitReport.Record("serverReloadsRefused", host.Reloads.Refused);
+            host.Reloads.RecordExit("server");
         }
 
         return (int)ExitCode.Ok;

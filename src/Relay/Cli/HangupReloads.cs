@@ -91,5 +91,12 @@ internal sealed class ReloadCounters
 
     public void CountRefused() => Interlocked.Increment(ref _refused);
 
+    /// <summary>The counts in the exit report (<see cref="ExitReport.Record"/>) as <c>{verb}ReloadsApplied</c> and <c>{verb}ReloadsRefused</c>.</summary>
+    public void RecordExit(string verb)
+    {
+        ExitReport.Record($"{verb}ReloadsApplied", Applied);
+        ExitReport.Record($"{verb}ReloadsRefused", Refused);
+    }
+
     public override string ToString() => $"reloads: {Applied} applied, {Refused} refused";
 }

@@ -118,8 +118,7 @@ public static partial class SpallocCommand
     /// <summary>The proxy's totals and the reloads in the exit report (<see cref="ExitReport.Record"/>), as the tunnel's verbs record theirs.</summary>
     internal static void RecordExitCounters(SpallocProxyCounters counters, ReloadCounters reloads)
     {
-        ExitReport.Record("spallocReloadsApplied", reloads.Applied);
-        ExitReport.Record("spallocReloadsRefused", reloads.Refused);
+        reloads.RecordExit("spalloc");
         ExitReport.Record("spallocWebSocketsAccepted", counters.WebSocketsAccepted);
         ExitReport.Record("spallocDatagramsToBoards", counters.DatagramsToBoards);
         ExitReport.Record("spallocDatagramsFromBoards", counters.DatagramsFromBoards);

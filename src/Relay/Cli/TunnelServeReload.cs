@@ -110,13 +110,6 @@ internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCreden
         return true;
     }
 
-    /// <summary>The reloads in the exit report (<see cref="ExitReport.Record"/>), beside the tunnel's totals.</summary>
-    public void RecordExitCounters()
-    {
-        ExitReport.Record("tunnelReloadsApplied", Counters.Applied);
-        ExitReport.Record("tunnelReloadsRefused", Counters.Refused);
-    }
-
     /// <summary>The certificate in force when the files hold the same one (the copy just read is let go).</summary>
     private TunnelServeCredentials KeepSameCertificate(TunnelServeCredentials read)
     {

@@ -175,7 +175,7 @@ public static class TunnelWireCommands
                 }
 
                 TunnelExitCounters.Record(gateway.Server.Sessions);
-                reload.RecordExitCounters();
+                reload.Counters.RecordExit("tunnel");
             }
 
             return (int)ExitCode.Ok; // stopped (Ctrl+C, SIGTERM): how a running relay ends
