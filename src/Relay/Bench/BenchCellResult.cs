@@ -13,6 +13,11 @@ public readonly record struct LatencySummary(long Count, long P50, long P99, lon
     }
 }
 
+/// <summary>One child's CPU (user + kernel seconds, its whole process tree) over a cell's measured phase.</summary>
+/// <param name="Process">The child's label ("relay server", "relay tunnel connect", "udpfwd", "peer").</param>
+/// <param name="Seconds">Its CPU seconds.</param>
+public readonly record struct ProcessCpuShare(string Process, double Seconds);
+
 /// <summary>
 /// What one path did with one workload. Counts cover the measured phase only, except the exit report (the
 /// child's whole life) and <see cref="LifetimeDatagrams"/> (every datagram it relayed, probes and warm-up
@@ -62,6 +67,12 @@ public sealed record BenchCellResult
 
     public double? CpuSystemSeconds { get; init; }
 
+    /// <summary>
+    /// Each child's share of <see cref="CpuUserSeconds"/> + <see cref="CpuSystemSeconds"/>, in start order (a chain: its
+    /// server, then its client); empty without children.
+    /// </summary>
+    public IReadOnlyList<ProcessCpuShare> CpuByProcess { get; init; } = [];
+
     /// <summary>The child's own report at exit (GC, allocations over its life); null when it wrote none.</summary>
     public ExitReport? Exit { get; init; }
 
@@ -99,6 +110,12 @@ public sealed record BenchCellResult
     /// <summary>Child CPU µs per relayed datagram (numerically equal to CPU seconds per million datagrams).</summary>
     public double? CpuMicrosecondsPerDatagram =>
         CpuUserSeconds is { } user && CpuSystemSeconds is { } system && RelayedDatagrams > 0 ? (user + system) * 1e6 / RelayedDatagrams : null;
+
+    /// <summary>CPU µs of one child per datagram the path relayed (as <see cref="CpuMicrosecondsPerDatagram"/>, for one process).</summary>
+    public double? MicrosecondsPerDatagram(ProcessCpuShare process) => RelayedDatagrams > 0 ? process.Seconds * 1e6 / RelayedDatagrams : null;
+
+    /// <summary>The share of one core a child used over the measured phase (0.5: half a core).</summary>
+    public double? Cores(ProcessCpuShare process) => Seconds > 0 ? process.Seconds / Seconds : null;
 
     /// <summary>
     /// The child's managed bytes allocated per datagram it relayed: its whole-life allocation less its start-up

@@ -136,8 +136,53 @@ internal sealed class RunningPath(UdpAddress entry, IReadOnlyList<ChildProcess> 
 
     public bool AnyExited => Children.Any(c => c.HasExited);
 
-    /// <summary>CPU of every child's process tree, summed; null without children.</summary>
-    public CpuTime? Cpu() => HasChildren ? Children.Select(c => c.Cpu()).Aggregate((a, b) => new CpuTime(a.UserSeconds + b.UserSeconds, a.SystemSeconds + b.SystemSeconds)) : null;
+    /// <summary>CPU of each child's process tree, in <see cref="Children"/>' order (empty without children).</summary>
+    public CpuTime[] CpuOfEach()
+    {
+        var each = new CpuTime[Children.Count];
+        for (var i = 0; i < each.Length; i++)
+        {
+            each[i] = Children[i].Cpu();
+        }
+
+        return each;
+    }
+
+    /// <summary>
+    /// The CPU all children used between two samples of <see cref="CpuOfEach"/>; null without children.
+    /// </summary>
+    public CpuTime? CpuBetween(CpuTime[] before, CpuTime[] after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        if (!HasChildren)
+        {
+            return null;
+        }
+
+        var sum = default(CpuTime);
+        for (var i = 0; i < Math.Min(before.Length, after.Length); i++)
+        {
+            var used = after[i] - before[i];
+            sum = new CpuTime(sum.UserSeconds + used.UserSeconds, sum.SystemSeconds + used.SystemSeconds);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Each child's CPU seconds between two samples of <see cref="CpuOfEach"/>, named by its label.</summary>
+    public ProcessCpuShare[] CpuOfEachBetween(CpuTime[] before, CpuTime[] after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        var shares = new ProcessCpuShare[Math.Min(before.Length, after.Length)];
+        for (var i = 0; i < shares.Length; i++)
+        {
+            shares[i] = new ProcessCpuShare(Children[i].Label, (after[i] - before[i]).TotalSeconds);
+        }
+
+        return shares;
+    }
 
     public string RecentOutput() => string.Join(" || ", Children.Select(c => c.RecentOutput()));
 
@@ -212,7 +257,7 @@ internal sealed class PeerPath() : BenchPath("peer", "--peer-cmd '...': any othe
 
         // A simple command replaces the shell (exec); a compound one (a server & a client) runs under it.
         var script = command.AsSpan().IndexOfAny("&;|()\n") >= 0 ? command : "exec " + command;
-        var child = ChildProcess.Start("/bin/sh", ["-c", script]);
+        var child = ChildProcess.Start("/bin/sh", ["-c", script], label: "peer");
         return new RunningPath(new UdpAddress(IPAddress.Loopback, ports[0]), child);
     }
 }

@@ -155,14 +155,15 @@ public sealed class BenchRunner
         Drain(() => sink.Received, cancel);
 
         var offeredBefore = generator.HandedToKernel;
-        var cpuBefore = path.Cpu();
+        var cpuBefore = path.CpuOfEach();
         var seconds = RunPhase(
             () => generator.Run(StreamGenerator.MeasuredBase, _settings.Duration, _settings.Rate),
             generator.RequestStop,
             elapsed => Status(pathName, workload, elapsed, generator.Sent / Math.Max(elapsed, 1e-3), "sent/s"),
             cancel);
         Drain(() => sink.Received, cancel);
-        var cpu = path.Cpu() - cpuBefore;
+        var cpuAfter = path.CpuOfEach();
+        var cpu = path.CpuBetween(cpuBefore, cpuAfter);
         var offered = generator.HandedToKernel - offeredBefore;
         var exit = path.Stop();
         sink.Dispose();
@@ -179,6 +180,7 @@ public sealed class BenchRunner
             RelayedDatagrams = sequences.Unique,
             CpuUserSeconds = cpu?.UserSeconds,
             CpuSystemSeconds = cpu?.SystemSeconds,
+            CpuByProcess = path.CpuOfEachBetween(cpuBefore, cpuAfter),
             Exit = exit,
             LifetimeDatagrams = sink.Received,
             ExtraVisualiserFewest = path.ExtraVisualisers?.FewestReceived,
@@ -218,7 +220,7 @@ public sealed class BenchRunner
         }
 
         Sleep(_settings.Warmup, cancel);
-        var cpuBefore = path.Cpu();
+        var cpuBefore = path.CpuOfEach();
         var repliesBefore = client.Replies;
         client.SetMeasuring(true);
         var started = Stopwatch.GetTimestamp();
@@ -240,7 +242,8 @@ public sealed class BenchRunner
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         client.StopSending();
         Drain(() => client.Replies, cancel);
-        var cpu = path.Cpu() - cpuBefore;
+        var cpuAfter = path.CpuOfEach();
+        var cpu = path.CpuBetween(cpuBefore, cpuAfter);
         var exit = path.Stop();
         client.Dispose();
 
@@ -255,6 +258,7 @@ public sealed class BenchRunner
             RelayedDatagrams = 2 * client.MeasuredReplies,
             CpuUserSeconds = cpu?.UserSeconds,
             CpuSystemSeconds = cpu?.SystemSeconds,
+            CpuByProcess = path.CpuOfEachBetween(cpuBefore, cpuAfter),
             Exit = exit,
             LifetimeDatagrams = 2 * client.Replies,
         };

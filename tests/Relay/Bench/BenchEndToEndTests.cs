@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FastSpinnRelay.Relay.Bench;
+using FastSpinnRelay.Relay.Bench.Internal;
 using FastSpinnRelay.Relay.Cli;
 using FastSpinnRelay.Relay.Udp;
 
@@ -132,8 +133,27 @@ public class BenchEndToEndTests
             Assert.Equal(result.GetProperty("path").GetString() == "classic-tcp", command.Contains(" -T", StringComparison.Ordinal));
             Assert.Equal("emulator", result.GetProperty("responder").GetString());
             Assert.True(result.GetProperty("child").GetProperty("allocatedBytes").GetInt64() > 0);
+
+            // CPU by process: the server, then the client of a chain, each with its seconds; together the cell's.
+            var cpu = result.GetProperty("cpu");
+            var processes = cpu.GetProperty("processes").EnumerateArray().ToList();
+            string[] expected = result.GetProperty("path").GetString() == "udp-hop" ? ["relay server"] : ["relay server", "relay client"];
+            Assert.Equal(expected, processes.Select(p => p.GetProperty("process").GetString()));
+            var total = cpu.GetProperty("userSeconds").GetDouble() + cpu.GetProperty("systemSeconds").GetDouble();
+            Assert.Equal(total, processes.Sum(p => p.GetProperty("seconds").GetDouble()), 2);
+            Assert.All(processes, p => Assert.True(p.GetProperty("cores").GetDouble() >= 0));
         }
     }
+
+    [Theory]
+    [InlineData(new[] { "server", "127.0.0.1", "--scp-port", "1" }, "relay server")]
+    [InlineData(new[] { "tunnel", "serve", "127.0.0.1" }, "relay tunnel serve")]
+    [InlineData(new[] { "bench", "forwarder", "127.0.0.1", "0" }, "relay bench forwarder")]
+    [InlineData(new[] { "client", "-t" }, "relay client")]
+    [InlineData(new[] { "--version" }, "relay")]
+    [InlineData(new string[0], "relay")]
+    public void A_relay_child_is_named_by_its_verbs(string[] arguments, string label) =>
+        Assert.Equal(label, BenchEnvironment.RelayLabel(arguments));
 
     [Fact]
     public async Task The_spalloc_path_serves_a_job_connects_to_it_and_cleans_up_its_scratch_directory()

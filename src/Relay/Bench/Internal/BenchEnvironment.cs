@@ -57,7 +57,21 @@ internal sealed class BenchEnvironment
             throw new InvalidOperationException(RelayProblem);
         }
 
-        return ChildProcess.Start(RelayFileName, [.. RelayPrefixArguments, .. arguments], environment);
+        return ChildProcess.Start(RelayFileName, [.. RelayPrefixArguments, .. arguments], environment, RelayLabel(arguments));
+    }
+
+    /// <summary>"relay" and the verbs that start <paramref name="arguments"/> ("relay tunnel serve"), for the report.</summary>
+    internal static string RelayLabel(IReadOnlyList<string> arguments)
+    {
+        var label = "relay";
+        for (var i = 0; i < arguments.Count && i < 2 && IsVerb(arguments[i]); i++)
+        {
+            label += " " + arguments[i];
+        }
+
+        return label;
+
+        static bool IsVerb(string word) => word.Length > 0 && word.AsSpan().IndexOfAnyExceptInRange('a', 'z') < 0;
     }
 
     internal static (string? FileName, IReadOnlyList<string> Prefix, string? Problem) ResolveRelay(string? explicitPath)

@@ -24,15 +24,19 @@ internal sealed partial class ChildProcess : IDisposable
     private readonly TaskCompletionSource<int> _listeningPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _stopped;
 
-    private ChildProcess(Process process, string reportPath, string commandLine)
+    private ChildProcess(Process process, string reportPath, string commandLine, string label)
     {
         _process = process;
         _reportPath = reportPath;
         CommandLine = commandLine;
+        Label = label;
     }
 
     /// <summary>The command as started, for the report.</summary>
     public string CommandLine { get; }
+
+    /// <summary>A short name for the report's CPU by process ("relay server", "udpfwd").</summary>
+    public string Label { get; }
 
     public int Pid => _process.Id;
 
@@ -40,10 +44,11 @@ internal sealed partial class ChildProcess : IDisposable
 
     /// <summary>
     /// Starts <paramref name="fileName"/> with <paramref name="arguments"/> (no shell), in this process's environment
-    /// changed by <paramref name="environment"/> (a null value removes the variable).
+    /// changed by <paramref name="environment"/> (a null value removes the variable). <paramref name="label"/> names it
+    /// in the report (default: the program's file name).
     /// </summary>
     /// <exception cref="InvalidOperationException">The program could not be started (the message says why).</exception>
-    public static ChildProcess Start(string fileName, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ChildProcess Start(string fileName, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? label = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -87,7 +92,7 @@ internal sealed partial class ChildProcess : IDisposable
             throw new InvalidOperationException($"could not start {commandLine}: {ex.Message}", ex);
         }
 
-        var child = new ChildProcess(process, reportPath, commandLine);
+        var child = new ChildProcess(process, reportPath, commandLine, label ?? Path.GetFileName(fileName));
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
         process.BeginOutputReadLine();
