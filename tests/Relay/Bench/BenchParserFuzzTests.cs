@@ -11,15 +11,7 @@ namespace FastSpinnRelay.Relay.Tests.Bench;
 /// </summary>
 public class BenchParserFuzzTests
 {
-    private static readonly Dictionary<string, string> Values = new()
-    {
-        ["listen_addr"] = "127.0.0.1",
-        ["listen_port"] = "40001",
-        ["target_addr"] = "127.0.0.1",
-        ["target_port"] = "40002",
-        ["tunnel_port"] = "40003",
-        ["relay"] = "/usr/bin/relay",
-    };
+    private static readonly Dictionary<string, string> Values = PortPlaceholdersTests.Values;
 
     private const string GoodTemplate = "socat UDP4-LISTEN:{listen_port},bind={listen_addr} UDP4:{target_addr}:{target_port} & {relay} x {{y}} {tunnel_port}";
 

@@ -6,7 +6,8 @@ namespace FastSpinnRelay.Relay.Tests.Bench;
 
 public class PortPlaceholdersTests
 {
-    private static readonly Dictionary<string, string> Values = new()
+    /// <summary>A value for every placeholder (also used by <see cref="BenchParserFuzzTests"/>).</summary>
+    internal static readonly Dictionary<string, string> Values = new()
     {
         ["listen_addr"] = "127.0.0.1",
         ["listen_port"] = "40001",
