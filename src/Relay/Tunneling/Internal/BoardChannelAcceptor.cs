@@ -354,11 +354,24 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         }
 
         // Every tag, not only those held now: a tag being set meanwhile holds its lock, and is moved once it is set.
-        var tags = new Task<LiveTagMove>[IpTagCount];
+        // Plain tasks and counters, not Task<LiveTagMove>: each generic instantiation over a value type costs AOT binary size.
+        int moved = 0, failed = 0;
+        var tags = new Task[IpTagCount];
         for (var tag = 0; tag < IpTagCount; tag++)
         {
             var t = tag;
-            tags[tag] = Task.Run(() => MoveTag(t, next.Scp));
+            tags[tag] = Task.Run(() =>
+            {
+                switch (MoveTag(t, next.Scp))
+                {
+                    case LiveTagMove.Moved:
+                        Interlocked.Increment(ref moved);
+                        break;
+                    case LiveTagMove.Failed:
+                        Interlocked.Increment(ref failed);
+                        break;
+                }
+            });
         }
 
         int redirected = 0, kept = 0;
@@ -378,20 +391,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             }
         }).ConfigureAwait(false);
 
-        int moved = 0, failed = 0;
-        foreach (var tag in tags)
-        {
-            switch (await tag.ConfigureAwait(false))
-            {
-                case LiveTagMove.Moved:
-                    moved++;
-                    break;
-                case LiveTagMove.Failed:
-                    failed++;
-                    break;
-            }
-        }
-
+        await Task.WhenAll(tags).ConfigureAwait(false);
         return new TunnelBoardMove(was.Scp.Address, next.Scp.Address, redirected, kept, moved, failed);
     }
 
