@@ -12,8 +12,9 @@ namespace FastSpinnRelay.Relay.Cli;
 /// Files a start would refuse change nothing (one error line per problem, as a start words it); good ones are put in force
 /// for new handshakes at once (<see cref="TunnelGateway.ReloadAsync"/>), which ends the sessions of clients no longer let
 /// in, and one line says what changed. It also resolves the board's name again, as a start does (<see cref="HostName"/>):
-/// when the board is at another address (DHCP, a spare swapped in under the same name), new channels go there and open
-/// ones are redirected where they can be (<see cref="TunnelGateway.MoveBoardAsync(System.Net.IPAddress)"/>); a name that
+/// when the board is at another address (DHCP, a spare swapped in under the same name), new channels go there, open
+/// ones are redirected where they can be, and live output's IP tags are set on the new board and cleared on the old one
+/// (<see cref="TunnelGateway.MoveBoardAsync(System.Net.IPAddress)"/>); a name that
 /// no longer resolves keeps the old address, with an error line. A board given as an address has nothing to resolve.
 /// </summary>
 /// <remarks>

@@ -98,7 +98,8 @@ public static class TunnelWireCommands
             "application's SCP flow and each boot gets its own UDP socket to the board. SIGHUP (systemctl reload) reads --key-file, the " +
             "--tls-client-allow files and --tls-cert/--tls-key again without a restart: the sessions of clients no longer let in end at once, " +
             "the others carry on; files a start would refuse change nothing. It also resolves BOARD's name again: if the board has moved " +
-            "(DHCP, a spare under the same name), new channels go to its new address and open ones follow where they can (docs/tunnel.md).")
+            "(DHCP, a spare under the same name), new channels go to its new address and open ones follow where they can, live output " +
+            "included: its IP tags are set on the new board and cleared on the old one (docs/tunnel.md).")
         {
             board, KeyFile, listen, scpPort, bootPort, allow, tlsCert, tlsKey, selfSigned, clientAllow, bootMinGap, maxSessions, sessionLinger, NoCompression,
             StatsInterval, Quiet,

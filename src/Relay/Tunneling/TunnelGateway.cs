@@ -63,14 +63,23 @@ public sealed class TunnelGateway : IAsyncDisposable
     /// <summary>Times live-output sockets stopped being read because the tunnel's latest queue overflowed (open flows).</summary>
     public long LiveOutputPauses => _acceptor.LiveOutputPauses;
 
-    /// <summary>IP tags cleared on the board when their live-output channel closed, its session ended or the server stopped.</summary>
+    /// <summary>
+    /// IP tags cleared on the board when their live-output channel closed, its session ended or the server stopped, and on
+    /// the old board when the board moved and the tag was set on the new one.
+    /// </summary>
     public long LiveOutputTagsCleared => _acceptor.TagsCleared;
 
-    /// <summary>IP tags of closed live-output channels not cleared because they pointed elsewhere by then (set again since).</summary>
+    /// <summary>IP tags of closed (or moved) live-output channels not cleared because they pointed elsewhere by then (set again since).</summary>
     public long LiveOutputTagsLeftAlone => _acceptor.TagsLeftAlone;
 
-    /// <summary>IP tags of closed live-output channels that could not be read back or cleared (the board did not answer, or refused).</summary>
+    /// <summary>IP tags of closed (or moved) live-output channels that could not be read back or cleared (the board did not answer, or refused).</summary>
     public long LiveOutputTagClearFailures => _acceptor.TagClearFailures;
+
+    /// <summary>IP tags of open live-output channels set again on the board at its new address when it moved (<see cref="MoveBoardAsync(IPAddress)"/>).</summary>
+    public long LiveOutputTagsMoved => _acceptor.TagsMoved;
+
+    /// <summary>Live-output channels closed when the board moved because the board at the new address did not answer, or refused, their IP tag.</summary>
+    public long LiveOutputTagMoveFailures => _acceptor.TagMoveFailures;
 
     /// <summary>Boot packets sent to the board's boot port.</summary>
     public long BootPacketsSent => _acceptor.BootPacketsSent;
@@ -136,7 +145,9 @@ public sealed class TunnelGateway : IAsyncDisposable
     /// <summary>
     /// The board is at <paramref name="address"/> from now on (a reload found its name there; same ports): new channels
     /// go there, open SCP, boot and live-input channels are redirected where their sockets can reach it, and live-output
-    /// channels keep the IP tags they set on the board at the old address (see <see cref="TunnelBoardMove"/>).
+    /// channels have their IP tags set on the board at the new address (and cleared at the old one), or are closed when
+    /// it does not take them (see <see cref="TunnelBoardMove"/>). Returns once every tag is set or given up on (a few
+    /// seconds at most when the new board does not answer).
     /// </summary>
     public Task<TunnelBoardMove> MoveBoardAsync(IPAddress address)
     {
@@ -159,9 +170,11 @@ public sealed class TunnelGateway : IAsyncDisposable
         await _acceptor.DisposeAsync().ConfigureAwait(false);
         _loop.Dispose();
         var takeovers = LiveOutputTakeovers == 0 ? "" : $", {LiveOutputTakeovers} IP tags taken over by another channel";
+        var moved = LiveOutputTagsMoved + LiveOutputTagMoveFailures == 0 ? ""
+            : $", {LiveOutputTagsMoved} IP tags set on the board at its new address ({LiveOutputTagMoveFailures} could not be: their channels closed)";
         var cleared = LiveOutputTagsCleared + LiveOutputTagClearFailures == 0 ? ""
-            : $", {LiveOutputTagsCleared} IP tags cleared when released ({LiveOutputTagClearFailures} could not be)";
+            : $", {LiveOutputTagsCleared} IP tags cleared when released or moved ({LiveOutputTagClearFailures} could not be)";
         Log.Info(Component, $"stopped: {_server.AcceptedConnections} client connections accepted, {_server.RejectedConnections} refused (session limit, key or client certificate, handshake); " +
-            $"{ChannelsOpened} channels served, {ChannelsRefused} refused, {BootPacketsSent} boot packets sent{takeovers}{cleared}");
+            $"{ChannelsOpened} channels served, {ChannelsRefused} refused, {BootPacketsSent} boot packets sent{takeovers}{moved}{cleared}");
     }
 }

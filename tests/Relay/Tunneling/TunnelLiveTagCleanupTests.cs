@@ -115,7 +115,7 @@ public class TunnelLiveTagCleanupTests
     }
 
     /// <summary>A bare tunnel client of the chain's server (its channels opened and closed by the test).</summary>
-    private static async Task<TunnelClient> ConnectAsync(Chain chain)
+    internal static async Task<TunnelClient> ConnectAsync(Chain chain)
     {
         var client = new TunnelClient(
             new TunnelClientOptions { Key = chain.ServeOptions.Tunnel.Key },
@@ -125,23 +125,29 @@ public class TunnelLiveTagCleanupTests
         return client;
     }
 
-    /// <summary>Opens a live-output channel of IP tag <see cref="Tag"/> and waits for the server to have set the tag towards its socket.</summary>
-    private static TunnelChannel OpenLiveOutput(Chain chain, TunnelClient client)
+    /// <summary>
+    /// Opens a live-output channel of IP tag <see cref="Tag"/> (its traffic and close to <paramref name="handler"/>, else
+    /// dropped) and waits for the server to have set the tag towards its socket.
+    /// </summary>
+    internal static TunnelChannel OpenLiveOutput(Chain chain, TunnelClient client, ITunnelChannelHandler? handler = null)
     {
-        TunnelChannel live = client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, Tag), new Ignore());
+        TunnelChannel live = client.Session.OpenChannel(TunnelChannelKind.EieioOutput, new TunnelTarget(null, Tag), handler ?? new Ignore());
         Assert.True(Loopback.WaitUntil(() => chain.Gateway.LiveOutputSockets == 1), "the tag was not set");
         return live;
     }
 
-    /// <summary>Drops whatever the channel brings.</summary>
-    private sealed class Ignore : ITunnelChannelHandler
+    /// <summary>Drops whatever the channel brings; keeps the code it was closed with.</summary>
+    internal sealed class Ignore : ITunnelChannelHandler
     {
+        private int _closedWith = -1;
+
+        /// <summary>The code the channel was closed with, or null while it is open.</summary>
+        public TunnelErrorCode? ClosedWith => Volatile.Read(ref _closedWith) is var code and >= 0 ? (TunnelErrorCode)code : null;
+
         public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
         {
         }
 
-        public void OnClosed(TunnelChannel channel, TunnelErrorCode code)
-        {
-        }
+        public void OnClosed(TunnelChannel channel, TunnelErrorCode code) => Volatile.Write(ref _closedWith, (int)code);
     }
 }

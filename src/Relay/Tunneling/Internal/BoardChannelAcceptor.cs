@@ -16,7 +16,7 @@ namespace FastSpinnRelay.Relay.Tunneling.Internal;
 /// channel one to the port of the board it names; a live-output channel for IP tag 0-7 a socket the tag is set to
 /// point at (<see cref="OpenLiveOutput"/>). Any other kind, or a target naming another address or port than the
 /// board's, is refused (the client gets CLOSE ChannelRejected; counted and logged). The board may move to another
-/// address while channels are open (<see cref="MoveBoardAsync"/>, a reload).
+/// address while channels are open (<see cref="MoveBoardAsync"/>, a reload): the channels follow it, live output included.
 /// </summary>
 internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDisposable
 {
@@ -59,6 +59,8 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     private long _opened;
     private long _refused;
     private long _tagsTakenOver;
+    private long _tagsMoved;
+    private long _tagMoveFailures;
 
     public BoardChannelAcceptor(UdpEventLoop loop, IPEndPoint scp, IPEndPoint boot, TimeSpan bootMinGap, string component)
     {
@@ -84,14 +86,20 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     /// <summary>Live-output channels closed because a later OPEN took their IP tag.</summary>
     public long TagsTakenOver => Interlocked.Read(ref _tagsTakenOver);
 
-    /// <summary>IP tags of released live-output flows cleared on the board.</summary>
+    /// <summary>IP tags cleared on the board: of released live-output flows, and on the old board of moved ones.</summary>
     public long TagsCleared => _cleaner.Cleared;
 
-    /// <summary>IP tags of released live-output flows left as they were: set again since, by this server or someone else.</summary>
+    /// <summary>IP tags of released (or moved) live-output flows left as they were: set again since, by this server or someone else.</summary>
     public long TagsLeftAlone => _cleaner.LeftAlone;
 
-    /// <summary>IP tags of released live-output flows that could not be read back or cleared.</summary>
+    /// <summary>IP tags of released (or moved) live-output flows that could not be read back or cleared.</summary>
     public long TagClearFailures => _cleaner.Failed;
+
+    /// <summary>IP tags of open live-output flows set again on the board at its new address (<see cref="MoveBoardAsync"/>).</summary>
+    public long TagsMoved => Interlocked.Read(ref _tagsMoved);
+
+    /// <summary>Open live-output flows closed because the board at its new address did not answer, or refused, their IP tag.</summary>
+    public long TagMoveFailures => Interlocked.Read(ref _tagMoveFailures);
 
     /// <summary>Flows open now.</summary>
     public int OpenFlows
@@ -217,23 +225,18 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
 
     private void SetTagAndAttach(BoardFlow flow, int tag)
     {
-        var board = Board.Scp;
         BoardFlow? previous = null;
         lock (_tagLocks[tag])
         {
+            // Read under the tag's lock: a move either finds this flow's tag set here and sets it again on the new board,
+            // or has changed the board before this reads it.
+            var board = Board.Scp;
             LiveTagClaim? claim = null;
             UdpSocket? socket = null;
             try
             {
-                // The tag is set from the very socket that then receives its output (USE_SENDER names this port), so the
-                // port is held throughout: nobody else can bind it between the tag's setting and the loop's first read.
-                socket = new UdpSocket(UdpSockets.LocalEndPointFor(board), _socketOptions with { Name = $"{_component} live output tag {tag}" });
-                using (var scp = new ScpClient(board, socket.Underlying) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 })
-                {
-                    scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
-                    claim = LiveTagClaim.Read(scp, tag, socket.LocalEndPoint, board);
-                }
-
+                socket = SetTag(tag, board, out var read);
+                claim = read;
                 var local = socket.LocalEndPoint;
                 var attached = flow.Attach(socket, _loop); // false: the channel closed meanwhile (the socket is disposed)
                 socket = null;
@@ -275,6 +278,32 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     }
 
     /// <summary>
+    /// Sets IP tag <paramref name="tag"/> on the board at <paramref name="board"/> (STRIP + USE_SENDER) from a fresh socket
+    /// and reads it back: returns the socket, which the tag now sends to. The tag is set from the very socket that then
+    /// receives its output (USE_SENDER names its port, and the board records the address the request came from, NAT and
+    /// all), so the port is held throughout: nobody else can bind it between the tag's setting and the loop's first read.
+    /// Each request waits 1 s, 3 times at most.
+    /// </summary>
+    /// <exception cref="ScpClientException">The board did not answer, or refused the tag.</exception>
+    /// <exception cref="SocketException">No socket towards the board.</exception>
+    private UdpSocket SetTag(int tag, IPEndPoint board, out LiveTagClaim claim)
+    {
+        var socket = new UdpSocket(UdpSockets.LocalEndPointFor(board), _socketOptions with { Name = $"{_component} live output tag {tag}" });
+        try
+        {
+            using var scp = new ScpClient(board, socket.Underlying) { Timeout = TimeSpan.FromSeconds(1), Attempts = 3 };
+            scp.SetIpTag(tag, host: null, port: 0, strip: true, useSender: true);
+            claim = LiveTagClaim.Read(scp, tag, socket.LocalEndPoint, board);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Records <paramref name="holder"/> (or nobody) as where IP tag <paramref name="tag"/> points, as the board reported
     /// it (<paramref name="claim"/>); returns the flow it pointed at.
     /// </summary>
@@ -308,8 +337,9 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     /// The board is at <paramref name="next"/> from now on (a reload resolved its name to another address): channels opened
     /// from now on go there. Of the channels open now, SCP, boot and live-input ones are redirected on the UDP loop where
     /// their socket can reach the new address (same family; <see cref="UdpSocket.TryRedirect"/>), and keep the old one
-    /// until they close where it cannot; live-output ones keep receiving from the old board, which holds their IP tags
-    /// (a tag is the board's own state: it cannot be moved to another board).
+    /// until they close where it cannot. Live-output ones have their IP tags set on the new board, as opening them does,
+    /// and cleared on the old one (<see cref="MoveTag"/>); one whose tag the new board does not take is closed. Returns once
+    /// every tag is set or given up (3 s at most per tag, the tags in parallel); the old board's tags are cleared after.
     /// </summary>
     public async Task<TunnelBoardMove> MoveBoardAsync(BoardEndPoints next)
     {
@@ -323,7 +353,28 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
             open = [.. _flows];
         }
 
-        int redirected = 0, kept = 0, liveOutputs = 0;
+        // Every tag, not only those held now: a tag being set meanwhile holds its lock, and is moved once it is set.
+        // Plain tasks and counters, not Task<LiveTagMove>: each generic instantiation over a value type costs AOT binary size.
+        int moved = 0, failed = 0;
+        var tags = new Task[IpTagCount];
+        for (var tag = 0; tag < IpTagCount; tag++)
+        {
+            var t = tag;
+            tags[tag] = Task.Run(() =>
+            {
+                switch (MoveTag(t, next.Scp))
+                {
+                    case LiveTagMove.Moved:
+                        Interlocked.Increment(ref moved);
+                        break;
+                    case LiveTagMove.Failed:
+                        Interlocked.Increment(ref failed);
+                        break;
+                }
+            });
+        }
+
+        int redirected = 0, kept = 0;
         await _loop.InvokeAsync(() =>
         {
             foreach (var flow in open)
@@ -336,13 +387,103 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
                     case BoardFlowMove.Kept:
                         kept++;
                         break;
-                    case BoardFlowMove.LiveOutput:
-                        liveOutputs++;
-                        break;
                 }
             }
         }).ConfigureAwait(false);
-        return new TunnelBoardMove(was.Scp.Address, next.Scp.Address, redirected, kept, liveOutputs);
+
+        await Task.WhenAll(tags).ConfigureAwait(false);
+        return new TunnelBoardMove(was.Scp.Address, next.Scp.Address, redirected, kept, moved, failed);
+    }
+
+    /// <summary>
+    /// Sets IP tag <paramref name="tag"/>, if a live-output flow holds it on another board, on the board at
+    /// <paramref name="board"/> towards a fresh socket, exactly as opening the flow did (<see cref="SetTag"/>), and gives
+    /// that socket to the flow (<see cref="BoardFlow.Attach"/>): the flow's client and its visualisers see the same channel,
+    /// now fed by the new board. A fresh socket because the flow's socket is being read by the loop (the SET's reply would
+    /// go into the channel), and may be bound to loopback or another family than the new address; it is unconnected, so
+    /// it takes the new board's datagrams. The old board's tag is then cleared as a released flow's is (read back first,
+    /// left alone if someone else has set it since), in the background. When the new board does not answer or refuses the
+    /// tag, the flow is closed with ChannelRejected (its client says the tag could not be set) and released, which clears
+    /// the old board's tag. Holds the tag's lock: no OPEN of the tag, nor the clear of a released holder, crosses it.
+    /// </summary>
+    private LiveTagMove MoveTag(int tag, IPEndPoint board)
+    {
+        lock (_tagLocks[tag])
+        {
+            BoardFlow? holder;
+            LiveTagClaim? held;
+            lock (_gate)
+            {
+                holder = _tagHolders[tag];
+                held = _tagClaims[tag];
+            }
+
+            if (holder is null || held is not { } was || was.Board.Equals(board))
+            {
+                return LiveTagMove.None;
+            }
+
+            UdpSocket socket;
+            LiveTagClaim claim;
+            try
+            {
+                socket = SetTag(tag, board, out claim);
+            }
+            catch (Exception e) when (e is ScpClientException or SocketException)
+            {
+                Interlocked.Increment(ref _tagMoveFailures);
+                Log.Warn(_component, $"IP tag {tag} of {holder} not set on the board at its new address {board}: {Log.Escape(e.Message)}; " +
+                    $"the channel is closed (its client is told the tag could not be set) and the tag cleared on the board at {was.Board}");
+                Release(holder, $"IP tag {tag} not set on the board at its new address {board}");
+                holder.Channel.Close(TunnelErrorCode.ChannelRejected);
+                return LiveTagMove.Failed;
+            }
+
+            var local = socket.LocalEndPoint;
+            if (!holder.Attach(socket, _loop)) // the flow closed meanwhile (the socket is disposed): its release clears the old tag
+            {
+                _cleaner.ClearIfOurs(claim, holder, "closed while its tag was being moved to the board's new address");
+                return LiveTagMove.None;
+            }
+
+            bool still;
+            lock (_gate)
+            {
+                still = _tagHolders[tag] == holder;
+                if (still)
+                {
+                    _tagClaims[tag] = claim;
+                }
+            }
+
+            if (!still) // released after Attach: the release took the old board's claim, so the new board's is this one's to clear
+            {
+                _cleaner.ClearIfOurs(claim, holder, "released while its tag was being moved to the board's new address");
+                return LiveTagMove.None;
+            }
+
+            Interlocked.Increment(ref _tagsMoved);
+            if (Log.IsEnabled(LogLevel.Info))
+            {
+                Log.Info(_component, $"IP tag {tag} of {holder} moved to the board's new address: set (strip, use sender) on {board} to {local}" +
+                    $" (the board sends to {claim}); clearing it on {was.Board}");
+            }
+
+            _cleaner.Start(() => ClearMovedTag(was, holder));
+            return LiveTagMove.Moved;
+        }
+    }
+
+    /// <summary>
+    /// Clears on the old board (thread pool) the tag a moved flow had there, if it still points at the flow's earlier
+    /// socket. Under the tag's lock: a move back to that board cannot set the tag between the read-back and the clear.
+    /// </summary>
+    private void ClearMovedTag(LiveTagClaim was, BoardFlow flow)
+    {
+        lock (_tagLocks[was.Tag])
+        {
+            _cleaner.ClearIfOurs(was, flow, "it was set on the board's new address");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -443,4 +584,17 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
     /// <summary>The client may name the default, or exactly the port (and address) this server would use.</summary>
     private static bool Allowed(TunnelTarget requested, IPEndPoint target) =>
         (requested.Port == 0 || requested.Port == target.Port) && (requested.Address is null || requested.Address.Equals(target.Address));
+}
+
+/// <summary>What moving the board did with one IP tag (<see cref="BoardChannelAcceptor.MoveBoardAsync"/>).</summary>
+internal enum LiveTagMove
+{
+    /// <summary>No live-output flow held the tag on another board (or it closed meanwhile).</summary>
+    None,
+
+    /// <summary>Set on the new board towards the flow's new socket; the old board's is being cleared.</summary>
+    Moved,
+
+    /// <summary>The new board did not answer or refused: the flow was closed.</summary>
+    Failed,
 }

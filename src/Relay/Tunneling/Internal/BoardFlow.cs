@@ -45,6 +45,8 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     private UdpSocket? _socket;
     private ListenerBackpressure? _backpressure;
     private bool _closed;
+    private long _earlierPauses;
+    private long _earlierKernelDrops;
 
     public BoardFlow(BoardChannelAcceptor owner, TunnelChannel channel, UdpSocket? socket, BootPacer? pacer)
     {
@@ -110,10 +112,13 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     /// <summary>The owner's tick: a pause lasts a tick at most.</summary>
     public void Tick() => _backpressure?.Room();
 
-    /// <summary>Times reading stopped because the tunnel's latest queue overflowed.</summary>
-    public long Pauses => _backpressure?.Pauses ?? 0;
+    /// <summary>Times reading stopped because the tunnel's latest queue overflowed (on this socket and those it replaced).</summary>
+    public long Pauses => (_backpressure?.Pauses ?? 0) + Interlocked.Read(ref _earlierPauses);
 
-    /// <summary>Datagrams the kernel dropped at the socket's full buffer (e.g. while paused), as of closing; 0 before.</summary>
+    /// <summary>
+    /// Datagrams the kernel dropped at the socket's full buffer (e.g. while paused), as of closing, and at the sockets a
+    /// moved IP tag replaced (<see cref="Attach"/>) as of their replacement; 0 before.
+    /// </summary>
     public long KernelDrops { get; private set; }
 
     public void OnDatagram(TunnelChannel channel, ReadOnlySpan<byte> datagram, uint gapMicroseconds)
@@ -157,26 +162,53 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
         _ => $"closed by the client ({code})",
     };
 
-    /// <summary>Gives a live-output flow its socket and registers it; false (socket disposed) when the flow closed meanwhile.</summary>
+    /// <summary>
+    /// Gives a live-output flow its socket and registers it; false (socket disposed) when the flow closed meanwhile or the
+    /// loop has stopped. A flow that had a socket (its IP tag was set again on the board at a new address,
+    /// <see cref="BoardChannelAcceptor.MoveBoardAsync"/>) reads the new one from now on: the earlier one is let go once the
+    /// new one is registered, so the new board's output is read before the old board's stops being read.
+    /// </summary>
     public bool Attach(UdpSocket socket, UdpEventLoop loop)
     {
+        UdpSocket? earlier = null;
+        ListenerBackpressure? earlierBackpressure = null;
+        var attached = false;
         lock (_gate)
         {
             if (!_closed)
             {
+                earlier = _socket;
+                earlierBackpressure = _backpressure;
                 _socket = socket;
                 _backpressure = new ListenerBackpressure(loop, socket, this);
-                if (loop.Register(socket, this))
+                attached = loop.Register(socket, this);
+                if (!attached)
                 {
-                    return true;
+                    _socket = earlier;
+                    _backpressure = earlierBackpressure;
+                    earlier = null;
                 }
-
-                _socket = null;
             }
         }
 
-        socket.Dispose();
-        return false;
+        if (!attached)
+        {
+            socket.Dispose();
+            return false;
+        }
+
+        if (earlier is not null)
+        {
+            earlierBackpressure?.Stop(); // a resume queued now must not register the socket this disposes
+            Interlocked.Add(ref _earlierPauses, earlierBackpressure?.Pauses ?? 0);
+            Interlocked.Add(ref _earlierKernelDrops, earlier.KernelReceiveDrops() ?? 0);
+            if (!loop.Unregister(earlier, dispose: true))
+            {
+                earlier.Dispose();
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -187,7 +219,7 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
     {
         if (Channel.Kind == TunnelChannelKind.EieioOutput)
         {
-            return BoardFlowMove.LiveOutput; // its IP tag is the old board's state
+            return BoardFlowMove.LiveOutput; // its IP tag is set on the new board from a socket of its own (the acceptor's MoveTag)
         }
 
         lock (_gate)
@@ -217,7 +249,7 @@ internal sealed class BoardFlow : IUdpReceiver, ITunnelRoomHandler, ITunnelBatch
         }
 
         _backpressure?.Stop(); // a resume queued now must not register the socket this disposes
-        KernelDrops = socket?.KernelReceiveDrops() ?? 0;
+        KernelDrops = (socket?.KernelReceiveDrops() ?? 0) + Interlocked.Read(ref _earlierKernelDrops);
 
         _pacer?.Dispose();
         if (socket is not null && !loop.Unregister(socket, dispose: true))
@@ -244,7 +276,7 @@ internal enum BoardFlowMove
     /// <summary>Its socket cannot reach the new address (another family, bound to loopback): it keeps the old one until it closes.</summary>
     Kept,
 
-    /// <summary>A live-output flow: it receives what the old board's IP tag sends it.</summary>
+    /// <summary>A live-output flow: its IP tag is set again on the new board, from a new socket (<see cref="BoardFlow.Attach"/>), apart from this.</summary>
     LiveOutput,
 
     /// <summary>Closed already, or not an SCP, boot or live-input flow.</summary>

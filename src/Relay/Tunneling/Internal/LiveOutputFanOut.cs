@@ -111,6 +111,13 @@ internal sealed class LiveOutputFanOut(UdpSocket sender, UdpAddress[] visualiser
             return;
         }
 
+        if (code == TunnelErrorCode.ChannelRejected)
+        {
+            Log.Warn(component, $"live output of IP tag {tag} stopped: the server could not set the tag on its board (the board did not answer or refused, " +
+                "when the channel opened or when the board moved to another address; the server's log says which); restart relay tunnel connect to ask for the tag again once the board answers");
+            return;
+        }
+
         Log.Warn(component, $"live output of IP tag {tag} stopped: the server closed {channel} ({code}); restart relay tunnel connect to set the tag again");
     }
 
