@@ -219,7 +219,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         }
 
         Interlocked.Increment(ref _opened);
-        _ = Task.Run(() => SetTagAndAttach(flow, tag));
+        _ = BoardRequests.Run(() => SetTagAndAttach(flow, tag));
         return flow;
     }
 
@@ -360,7 +360,7 @@ internal sealed class BoardChannelAcceptor : ITunnelChannelAcceptor, IAsyncDispo
         for (var tag = 0; tag < IpTagCount; tag++)
         {
             var t = tag;
-            tags[tag] = Task.Run(() =>
+            tags[tag] = BoardRequests.Run(() =>
             {
                 switch (MoveTag(t, next.Scp))
                 {

@@ -39,10 +39,10 @@ internal sealed class LiveTagCleaner(string component)
     /// <summary>Tags that could not be read back or cleared (no reply, an error reply).</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
-    /// <summary>Runs <paramref name="clear"/> (which calls <see cref="ClearIfOurs"/>) on the thread pool; a stopping server waits for it.</summary>
+    /// <summary>Runs <paramref name="clear"/> (which calls <see cref="ClearIfOurs"/>) on a thread of its own (<see cref="BoardRequests"/>); a stopping server waits for it.</summary>
     public void Start(Action clear)
     {
-        var task = Task.Run(clear);
+        var task = BoardRequests.Run(clear);
         lock (_pending)
         {
             _pending.RemoveWhere(static t => t.IsCompleted); // so the set holds the clears under way, and a few just done
