@@ -108,6 +108,13 @@ public static class TunnelWireCommands
         {
             Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
             InlineSocketCompletions.Prefer(); // before any socket: the tunnel's completions are short and never block
+            // SIGHUP (systemctl reload) from now on, before the names are resolved and long before the "listening" line, so
+            // whoever waits for that line may send one: a reload asked for before the gateway listens waits for it, then runs
+            // (reading the files as they are then); a start that fails lets it go unrun.
+            var reloads = new ReloadCounters();
+            using var gatewayReload = new ReloadTarget<TunnelServeReload>();
+            using var hangup = HangupReloads.Start(
+                "tunnel-serve", "the credentials and the board's address", () => gatewayReload.RunAsync(r => r.ReloadAsync(ct)), reloads, ct);
             // Usage errors before any network error: the key, the allowed client certificates, then the TLS certificate.
             // The same files are read again at each SIGHUP (TunnelServeReload).
             var files = ServeCredentialFiles(parse.GetValue(KeyFile), parse.GetValue(clientAllow) ?? [], parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(selfSigned));
@@ -167,15 +174,11 @@ public static class TunnelWireCommands
 
             await using (gateway.ConfigureAwait(false))
             {
-                var reload = new TunnelServeReload(gateway, files, credentials, boardName);
-                using (var hangup = HangupReloads.Start("tunnel-serve", "the credentials and the board's address", () => reload.ReloadAsync(ct), reload.Counters, ct))
-                {
-                    _ = await WaitForStopAsync("tunnel-serve", parse.GetValue(StatsInterval), () => gateway.Server.Sessions, ct).ConfigureAwait(false);
-                    await hangup.Completion.ConfigureAwait(false);
-                }
-
+                gatewayReload.Started(new TunnelServeReload(gateway, files, credentials, boardName, reloads));
+                _ = await WaitForStopAsync("tunnel-serve", parse.GetValue(StatsInterval), () => gateway.Server.Sessions, ct).ConfigureAwait(false);
+                await hangup.Completion.ConfigureAwait(false);
                 TunnelExitCounters.Record(gateway.Server.Sessions);
-                reload.Counters.RecordExit("tunnel");
+                reloads.RecordExit("tunnel");
             }
 
             return (int)ExitCode.Ok; // stopped (Ctrl+C, SIGTERM): how a running relay ends
