@@ -67,7 +67,8 @@ public static class TunnelWireCommands
         var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "The PEM private key of --tls-cert.", HelpName = "FILE" };
         var selfSigned = new Option<bool>("--tls-self-signed")
         {
-            Description = "Serve TLS with a new self-signed certificate; its SHA-256 fingerprint is logged for clients to pin (--tls-pin). " +
+            Description = "Serve TLS with a new self-signed certificate for this machine's host name (localhost when that is no DNS name); " +
+                          "its SHA-256 fingerprint is logged for clients to pin (--tls-pin). " +
                           "A new one at every start, so pins break at each restart: `relay tunnel certgen --server` makes one that lasts.",
         };
         var bootMinGap = new Option<TimeSpan>("--boot-min-gap")
@@ -433,7 +434,7 @@ public static class TunnelWireCommands
         X509Certificate2? made = null;
         if (selfSigned)
         {
-            made = TunnelCertificates.CreateSelfSigned(Dns.GetHostName());
+            made = TunnelCertificates.CreateSelfSigned(TunnelCommand.DefaultHostName()); // named as certgen --server names one
             Log.Info("tunnel-serve", $"TLS with a self-signed certificate; clients pin it with --tls-pin {TunnelCertificates.Fingerprint(made)} " +
                 "until this relay restarts, which makes a new one (for a pin that survives restarts: `relay tunnel certgen --server -o NAME`, " +
                 "then --tls-cert NAME.crt --tls-key NAME.key)");
