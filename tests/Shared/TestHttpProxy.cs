@@ -10,7 +10,8 @@ namespace FastSpinnRelay.Tests.Shared;
 /// and headers, at most 8 KiB), checks Basic credentials when it was given some (407 otherwise, then it closes),
 /// connects to the target and pipes bytes both ways; a target it cannot reach gets 502. It resolves no names itself:
 /// a target is an address or a name in <see cref="Hosts"/>, so a name only it knows proves that a connection came
-/// through it. <see cref="ScriptedAnswer"/> and <see cref="Silent"/> stand in for proxies that misbehave. Counts the
+/// through it. <see cref="InterimAnswers"/> go before its 200 (a proxy that says 100 Continue first).
+/// <see cref="ScriptedAnswer"/> and <see cref="Silent"/> stand in for proxies that misbehave. Counts the
 /// CONNECTs it read, the tunnels it opened and the credentials it refused.
 /// </summary>
 internal sealed class TestHttpProxy : IAsyncDisposable
@@ -55,6 +56,9 @@ internal sealed class TestHttpProxy : IAsyncDisposable
 
     /// <summary>When set, every CONNECT (whose credentials pass) gets these bytes as its answer, and the connection is then closed.</summary>
     public byte[]? ScriptedAnswer { get; set; }
+
+    /// <summary>When set, sent before the 200 of each tunnel opened, in the same write: interim answers (<c>HTTP/1.1 100 Continue\r\n\r\n</c>).</summary>
+    public byte[]? InterimAnswers { get; set; }
 
     /// <summary>When true, CONNECTs are read and never answered (the connection stays open until the proxy is disposed).</summary>
     public bool Silent { get; set; }
@@ -145,7 +149,8 @@ internal sealed class TestHttpProxy : IAsyncDisposable
             }
 
             Track(target);
-            await client.SendAsync("HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray(), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+            byte[] answer = [.. InterimAnswers ?? [], .. "HTTP/1.1 200 Connection established\r\n\r\n"u8];
+            await client.SendAsync(answer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _tunnels);
             if (extra.Length > 0)
             {

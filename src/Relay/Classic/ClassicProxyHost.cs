@@ -10,8 +10,8 @@ namespace FastSpinnRelay.Relay.Classic;
 /// <summary>
 /// A running spinnaker_proxy-compatible relay (<c>relay server</c> / <c>relay client</c>): resolves the target,
 /// opens the SCP and boot routes (UDP, or TCP with <c>-T</c> / <c>-t</c>) on one UDP event loop, and tears them
-/// down. It only wires; the routes in <c>Internal/</c> do the forwarding. A server resolves its board's name again on
-/// SIGHUP (<see cref="ReloadAsync"/>) and points the routes at the board's new address.
+/// down. It only wires; the routes in <c>Internal/</c> do the forwarding. On SIGHUP (<see cref="ReloadAsync"/>) a server
+/// resolves its board's name again, a client its proxy server's, and the routes follow the target to its new address.
 /// </summary>
 /// <remarks>
 /// Threading: <see cref="StartAsync"/> and <see cref="DisposeAsync"/> from any thread (once); the rest is
@@ -58,7 +58,7 @@ public sealed class ClassicProxyHost : IAsyncDisposable
     /// <summary>Log component of this end ("server" or "client").</summary>
     public string Component => Options.Role == ClassicRole.Server ? "server" : "client";
 
-    /// <summary>Reloads (SIGHUP) applied and refused: a server's, which resolves its board's name again; a client has none.</summary>
+    /// <summary>Reloads (SIGHUP) applied and refused: each resolves the target's name again (the board's, the proxy server's).</summary>
     internal ReloadCounters Reloads { get; } = new();
 
     /// <summary>
@@ -145,45 +145,36 @@ public sealed class ClassicProxyHost : IAsyncDisposable
         // SIGHUP (systemctl reload) from now on, instead of its default (ending the process), and before the start lines,
         // so whoever waits for them may send one. Kept until the host is disposed.
         using var hangup = HangupReloads.Start(
-            host.Component, server ? "the board's address" : "nothing", () => host.ReloadAsync(cancellationToken), host.Reloads, cancellationToken);
+            host.Component, server ? "the board's address" : "the proxy server's address", () => host.ReloadAsync(cancellationToken), host.Reloads, cancellationToken);
         await using (host.ConfigureAwait(false))
         {
             host.LogStart();
             await CountersSchedule.LogUntilStoppedAsync(options.StatsInterval, () => host.LogCounters("stats"), cancellationToken).ConfigureAwait(false);
-            Log.Info(host.Component, server ? $"stopping (signal received); {host.Reloads}" : "stopping (signal received)");
+            Log.Info(host.Component, $"stopping (signal received); {host.Reloads}");
             await hangup.Completion.ConfigureAwait(false);
         }
 
-        if (server)
-        {
-            host.Reloads.RecordExit("server");
-        }
+        host.Reloads.RecordExit(host.Component);
 
         return (int)ExitCode.Ok;
     }
 
     /// <summary>
-    /// What SIGHUP does. A server resolves its board's name again, as its start did; where the board has moved (DHCP, a
-    /// spare swapped in under the same name), both routes follow: new flows go to the new address, open flows are
-    /// redirected where their sockets can reach it, and otherwise closed (UDP: the peer's next datagram opens a flow there)
-    /// or kept until they close (TCP: closing would end a Python client). A name that no longer resolves keeps the old
-    /// address: an error line naming it and the resolver's reason, and a refused reload. One line says what changed. A
-    /// client has no board, and nothing to reload: it says so.
+    /// What SIGHUP does. It resolves the target's name again, as the start did: a server its board's, a client its proxy
+    /// server's. Where the target has moved (DHCP, a spare swapped in under the same name), both routes follow: new flows go
+    /// to the new address, and open flows are redirected where their sockets can reach it, and otherwise closed (UDP: the
+    /// peer's next datagram opens a flow there) or kept until they close (a server's TCP connections: closing would end a
+    /// Python client). A client's TCP flows (<c>-T</c>/<c>-t</c>) keep their open connection, and their next one goes to
+    /// the new address. A name that no longer resolves keeps the old address: an error line naming it and the resolver's
+    /// reason, and a refused reload. One line says what changed.
     /// </summary>
     internal async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        if (Options.Role == ClassicRole.Client)
-        {
-            Log.Info(Component, "SIGHUP: nothing to reload: a client has no board, and reads no files (the proxy server's name " +
-                "is resolved at start: restart the client to resolve it again)");
-            return;
-        }
-
         var was = _targetAddress;
         if (_target.Literal is not null)
         {
             Reloads.CountApplied();
-            Log.Info(Component, $"reloaded: nothing to resolve, the board is given as an address ({was})");
+            Log.Info(Component, $"reloaded: nothing to resolve, the {_target.What} is given as an address ({was})");
             return;
         }
 

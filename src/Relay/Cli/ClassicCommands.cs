@@ -147,7 +147,8 @@ public sealed class ClassicCommands
         var command = new Command("client",
             "Run next to the user (spinnaker_proxy -c): listen on the board's SCP and boot ports (loopback by default) " +
             "and forward to a proxy server's tunnel ports. Point SpiNNaker tools at this host. Many applications at once. " +
-            "SIGHUP is logged and ignored (a client has nothing to reload).");
+            "SIGHUP resolves PROXY-HOST's name again: if the server has moved, new flows go to its new address and open ones " +
+            "follow where they can (an open TCP connection is kept; its next one goes there).");
         command.Arguments.Add(target);
         AddShared(command, ClassicRole.Client);
         command.SetAction((parse, ct) => RunAsync(Read(parse, ClassicRole.Client, parse.GetValue(target)), ct));

@@ -44,8 +44,15 @@ internal sealed class HangupReloads : IDisposable
     /// <summary>Asks for a reload, as SIGHUP does.</summary>
     public void Request() => _requests.Writer.TryWrite(true);
 
-    /// <summary>Stops handling SIGHUP (its default action applies again).</summary>
-    public void Dispose() => _hangup.Dispose();
+    /// <summary>
+    /// Stops handling SIGHUP (its default action applies again); <see cref="Completion"/> ends once a reload under way has
+    /// (a server whose start failed never cancels <c>stop</c>).
+    /// </summary>
+    public void Dispose()
+    {
+        _hangup.Dispose();
+        _requests.Writer.TryComplete();
+    }
 
     private async Task ReloadWhenAskedAsync(string component, string what, Func<Task> reload, ReloadCounters counters, CancellationToken stop)
     {
@@ -75,6 +82,38 @@ internal sealed class HangupReloads : IDisposable
             // Stopping: no more reloads.
         }
     }
+}
+
+/// <summary>
+/// What a reload acts on when the handler is in place before the start has made it (<c>tunnel serve</c>'s gateway, which
+/// says "listening" as it starts): a reload asked for before waits for it and then runs, so a SIGHUP sent by whoever waited
+/// for the start line, or sent a moment earlier, is never lost and reads the files as they are when it runs. Disposed
+/// without <see cref="Started"/> (the start failed), it lets a waiting reload go without running.
+/// </summary>
+internal sealed class ReloadTarget<T> : IDisposable
+    where T : class
+{
+    private readonly TaskCompletionSource<T?> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The start made <paramref name="target"/>: reloads run on it from now on (one asked for before runs now).</summary>
+    public void Started(T target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        _started.TrySetResult(target);
+    }
+
+    /// <summary>Runs <paramref name="reload"/> on the target once it is there; nothing if the start failed.</summary>
+    public async Task RunAsync(Func<T, Task> reload)
+    {
+        ArgumentNullException.ThrowIfNull(reload);
+        if (await _started.Task.ConfigureAwait(false) is { } target)
+        {
+            await reload(target).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>No target will come (the start failed, or the server stopped): a reload waiting for one ends without running.</summary>
+    public void Dispose() => _started.TrySetResult(null);
 }
 
 /// <summary>Reloads applied and refused since the start, for a server's <c>stats</c> and <c>stopping</c> lines and its exit report.</summary>

@@ -160,8 +160,16 @@ public static class TunnelCommand
         return (int)ExitCode.Ok;
     }
 
-    /// <summary>This machine's host name, when it is a valid one, for <c>certgen --server</c> without --name; else "localhost".</summary>
-    private static string DefaultHostName() => Dns.GetHostName() is { } host && TunnelCertificates.IsHostName(host) ? host : "localhost";
+    /// <summary>
+    /// The name a server certificate gets when none is given (<c>certgen --server</c> without --name, <c>serve
+    /// --tls-self-signed</c>): this machine's host name, when it is a valid DNS name; else "localhost" (a name such as
+    /// "my box" is no DNS name, and a client checking the certificate's name would refuse it anyway).
+    /// </summary>
+    internal static string DefaultHostName() => DefaultHostName(Dns.GetHostName());
+
+    /// <summary><see cref="DefaultHostName()"/> for <paramref name="machineName"/> as <see cref="Dns.GetHostName"/> gives it (tests: any name).</summary>
+    internal static string DefaultHostName(string? machineName) =>
+        machineName is not null && TunnelCertificates.IsHostName(machineName) ? machineName : "localhost";
 
     /// <summary>PREFIX.crt and PREFIX.key, refused when either exists unless <paramref name="force"/>.</summary>
     private static (FileInfo Certificate, FileInfo Key) CheckPairFree(FileInfo prefix, bool force)

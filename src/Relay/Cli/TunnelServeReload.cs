@@ -21,7 +21,13 @@ namespace FastSpinnRelay.Relay.Cli;
 /// The two parts are applied each on its own: a revoked client must not stay in because the board's name did not
 /// resolve, nor a moved board wait for a key file to be fixed. A reload counts as applied when both were, else as refused.
 /// </remarks>
-internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCredentialFiles files, TunnelServeCredentials started, HostName? board = null)
+/// <param name="gateway">The running gateway the reloads put new credentials and the board's address into.</param>
+/// <param name="files">The credential files, read again at each reload.</param>
+/// <param name="started">The credentials the start read (in force until a reload applies others).</param>
+/// <param name="board">The board's name, resolved again at each reload (null: not resolved, as for an address).</param>
+/// <param name="counters">Where reloads are counted: the SIGHUP handler's, when it was in place before this (null: new ones).</param>
+internal sealed class TunnelServeReload(
+    TunnelGateway gateway, TunnelServeCredentialFiles files, TunnelServeCredentials started, HostName? board = null, ReloadCounters? counters = null)
 {
     private const string Component = "tunnel-serve";
 
@@ -29,7 +35,7 @@ internal sealed class TunnelServeReload(TunnelGateway gateway, TunnelServeCreden
     private TunnelServeCredentials _current = started;
 
     /// <summary>Reloads applied and refused.</summary>
-    public ReloadCounters Counters { get; } = new();
+    public ReloadCounters Counters { get; } = counters ?? new();
 
     /// <summary>The credentials in force.</summary>
     public TunnelServeCredentials Current => _current;

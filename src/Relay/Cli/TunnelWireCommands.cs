@@ -67,7 +67,8 @@ public static class TunnelWireCommands
         var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "The PEM private key of --tls-cert.", HelpName = "FILE" };
         var selfSigned = new Option<bool>("--tls-self-signed")
         {
-            Description = "Serve TLS with a new self-signed certificate; its SHA-256 fingerprint is logged for clients to pin (--tls-pin). " +
+            Description = "Serve TLS with a new self-signed certificate for this machine's host name (localhost when that is no DNS name); " +
+                          "its SHA-256 fingerprint is logged for clients to pin (--tls-pin). " +
                           "A new one at every start, so pins break at each restart: `relay tunnel certgen --server` makes one that lasts.",
         };
         var bootMinGap = new Option<TimeSpan>("--boot-min-gap")
@@ -109,6 +110,13 @@ public static class TunnelWireCommands
         {
             Log.Level = parse.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Info;
             InlineSocketCompletions.Prefer(); // before any socket: the tunnel's completions are short and never block
+            // SIGHUP (systemctl reload) from now on, before the names are resolved and long before the "listening" line, so
+            // whoever waits for that line may send one: a reload asked for before the gateway listens waits for it, then runs
+            // (reading the files as they are then); a start that fails lets it go unrun.
+            var reloads = new ReloadCounters();
+            using var gatewayReload = new ReloadTarget<TunnelServeReload>();
+            using var hangup = HangupReloads.Start(
+                "tunnel-serve", "the credentials and the board's address", () => gatewayReload.RunAsync(r => r.ReloadAsync(ct)), reloads, ct);
             // Usage errors before any network error: the key, the allowed client certificates, then the TLS certificate.
             // The same files are read again at each SIGHUP (TunnelServeReload).
             var files = ServeCredentialFiles(parse.GetValue(KeyFile), parse.GetValue(clientAllow) ?? [], parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(selfSigned));
@@ -168,15 +176,11 @@ public static class TunnelWireCommands
 
             await using (gateway.ConfigureAwait(false))
             {
-                var reload = new TunnelServeReload(gateway, files, credentials, boardName);
-                using (var hangup = HangupReloads.Start("tunnel-serve", "the credentials and the board's address", () => reload.ReloadAsync(ct), reload.Counters, ct))
-                {
-                    _ = await WaitForStopAsync("tunnel-serve", parse.GetValue(StatsInterval), () => gateway.Server.Sessions, ct).ConfigureAwait(false);
-                    await hangup.Completion.ConfigureAwait(false);
-                }
-
+                gatewayReload.Started(new TunnelServeReload(gateway, files, credentials, boardName, reloads));
+                _ = await WaitForStopAsync("tunnel-serve", parse.GetValue(StatsInterval), () => gateway.Server.Sessions, ct).ConfigureAwait(false);
+                await hangup.Completion.ConfigureAwait(false);
                 TunnelExitCounters.Record(gateway.Server.Sessions);
-                reload.Counters.RecordExit("tunnel");
+                reloads.RecordExit("tunnel");
             }
 
             return (int)ExitCode.Ok; // stopped (Ctrl+C, SIGTERM): how a running relay ends
@@ -431,7 +435,7 @@ public static class TunnelWireCommands
         X509Certificate2? made = null;
         if (selfSigned)
         {
-            made = TunnelCertificates.CreateSelfSigned(Dns.GetHostName());
+            made = TunnelCertificates.CreateSelfSigned(TunnelCommand.DefaultHostName()); // named as certgen --server names one
             Log.Info("tunnel-serve", $"TLS with a self-signed certificate; clients pin it with --tls-pin {TunnelCertificates.Fingerprint(made)} " +
                 "until this relay restarts, which makes a new one (for a pin that survives restarts: `relay tunnel certgen --server -o NAME`, " +
                 "then --tls-cert NAME.crt --tls-key NAME.key)");

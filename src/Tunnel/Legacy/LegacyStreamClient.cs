@@ -44,7 +44,7 @@ public sealed class LegacyStreamClient
 {
     private static readonly long StableTicks = Stopwatch.Frequency;
 
-    private readonly IPEndPoint _server;
+    private IPEndPoint _server;
     private readonly ILegacyFrameHandler _handler;
     private readonly LegacyStreamOptions _options;
     private readonly ILegacyStreamClientObserver? _observer;
@@ -80,7 +80,19 @@ public sealed class LegacyStreamClient
         _initial = connected;
     }
 
-    public IPEndPoint Server => _server;
+    /// <summary>Where the next connection goes (<see cref="MoveServer"/> changes it).</summary>
+    public IPEndPoint Server => Volatile.Read(ref _server);
+
+    /// <summary>
+    /// The server is at <paramref name="server"/> from now on (a reload found its name elsewhere): the next connection,
+    /// the first after the one up now ends or a reconnect after a failure, goes there. The connection up now is left as
+    /// it is: closing it would lose what is on its way, and an application on the far side may be in the middle of a job.
+    /// </summary>
+    public void MoveServer(IPEndPoint server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        Volatile.Write(ref _server, server);
+    }
 
     /// <summary>Frames waiting to be written, kept across reconnects.</summary>
     public FrameOutbox Outbox { get; }
@@ -124,7 +136,7 @@ public sealed class LegacyStreamClient
                     token.ThrowIfCancellationRequested();
                     try
                     {
-                        socket = await LegacyStreamSockets.ConnectAsync(_server, _options.ConnectTimeout, token).ConfigureAwait(false);
+                        socket = await LegacyStreamSockets.ConnectAsync(Server, _options.ConnectTimeout, token).ConfigureAwait(false);
                     }
                     catch (SocketException e)
                     {

@@ -55,7 +55,8 @@ public sealed partial class TcpTunnelConnector
 
     /// <summary>
     /// Reads the proxy's answer without taking a byte past its blank line: each read peeks at what has arrived, and only
-    /// the bytes that belong to the answer are then taken off the socket. At most <see cref="HttpConnectAnswer.MaxBytes"/>.
+    /// the bytes that belong to the answer are then taken off the socket. Interim 1xx answers before it (100 Continue) are
+    /// skipped (<see cref="HttpConnectAnswer"/>). At most <see cref="HttpConnectAnswer.MaxBytes"/>, interim answers included.
     /// </summary>
     private async ValueTask<HttpConnectAnswer> ReadAnswerAsync(Socket socket, TunnelHttpProxy proxy, CancellationToken cancellationToken)
     {
@@ -156,6 +157,8 @@ public sealed partial class TcpTunnelConnector
             HttpConnectAnswerError.NotHttp => "it does not start with HTTP/1.",
             HttpConnectAnswerError.BadStatusLine => "its status line is not HTTP/1.x NNN REASON",
             HttpConnectAnswerError.LineWithoutCrLf => "a line does not end with CRLF",
+            HttpConnectAnswerError.TooManyInterimAnswers => $"more than {HttpConnectAnswer.MaxInterimAnswers} interim 1xx answers before a final one",
+            HttpConnectAnswerError.SwitchingProtocols => "101 Switching Protocols, which does not open a tunnel",
             _ => $"no blank line within {HttpConnectAnswer.MaxBytes} bytes",
         };
         string shown = TunnelLog.Escape(received[..Math.Min(received.Length, ShownAnswerBytes)]) + (received.Length > ShownAnswerBytes ? "…" : "");

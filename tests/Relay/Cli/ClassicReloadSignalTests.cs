@@ -10,7 +10,7 @@ namespace FastSpinnRelay.Relay.Tests.Cli;
 /// <summary>
 /// <c>relay server</c> and <c>relay client</c> as deployed, children on 127.0.0.1 port 0 in front of an emulated board,
 /// given SIGHUP (what <c>systemctl reload</c> sends): neither ends, as the signal's default would have it. The server,
-/// given its board as an address, has nothing to resolve and says so; the client has no board and says so; the
+/// given its board as an address, has nothing to resolve and says so; so has the client, given its server as one; the
 /// application's traffic goes on through both. (Resolving a name again is tested in-process, ClassicReloadTests: a child
 /// would need DNS or /etc/hosts.)
 /// </summary>
@@ -41,15 +41,16 @@ public sealed class ClassicReloadSignalTests
             Loopback.WaitUntil(() => server.RecentOutput().Contains("server: reloaded: nothing to resolve, the board is given as an address (127.0.0.1)", StringComparison.Ordinal)),
             server.RecentOutput());
         Assert.True(
-            Loopback.WaitUntil(() => client.RecentOutput().Contains("client: SIGHUP: nothing to reload: a client has no board", StringComparison.Ordinal)),
+            Loopback.WaitUntil(() => client.RecentOutput().Contains("client: reloaded: nothing to resolve, the proxy server is given as an address (127.0.0.1)", StringComparison.Ordinal)),
             client.RecentOutput());
         application.Write(Address, "after!"u8); // the same flows, through both
         Assert.Equal("after!", Tunneling.TunnelBoardMoveTests.ReadText(board, 6));
         Assert.False(server.HasExited, server.RecentOutput());
         Assert.False(client.HasExited, client.RecentOutput());
 
-        client.Stop(Loopback.Limit);
+        var clientReport = client.Stop(Loopback.Limit);
         Assert.True(client.ExitCode == 0, $"client exit code {client.ExitCode}: {client.RecentOutput()}");
+        Assert.Equal(1, clientReport!.Counters["clientReloadsApplied"]);
         var report = server.Stop(Loopback.Limit);
         Assert.True(server.ExitCode == 0, $"server exit code {server.ExitCode}: {server.RecentOutput()}");
         Assert.Equal(1, report!.Counters["serverReloadsApplied"]);

@@ -10,6 +10,18 @@ namespace FastSpinnRelay.Relay.Tests.Cli;
 
 public class TunnelCommandTests
 {
+    [Theory]
+    [InlineData("gateway-1", "gateway-1")]
+    [InlineData("gateway.example.org", "gateway.example.org")]
+    [InlineData("box/1", "localhost")]
+    [InlineData("box:1", "localhost")]
+    [InlineData("bad name", "localhost")]
+    [InlineData("-dash", "localhost")]
+    [InlineData("", "localhost")]
+    [InlineData(null, "localhost")]
+    public void A_machine_name_that_is_no_dns_name_gives_localhost_for_certgen_server_and_tls_self_signed(string? machineName, string expected) =>
+        Assert.Equal(expected, TunnelCommand.DefaultHostName(machineName));
+
     [Fact]
     public void Keygen_prints_a_key_the_tunnel_accepts()
     {

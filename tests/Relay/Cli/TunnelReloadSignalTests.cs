@@ -89,6 +89,33 @@ public sealed partial class TunnelReloadSignalTests : IDisposable
         Assert.Equal(1, report.Counters["tunnelReloadsRefused"]);
     }
 
+    /// <summary>
+    /// A script that waits for the "listening" line and sends SIGHUP at once (a deploy's reload right after a start):
+    /// the handler was in place before that line, so the relay runs on and reloads, never ended by the signal's default.
+    /// </summary>
+    [Fact]
+    public void Sighup_as_soon_as_it_says_listening_reloads_and_does_not_end_it()
+    {
+        using var board = new BoardEmulator(Loopback.Board());
+        var key = Path.Combine(_directory, "tunnel.key");
+        File.WriteAllText(key, TunnelKey.Generate().Format() + "\n");
+        var environment = new BenchEnvironment(new BenchSettings());
+        using var relay = environment.StartRelay(
+            "tunnel", "serve", "127.0.0.1", "--scp-port", Port(board.ScpEndPoint), "--boot-port", Port(board.BootEndPoint), "--listen", "127.0.0.1:0",
+            "--key-file", key);
+        Assert.True(Loopback.WaitUntil(() => RelayChildOutput.ListeningOn().IsMatch(relay.RecentOutput()) || relay.HasExited), relay.RecentOutput());
+        Hangup.Send(relay);
+
+        Assert.True(
+            Loopback.WaitUntil(() => relay.RecentOutput().Contains("tunnel-serve: reloaded: nothing changed", StringComparison.Ordinal) || relay.HasExited),
+            relay.RecentOutput());
+        Assert.False(relay.HasExited, relay.RecentOutput());
+        var report = relay.Stop(Loopback.Limit);
+        Assert.True(relay.ExitCode == 0, $"exit code {relay.ExitCode}: {relay.RecentOutput()}");
+        Assert.Equal(1, report!.Counters["tunnelReloadsApplied"]);
+        Assert.Equal(0, report.Counters["tunnelReloadsRefused"]);
+    }
+
     public void Dispose()
     {
         _certificates.Dispose();

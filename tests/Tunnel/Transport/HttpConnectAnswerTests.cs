@@ -24,6 +24,14 @@ public class HttpConnectAnswerTests
         "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\r\n",
     ];
 
+    /// <summary>Good answers after interim ones: each is read whole, the interim answers skipped.</summary>
+    private static readonly string[] AnswersAfterInterimOnes =
+    [
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 Connection established\r\n\r\n",
+        "HTTP/1.1 100\r\n\r\nHTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n",
+        "HTTP/1.1 102 Processing\r\nX-Hint: 1\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+    ];
+
     [Theory]
     [InlineData("HTTP/1.1 200 Connection established\r\n\r\n", 200, "Connection established", 1)]
     [InlineData("HTTP/1.1 200\r\n\r\n", 200, "", 1)]
@@ -41,6 +49,65 @@ public class HttpConnectAnswerTests
         Assert.Equal(minor, answer.MinorVersion);
         Assert.Equal(Encoding.ASCII.GetByteCount(text), answer.Length);
         Assert.Equal(status is >= 200 and < 300, answer.Opened);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(HttpConnectAnswer.MaxInterimAnswers)]
+    public void Interim_answers_are_skipped_and_the_final_one_read_with_all_their_bytes(int interim)
+    {
+        string text = string.Concat(Enumerable.Repeat("HTTP/1.1 100 Continue\r\nX-Note: wait\r\n\r\n", interim)) + "HTTP/1.1 200 Connection established\r\n\r\n";
+        byte[] bytes = [.. Encoding.ASCII.GetBytes(text), 0x16, 0x03, 0x01]; // the tunnel's first bytes (TLS) after it
+
+        Assert.Equal(OperationStatus.Done, HttpConnectAnswer.TryRead(bytes, out var answer, out var error));
+
+        Assert.Equal(HttpConnectAnswerError.None, error);
+        Assert.Equal((200, "Connection established", interim, text.Length), (answer!.StatusCode, answer.Reason, answer.InterimAnswers, answer.Length));
+        Assert.True(answer.Opened);
+    }
+
+    [Fact]
+    public void A_refusal_after_an_interim_answer_is_the_refusal_with_its_schemes()
+    {
+        HttpConnectAnswer answer = ReadDone(AnswersAfterInterimOnes[1]);
+
+        Assert.Equal((407, 0, "Basic", 1), (answer.StatusCode, answer.MinorVersion, answer.AuthenticationSchemes, answer.InterimAnswers));
+        Assert.False(answer.Opened);
+    }
+
+    [Fact]
+    public void More_interim_answers_than_the_limit_are_refused_as_soon_as_the_one_too_many_is_whole()
+    {
+        string interim = string.Concat(Enumerable.Repeat("HTTP/1.1 100 Continue\r\n\r\n", HttpConnectAnswer.MaxInterimAnswers + 1));
+
+        AssertInvalid(interim, HttpConnectAnswerError.TooManyInterimAnswers);
+        AssertInvalid(interim + "HTTP/1.1 200 OK\r\n\r\n", HttpConnectAnswerError.TooManyInterimAnswers);
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n")]
+    [InlineData("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\n\r\n")]
+    public void A_101_is_not_an_answer_to_connect(string text) =>
+        AssertInvalid(text, HttpConnectAnswerError.SwitchingProtocols);
+
+    [Theory]
+    [InlineData("HTTP/1.1 100 Continue\r\n\r\nSSH-2.0-OpenSSH_9.6\r\n", (int)HttpConnectAnswerError.NotHttp)]
+    [InlineData("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 2x0 OK\r\n\r\n", (int)HttpConnectAnswerError.BadStatusLine)]
+    [InlineData("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\n\n", (int)HttpConnectAnswerError.LineWithoutCrLf)]
+    [InlineData("HTTP/1.1 100 Continue\r\n\r\n\r\n", (int)HttpConnectAnswerError.NotHttp)]
+    public void What_follows_an_interim_answer_is_judged_as_an_answer(string text, int expected) =>
+        AssertInvalid(text, (HttpConnectAnswerError)expected);
+
+    [Fact]
+    public void Interim_answers_count_towards_the_8_KiB()
+    {
+        string interim = "HTTP/1.1 100 Continue\r\nX-Padding: " + new string('a', 3000) + "\r\n\r\n";
+        string text = interim + interim + "HTTP/1.1 200 OK\r\nX-Padding: " + new string('b', 3000) + "\r\n\r\n";
+        Assert.True(text.Length > HttpConnectAnswer.MaxBytes);
+
+        AssertInvalid(text, HttpConnectAnswerError.TooLong);
+        AssertInvalid(text[..HttpConnectAnswer.MaxBytes], HttpConnectAnswerError.TooLong);
     }
 
     [Fact]
@@ -80,7 +147,7 @@ public class HttpConnectAnswerTests
     public static TheoryData<string, int> Prefixes()
     {
         var data = new TheoryData<string, int>();
-        foreach (string answer in GoodAnswers)
+        foreach (string answer in GoodAnswers.Concat(AnswersAfterInterimOnes))
         {
             for (int length = 0; length < answer.Length; length++)
             {
@@ -157,7 +224,7 @@ public class HttpConnectAnswerTests
     [Fact]
     public void Random_and_mutated_answers_give_one_consistent_outcome_and_never_throw()
     {
-        byte[][] samples = [.. GoodAnswers.Select(Encoding.ASCII.GetBytes)];
+        byte[][] samples = [.. GoodAnswers.Concat(AnswersAfterInterimOnes).Select(Encoding.ASCII.GetBytes)];
         foreach (int seed in new[] { 1, 2, 3, 4, 5, 6, 7, 8 })
         {
             FuzzInputs.Run(seed, samples, maxRandomLength: 9000, count: 20_000, input =>
@@ -169,12 +236,13 @@ public class HttpConnectAnswerTests
                         Assert.NotNull(answer);
                         Assert.Equal(HttpConnectAnswerError.None, error);
                         Assert.InRange(answer.Length, 16, Math.Min(input.Length, HttpConnectAnswer.MaxBytes));
-                        Assert.InRange(answer.StatusCode, 100, 599);
+                        Assert.InRange(answer.StatusCode, 200, 599); // interim answers are skipped, never final
+                        Assert.InRange(answer.InterimAnswers, 0, HttpConnectAnswer.MaxInterimAnswers);
                         Assert.False(answer.Reason.Any(char.IsControl), answer.Reason);
                         Assert.False(answer.AuthenticationSchemes.Any(char.IsControl), answer.AuthenticationSchemes);
                         // What follows the answer changes nothing: the answer alone reads the same.
                         Assert.Equal(OperationStatus.Done, HttpConnectAnswer.TryRead(input[..answer.Length], out var again, out _));
-                        Assert.Equal((answer.StatusCode, answer.Length), (again!.StatusCode, again.Length));
+                        Assert.Equal((answer.StatusCode, answer.Length, answer.InterimAnswers), (again!.StatusCode, again.Length, again.InterimAnswers));
                         break;
                     case OperationStatus.NeedMoreData:
                         Assert.Null(answer);

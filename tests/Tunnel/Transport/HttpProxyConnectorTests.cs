@@ -81,16 +81,33 @@ public sealed class HttpProxyConnectorTests : IDisposable
         Assert.Equal(1, proxy.CredentialsRefused);
     }
 
-    [Fact]
-    public async Task The_answer_is_read_to_its_blank_line_and_not_one_byte_further()
+    [Theory]
+    [InlineData("HTTP/1.1 200 Connection established\r\nVia: 1.1 test\r\n\r\nHELLO")]
+    [InlineData("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 Connection established\r\n\r\nHELLO")] // the interim answer skipped
+    public async Task The_answer_is_read_to_its_blank_line_and_not_one_byte_further(string answer)
     {
-        await using var proxy = new TestHttpProxy { ScriptedAnswer = "HTTP/1.1 200 Connection established\r\nVia: 1.1 test\r\n\r\nHELLO"u8.ToArray() };
+        await using var proxy = new TestHttpProxy { ScriptedAnswer = Encoding.ASCII.GetBytes(answer) };
         var connector = Through(new TunnelHttpProxy("127.0.0.1", proxy.Port));
 
         await using ITunnelConnection connection = await connector.ConnectAsync(CancellationToken.None);
 
         Assert.Equal("HELLO", Encoding.ASCII.GetString(await ReadToEndAsync(connection.Transport.Input)));
         Assert.Equal($"{Gateway}:17896 through the HTTP proxy 127.0.0.1:{proxy.Port}", connection.RemoteDescription);
+    }
+
+    [Fact]
+    public async Task A_tls_tunnel_runs_through_a_proxy_that_says_100_Continue_before_its_200()
+    {
+        await using var listener = new TcpTunnelListener(new IPEndPoint(IPAddress.Loopback, 0), new TunnelTlsServerOptions { Certificate = _certificates.Server });
+        await using var proxy = new TestHttpProxy { InterimAnswers = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX-Hint: 1\r\n\r\n"u8.ToArray() };
+        var connector = new TcpTunnelConnector("127.0.0.1", listener.LocalEndPoint.Port, _certificates.ClientTls(certificate: null))
+        {
+            HttpProxy = new TunnelHttpProxy("127.0.0.1", proxy.Port),
+        };
+
+        await using TunnelPair pair = await TunnelPair.StartAsync(listener, connector);
+
+        Assert.Equal(1, proxy.Tunnels); // and TLS began right after the 200's blank line: the handshake would have failed otherwise
     }
 
     public static TheoryData<string, int, string> BadAnswers => new()
@@ -104,6 +121,10 @@ public sealed class HttpProxyConnectorTests : IDisposable
         { "SSH-2.0-OpenSSH_9.6\r\n", 0, "answered CONNECT gateway.invalid:17896 with something that is not an HTTP answer (it does not start with HTTP/1.): 'SSH-2.0-OpenSSH_9.6\\x0d\\x0a'" },
         { "HTTP/1.1 200 OK\n\n", 0, "with something that is not an HTTP answer (a line does not end with CRLF)" },
         { "HTTP/1.1 999 Odd\r\n\r\n", 0, "with something that is not an HTTP answer (its status line is not HTTP/1.x NNN REASON)" },
+        { "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 407 Proxy Authentication Required\r\n\r\n", 407, "wants credentials to open a tunnel to gateway.invalid:17896: 407 Proxy Authentication Required" },
+        { "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", 0, "with something that is not an HTTP answer (101 Switching Protocols, which does not open a tunnel)" },
+        { string.Concat(Enumerable.Repeat("HTTP/1.1 100 Continue\r\n\r\n", 5)) + "HTTP/1.1 200 OK\r\n\r\n", 0, "with something that is not an HTTP answer (more than 4 interim 1xx answers before a final one)" },
+        { "HTTP/1.1 100 Continue\r\n\r\n", 0, "closed the connection in the middle of its answer to CONNECT gateway.invalid:17896, after 25 bytes" },
         { "HTTP/1.1 200 OK\r\nX: " + new string('y', 9000), 0, "with something that is not an HTTP answer (no blank line within 8192 bytes): 'HTTP/1.1 200 OK\\x0d\\x0aX: yyy" },
     };
 

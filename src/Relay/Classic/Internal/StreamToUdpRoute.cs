@@ -128,7 +128,7 @@ internal sealed class StreamToUdpRoute : IHostedRoute, IUdpTickHandler
                 }
             }
         }).ConfigureAwait(false);
-        return new RouteMove(redirected, 0, kept);
+        return new RouteMove(redirected, 0, kept, 0);
     }
 
     /// <summary>Stops accepting, closes every connection and waits (bounded) for them to finish.</summary>

@@ -170,22 +170,26 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     }
 
     /// <summary>
-    /// On the loop thread: flows opened from now on go to <paramref name="target"/>; open ones are redirected where their
-    /// path can reach it (<see cref="TryRedirect"/>), and closed where it cannot: the peer's next datagram opens a flow
-    /// there, which it does not notice (its replies come from the listener either way).
+    /// On the loop thread: flows opened from now on go to <paramref name="target"/>; open ones are moved as the subclass
+    /// can (<see cref="Move"/>: re-pointed in place, or their next connection goes there), and closed where they cannot:
+    /// the peer's next datagram opens a flow there, which it does not notice (its replies come from the listener either way).
     /// </summary>
     public async Task<RouteMove> MoveTargetAsync(IPEndPoint target, string label)
     {
-        int redirected = 0, closed = 0;
+        int redirected = 0, closed = 0, reconnecting = 0;
         await Loop.InvokeAsync(() =>
         {
             Volatile.Write(ref _settings, _settings with { Target = target, TargetLabel = label });
             foreach (var (peer, flow) in _flows)
             {
-                if (TryRedirect(flow, target))
+                switch (Move(flow, target))
                 {
-                    redirected++;
-                    continue;
+                    case FlowMove.Redirected:
+                        redirected++;
+                        continue;
+                    case FlowMove.NextConnection:
+                        reconnecting++;
+                        continue;
                 }
 
                 _flows.Remove(peer);
@@ -193,7 +197,7 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
                 closed++;
             }
         }).ConfigureAwait(false);
-        return new RouteMove(redirected, closed, 0);
+        return new RouteMove(redirected, closed, 0, reconnecting);
     }
 
     /// <summary>Closes every flow and the listener. Call after the loop has stopped.</summary>
@@ -238,8 +242,24 @@ internal abstract class UdpPeerRoute<TFlow> : IUdpReceiver, IUdpTickHandler, IHo
     /// <summary>Releases a flow's path towards the target (loop thread, or after the loop stopped).</summary>
     protected abstract void CloseFlow(TFlow flow);
 
-    /// <summary>Loop thread: points an open flow's path at the target's new address; false (the default) when it cannot, and the flow is closed.</summary>
-    protected virtual bool TryRedirect(TFlow flow, IPEndPoint target) => false;
+    /// <summary>
+    /// Loop thread: points an open flow's path at the target's new address, and says how; <see cref="FlowMove.Closed"/>
+    /// (the default) when it cannot, and the route closes the flow.
+    /// </summary>
+    protected virtual FlowMove Move(TFlow flow, IPEndPoint target) => FlowMove.Closed;
+
+    /// <summary>What <see cref="Move"/> did with an open flow.</summary>
+    protected enum FlowMove
+    {
+        /// <summary>It cannot follow: the route closes it.</summary>
+        Closed,
+
+        /// <summary>Its path sends to the new address from now on.</summary>
+        Redirected,
+
+        /// <summary>Its open connection stays as it is; its next connection goes to the new address.</summary>
+        NextConnection,
+    }
 
     /// <summary>Per-tick bookkeeping for a live flow (e.g. collecting its ICMP errors).</summary>
     protected virtual void OnFlowTick(TFlow flow)

@@ -34,6 +34,9 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     private readonly LogLimiter _connectionLog = new(10, TimeSpan.FromSeconds(10));
     private Socket? _spare;
 
+    /// <summary>Where <see cref="_spare"/> is connected: the target at start.</summary>
+    private System.Net.IPEndPoint? _spareTarget;
+
     public UdpToStreamRoute(RouteSettings settings, UdpEventLoop loop, UdpSocketOptions listenOptions, LegacyStreamOptions streamOptions)
         : base(settings, loop, listenOptions)
     {
@@ -52,13 +55,30 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     {
         try
         {
-            _spare = await LegacyStreamSockets.ConnectAsync(Settings.Target, _streamOptions.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            _spareTarget = Settings.Target;
+            _spare = await LegacyStreamSockets.ConnectAsync(_spareTarget, _streamOptions.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
             throw new RelayToolException(ExitCode.Network,
                 $"cannot connect to the {Settings.TargetLabel} for {Name} over TCP: {e.Message} (is the server running with -{(Name == "boot" ? "t" : "T")}?)");
         }
+    }
+
+    /// <summary>
+    /// The connection made at start, for the first application; null once taken, or when the target has moved since
+    /// (a reload): it leads to the old address, so it is closed, unused, and the application connects to the new one.
+    /// </summary>
+    private Socket? TakeSpare()
+    {
+        var spare = Interlocked.Exchange(ref _spare, null);
+        if (spare is not null && !Settings.Target.Equals(_spareTarget))
+        {
+            spare.Dispose();
+            return null;
+        }
+
+        return spare;
     }
 
     public override async ValueTask DisposeAsync()
@@ -71,7 +91,7 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
     {
         var flow = new Flow(this, peer, number);
         var outbox = new FrameOutbox(Settings.OutboxBytes) { RoomObserver = flow };
-        var client = new LegacyStreamClient(Settings.Target, outbox, flow, _streamOptions, flow, Interlocked.Exchange(ref _spare, null));
+        var client = new LegacyStreamClient(Settings.Target, outbox, flow, _streamOptions, flow, TakeSpare());
         flow.Client = client;
         var task = Task.Run(client.RunAsync);
         lock (_gate)
@@ -125,6 +145,13 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
         flow.Watch.Collect(flow.Client.Outbox, Counters);
         flow.Client.CloseIfStalled(Stopwatch.GetTimestamp());
         _backpressure.Room(); // a pause lasts a tick at most
+    }
+
+    /// <summary>The flow's next connection goes to <paramref name="target"/>; the one up now is kept (closing it could end a Python client's job).</summary>
+    protected override FlowMove Move(Flow flow, System.Net.IPEndPoint target)
+    {
+        flow.Client.MoveServer(target);
+        return FlowMove.NextConnection;
     }
 
     protected override void CloseFlow(Flow flow)

@@ -114,7 +114,7 @@ internal sealed class UdpToUdpRoute : UdpPeerRoute<UdpToUdpRoute.Flow>
 
     protected override void OnFlowTick(Flow flow) => Collect(flow);
 
-    protected override bool TryRedirect(Flow flow, IPEndPoint target) => flow.Upstream.TryRedirect(target);
+    protected override FlowMove Move(Flow flow, IPEndPoint target) => flow.Upstream.TryRedirect(target) ? FlowMove.Redirected : FlowMove.Closed;
 
     protected override void CloseFlow(Flow flow)
     {

@@ -21,6 +21,12 @@ internal enum HttpConnectAnswerError
 
     /// <summary>No blank line within <see cref="HttpConnectAnswer.MaxBytes"/>.</summary>
     TooLong,
+
+    /// <summary>More than <see cref="HttpConnectAnswer.MaxInterimAnswers"/> interim (1xx) answers before the final one.</summary>
+    TooManyInterimAnswers,
+
+    /// <summary>101 Switching Protocols: an upgrade, which is not an answer to CONNECT (RFC 9110 section 9.3.6).</summary>
+    SwitchingProtocols,
 }
 
 /// <summary>
@@ -31,14 +37,21 @@ internal enum HttpConnectAnswerError
 ///   \r\n                                          blank line: the answer ends here
 ///   ...                                           the tunnel's own bytes (never looked at)
 /// </code>
-/// <see cref="TryRead"/> has three outcomes and consumes nothing itself: Done (with the answer and its length up to and
-/// including the blank line), NeedMoreData, or InvalidData with a typed reason. It reads at most <see cref="MaxBytes"/>
-/// and never a byte past the blank line. Text from the proxy (the reason, the schemes) is escaped and shortened.
+/// HTTP lets a server send interim answers (1xx, each a status line, headers and a blank line) before the final one, as
+/// in <c>HTTP/1.1 100 Continue\r\n\r\n</c>: they are skipped, at most <see cref="MaxInterimAnswers"/> of them, and the
+/// final answer read after them. 101 Switching Protocols is not an answer to CONNECT and is refused.
+/// <see cref="TryRead"/> has three outcomes and consumes nothing itself: Done (with the final answer and the length of
+/// everything up to and including its blank line), NeedMoreData, or InvalidData with a typed reason. It reads at most
+/// <see cref="MaxBytes"/>, interim answers included, and never a byte past the final blank line. Text from the proxy (the
+/// reason, the schemes) is escaped and shortened.
 /// </summary>
 internal sealed class HttpConnectAnswer
 {
     /// <summary>The most bytes an answer may take, blank line included (8 KiB, as a status line and a few headers need far less).</summary>
     internal const int MaxBytes = 8 * 1024;
+
+    /// <summary>Most interim (1xx) answers skipped before the final one; one more is refused (a proxy that never answers for good).</summary>
+    internal const int MaxInterimAnswers = 4;
 
     /// <summary>Most characters of the proxy's reason phrase kept (escaped) for messages.</summary>
     internal const int MaxReasonLength = 80;
@@ -52,8 +65,9 @@ internal sealed class HttpConnectAnswer
 
     private static ReadOnlySpan<byte> ProxyAuthenticate => "proxy-authenticate"u8;
 
-    private HttpConnectAnswer(int statusCode, string reason, int minorVersion, int length, string schemes)
+    private HttpConnectAnswer(int statusCode, string reason, int minorVersion, int length, string schemes, int interimAnswers)
     {
+        InterimAnswers = interimAnswers;
         StatusCode = statusCode;
         Reason = reason;
         MinorVersion = minorVersion;
@@ -61,7 +75,10 @@ internal sealed class HttpConnectAnswer
         AuthenticationSchemes = schemes;
     }
 
-    /// <summary>The status code (100 to 599).</summary>
+    /// <summary>Interim (1xx) answers skipped before this one (at most <see cref="MaxInterimAnswers"/>).</summary>
+    public int InterimAnswers { get; }
+
+    /// <summary>The final answer's status code (200 to 599).</summary>
     public int StatusCode { get; }
 
     /// <summary>The reason phrase, escaped and cut to <see cref="MaxReasonLength"/> ("" when the proxy sent none).</summary>
@@ -70,7 +87,10 @@ internal sealed class HttpConnectAnswer
     /// <summary>x of HTTP/1.x.</summary>
     public int MinorVersion { get; }
 
-    /// <summary>Bytes of the answer, from the status line to the blank line included: the tunnel's bytes start after them.</summary>
+    /// <summary>
+    /// Bytes of the answer, from the first status line (an interim answer's, if any) to the final blank line included: the
+    /// tunnel's bytes start after them.
+    /// </summary>
     public int Length { get; }
 
     /// <summary>The schemes of the Proxy-Authenticate headers ("Basic, Negotiate"), escaped; "" when there were none.</summary>
@@ -85,23 +105,70 @@ internal sealed class HttpConnectAnswer
         : string.Create(CultureInfo.InvariantCulture, $"{StatusCode} {Reason}");
 
     /// <summary>
-    /// Reads the answer at the start of <paramref name="received"/>. Done: <paramref name="answer"/> is set and its
-    /// <see cref="Length"/> says how many bytes it took (the rest belong to the tunnel). NeedMoreData: no blank line yet,
-    /// nothing wrong so far, fewer than <see cref="MaxBytes"/> received. InvalidData: <paramref name="error"/> says why.
+    /// Reads the answer at the start of <paramref name="received"/>, skipping interim ones. Done: <paramref name="answer"/>
+    /// is the final one and its <see cref="Length"/> says how many bytes it took with the interim ones (the rest belong to
+    /// the tunnel). NeedMoreData: no final blank line yet, nothing wrong so far, fewer than <see cref="MaxBytes"/>
+    /// received. InvalidData: <paramref name="error"/> says why.
     /// </summary>
     public static OperationStatus TryRead(ReadOnlySpan<byte> received, out HttpConnectAnswer? answer, out HttpConnectAnswerError error)
     {
         answer = null;
-        error = HttpConnectAnswerError.None;
-        int prefix = Math.Min(received.Length, Http1.Length);
-        if (!received[..prefix].SequenceEqual(Http1[..prefix]))
+        ReadOnlySpan<byte> window = received[..Math.Min(received.Length, MaxBytes)];
+        int start = 0; // where the answer being read starts: after the interim ones
+        for (int interim = 0; ; interim++)
         {
-            error = HttpConnectAnswerError.NotHttp;
+            OperationStatus status = TryReadOne(window[start..], out int length, out int code, out int minor, out string reason, out error);
+            if (status == OperationStatus.NeedMoreData)
+            {
+                // The limit counts every answer's bytes: a proxy cannot stretch it with interim ones.
+                error = received.Length >= MaxBytes ? HttpConnectAnswerError.TooLong : HttpConnectAnswerError.None;
+                return error == HttpConnectAnswerError.None ? OperationStatus.NeedMoreData : OperationStatus.InvalidData;
+            }
+
+            if (status != OperationStatus.Done)
+            {
+                return status;
+            }
+
+            if (code >= 200)
+            {
+                ReadOnlySpan<byte> head = window[start..(start + length - 2)];
+                answer = new HttpConnectAnswer(code, reason, minor, start + length, Schemes(head[(head.IndexOf("\r\n"u8) + 2)..]), interim);
+                return OperationStatus.Done;
+            }
+
+            if (code == 101)
+            {
+                error = HttpConnectAnswerError.SwitchingProtocols;
+                return OperationStatus.InvalidData;
+            }
+
+            if (interim == MaxInterimAnswers)
+            {
+                error = HttpConnectAnswerError.TooManyInterimAnswers;
+                return OperationStatus.InvalidData;
+            }
+
+            start += length; // an interim answer: the next one follows it
+        }
+    }
+
+    /// <summary>
+    /// One answer (interim or final) at the start of <paramref name="window"/>: its length up to and including its blank
+    /// line and its status line; NeedMoreData when its blank line is not there yet.
+    /// </summary>
+    private static OperationStatus TryReadOne(
+        ReadOnlySpan<byte> window, out int length, out int status, out int minor, out string reason, out HttpConnectAnswerError error)
+    {
+        (status, minor, reason) = (0, 0, "");
+        int prefix = Math.Min(window.Length, Http1.Length);
+        if (!window[..prefix].SequenceEqual(Http1[..prefix]))
+        {
+            (length, error) = (0, HttpConnectAnswerError.NotHttp);
             return OperationStatus.InvalidData;
         }
 
-        ReadOnlySpan<byte> window = received[..Math.Min(received.Length, MaxBytes)];
-        int length = FindEnd(window, out error);
+        length = FindEnd(window, out error);
         if (error != HttpConnectAnswerError.None)
         {
             return OperationStatus.InvalidData;
@@ -109,19 +176,16 @@ internal sealed class HttpConnectAnswer
 
         if (length < 0)
         {
-            error = window.Length >= MaxBytes ? HttpConnectAnswerError.TooLong : HttpConnectAnswerError.None;
-            return error == HttpConnectAnswerError.None ? OperationStatus.NeedMoreData : OperationStatus.InvalidData;
+            return OperationStatus.NeedMoreData;
         }
 
         ReadOnlySpan<byte> head = window[..(length - 2)]; // each line with its CRLF; the blank line's CRLF left out
-        int lineEnd = head.IndexOf("\r\n"u8);
-        if (!TryReadStatusLine(head[..lineEnd], out int status, out int minor, out string reason))
+        if (!TryReadStatusLine(head[..head.IndexOf("\r\n"u8)], out status, out minor, out reason))
         {
             error = HttpConnectAnswerError.BadStatusLine;
             return OperationStatus.InvalidData;
         }
 
-        answer = new HttpConnectAnswer(status, reason, minor, length, Schemes(head[(lineEnd + 2)..]));
         return OperationStatus.Done;
     }
 
