@@ -84,6 +84,14 @@ public sealed class LegacyStreamClient
     public IPEndPoint Server => Volatile.Read(ref _server);
 
     /// <summary>
+    /// Where the connection up now, or the last one, went; null before the first. It differs from <see cref="Server"/>
+    /// when the server moved while that connection was up.
+    /// </summary>
+    public IPEndPoint? ConnectedTo => Volatile.Read(ref _connectedTo);
+
+    private IPEndPoint? _connectedTo;
+
+    /// <summary>
     /// The server is at <paramref name="server"/> from now on (a reload found its name elsewhere): the next connection,
     /// the first after the one up now ends or a reconnect after a failure, goes there. The connection up now is left as
     /// it is: closing it would lose what is on its way, and an application on the far side may be in the middle of a job.
@@ -122,6 +130,7 @@ public sealed class LegacyStreamClient
         {
             while (!token.IsCancellationRequested)
             {
+                var target = Server; // a connection made at start was made to the server given then
                 var socket = Interlocked.Exchange(ref _initial, null);
                 if (socket is null)
                 {
@@ -136,7 +145,7 @@ public sealed class LegacyStreamClient
                     token.ThrowIfCancellationRequested();
                     try
                     {
-                        socket = await LegacyStreamSockets.ConnectAsync(Server, _options.ConnectTimeout, token).ConfigureAwait(false);
+                        socket = await LegacyStreamSockets.ConnectAsync(target, _options.ConnectTimeout, token).ConfigureAwait(false);
                     }
                     catch (SocketException e)
                     {
@@ -148,6 +157,7 @@ public sealed class LegacyStreamClient
                 }
 
                 var connection = new LegacyStreamConnection(socket, Outbox, _handler, _options);
+                Volatile.Write(ref _connectedTo, target);
                 Volatile.Write(ref _current, connection);
                 if (token.IsCancellationRequested)
                 {

@@ -120,6 +120,7 @@ public class ClassicReloadTests
     [Fact]
     public async Task A_client_TCP_flow_keeps_its_open_connection_and_its_next_one_goes_to_the_new_address()
     {
+        LogCapture.Install();
         using var oldBoard = new BoardEmulator(Loopback.Board());
         using var newBoard = new BoardEmulator(Loopback.Board());
         var oldServer = await StartAsync(BoardServer(oldBoard) with { ScpViaTcp = true });
@@ -143,6 +144,9 @@ public class ClassicReloadTests
         Assert.Equal("after!", ReadText(newBoard, 6));
         Assert.Equal(1, client.Scp.GetCounters().FlowsOpened); // the same flow, connected again
         Assert.Equal(1, client.Scp.GetCounters().Reconnects);
+
+        // The line about the lost connection names where that connection went, not where the next one goes.
+        Assert.True(LogCapture.WaitFor($"lost the TCP connection to {oldServer.Scp.ListenEndPoint} (the address before the last reload)", " to server B"));
     }
 
     [Fact]

@@ -274,9 +274,9 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
                 route.Counters.AddMalformed(1);
             }
 
-            route._connectionLog.Write(LogLevel.Warning, route.Component, (Flow: this, Close: close, Retry: retryIn), static s =>
-                $"lost the TCP connection to {s.Flow.Route.Settings.TargetLabel} for application {s.Flow.Peer} (flow #{s.Flow.Number}): " +
-                $"{s.Close.Description}; reconnecting in {FormatDuration(s.Retry)}");
+            route._connectionLog.Write(LogLevel.Warning, route.Component, (Flow: this, Close: close, Retry: retryIn, Client: client), static s =>
+                $"lost the TCP connection to {LostFrom(s.Client, s.Flow.Route.Settings.TargetLabel)} for application {s.Flow.Peer} (flow #{s.Flow.Number}): " +
+                $"{s.Close.Description}; reconnecting in {FormatDuration(s.Retry)}{(Moved(s.Client) ? $" to {s.Flow.Route.Settings.TargetLabel}" : "")}");
         }
 
         public void OnConnectFailed(LegacyStreamClient client, SocketError error, TimeSpan retryIn) =>
@@ -285,5 +285,12 @@ internal sealed class UdpToStreamRoute : UdpPeerRoute<UdpToStreamRoute.Flow>
                 $"{s.Error}; retrying in {FormatDuration(s.Retry)}");
 
         private UdpToStreamRoute Route => route;
+
+        /// <summary>True when the connection that ended went to an address the server has since moved from (a reload).</summary>
+        private static bool Moved(LegacyStreamClient client) => client.ConnectedTo is { } to && !to.Equals(client.Server);
+
+        /// <summary>The target's label, or where the connection went when the target has moved since (a reload).</summary>
+        private static string LostFrom(LegacyStreamClient client, string label) =>
+            Moved(client) ? $"{client.ConnectedTo} (the address before the last reload)" : label;
     }
 }
