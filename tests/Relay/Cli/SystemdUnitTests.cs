@@ -196,7 +196,7 @@ public partial class SystemdUnitTests
         // directory, which only the service may enter.
         var refresh = unit.Values("ExecStartPre").ToList();
         Assert.Equal(refresh, reload[..^1]);
-        var copies = refresh.Select(r => (Line: r, Words: SystemdUnit.Words(r.TrimStart('+', '-')))).ToList();
+        var copies = refresh.Select(r => (Line: r, Words: SystemdUnit.Copy(r))).ToList();
         foreach (var (line, words) in copies)
         {
             Assert.StartsWith("+", line, StringComparison.Ordinal);
@@ -248,7 +248,8 @@ public partial class SystemdUnitTests
             switch (flag)
             {
                 case "--tls-client-allow":
-                    // The stand-in lists no one; the key (not optional) is still a way in.
+                    // The stand-in lists no one; the key (on unless the environment file turns it off) is still a way in.
+                    // With the key off, relay refuses to start on it (TunnelClientCertificateFlagsTests).
                     Assert.Empty(TunnelClientCertificateFlags.LoadAllowList([directory.File("stand-in")]).Entries);
                     Assert.Contains("--key-file", command);
                     break;
@@ -257,6 +258,85 @@ public partial class SystemdUnitTests
                     break;
             }
         }
+    }
+
+    [Fact]
+    public void The_tunnel_unit_passes_and_copies_the_shared_key_unless_its_environment_file_turns_it_off()
+    {
+        // An admin whose users all have certificates turns the key off, so that deleting a user's line revokes them
+        // for good: nobody can come in with the key instead.
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), "relay-tunnel@.service"), Instance);
+        var byDefault = unit.ExecStart(unit.Environment());
+        var key = byDefault[Array.IndexOf(byDefault, "--key-file") + 1];
+        var (variable, copy) = KeyCopy(unit, key);
+
+        Assert.Equal("/run/relay-tunnel-spinn-4/tunnel.key", key);
+        Assert.Equal(["/usr/bin/install", "-m", "644", "/etc/relay/tunnel-spinn-4.key", key], copy);
+        Assert.Contains($"${variable}", SystemdUnit.Words(Assert.Single(unit.Values("ExecStart"))));
+        Assert.Contains($"{variable}=\"\"", unit.Examples); // the switch, shown in the comments
+
+        var off = unit.Environment();
+        off[variable] = "";
+        var certificatesOnly = unit.ExecStart(off);
+
+        Assert.DoesNotContain("--key-file", certificatesOnly);
+        Assert.DoesNotContain(certificatesOnly, a => a.EndsWith(".key", StringComparison.Ordinal) && a != "/run/relay-tunnel-spinn-4/tls.key");
+        Assert.Contains("--tls-client-allow", certificatesOnly);
+        Assert.Empty(RelayCommandLine.Build().Parse(certificatesOnly[1..]).Errors);
+    }
+
+    [Fact]
+    public void The_tunnel_units_key_copy_follows_the_switch_and_never_leaves_a_stale_copy_in_force()
+    {
+        // The copy line itself, run by the shell systemd would run (paths moved into a scratch directory): relay reads
+        // the copy again at each reload, so a copy that outlives the key, or the switch, would keep letting the key in.
+        var unit = SystemdUnit.Read(Path.Combine(UnitDirectory(), "relay-tunnel@.service"), Instance);
+        var on = unit.Environment();
+        var byDefault = unit.ExecStart(on);
+        var (variable, _) = KeyCopy(unit, byDefault[Array.IndexOf(byDefault, "--key-file") + 1]);
+        var line = Assert.Single(unit.Values("ExecStartPre"), l => l.Contains($"$${variable}", StringComparison.Ordinal));
+        using var directory = new ScratchDirectory("relay-unit-key-");
+        Directory.CreateDirectory(directory.File("etc"));
+        Directory.CreateDirectory(directory.File("run"));
+        var words = SystemdUnit.Words(line.TrimStart('+'));
+        var script = words[2]
+            .Replace("$$", "$", StringComparison.Ordinal)
+            .Replace("/etc/relay/", directory.File("etc") + "/", StringComparison.Ordinal)
+            .Replace($"/run/relay-tunnel-{Instance}/", directory.File("run") + "/", StringComparison.Ordinal);
+        var source = directory.File($"etc/tunnel-{Instance}.key");
+        var copied = directory.File("run/tunnel.key");
+        int Run(string keyArgs)
+        {
+            using var shell = ChildProcess.Start(words[0], [words[1], script], new Dictionary<string, string?> { [variable] = keyArgs });
+            return shell.WaitForExit(Loopback.Limit) ?? throw new TimeoutException($"{line} did not end: {shell.RecentOutput()}");
+        }
+
+        Assert.Equal(["/bin/sh", "-c"], words[..2]);
+
+        File.WriteAllText(source, "k1");
+        Assert.Equal(0, Run(on[variable])); // start (or reload) with the key: copied
+        Assert.Equal("k1", File.ReadAllText(copied));
+
+        File.Delete(source);
+        Assert.NotEqual(0, Run(on[variable])); // the key deleted: the reload fails before the signal, as without the switch
+
+        Assert.NotEqual(0, Run("")); // turned off, then a reload: fails, since relay would go on reading the copy
+
+        File.Delete(copied); // as at a restart: the runtime directory starts empty
+        Assert.Equal(0, Run("")); // a start with the key off: needs no key file, copies nothing
+        Assert.False(File.Exists(copied));
+    }
+
+    /// <summary>
+    /// The ExecStartPre line that copies the key to <paramref name="key"/>: the variable that turns it off (the one whose
+    /// default value passes --key-file) and the copy it runs otherwise.
+    /// </summary>
+    private static (string Variable, List<string> Copy) KeyCopy(SystemdUnit unit, string key)
+    {
+        var line = Assert.Single(unit.Values("ExecStartPre"), l => SystemdUnit.Copy(l)[^1] == key);
+        var variable = Assert.IsType<string>(SystemdUnit.CopyUnless(line));
+        Assert.Equal($"--key-file {key}", unit.Environment()[variable]);
+        return (variable, SystemdUnit.Copy(line));
     }
 
     [Theory]
@@ -406,6 +486,32 @@ public partial class SystemdUnitTests
             return [.. args];
         }
 
+        /// <summary>
+        /// The words of a copy line of ExecStartPre or ExecReload (prefixes dropped): <c>/usr/bin/install …</c> itself, or
+        /// the install a shell runs unless a variable is empty (<see cref="CopyUnless"/>).
+        /// </summary>
+        public static List<string> Copy(string line)
+        {
+            var words = Words(line.TrimStart('+', '-'));
+            if (words is not ["/bin/sh", "-c", var script])
+            {
+                return words;
+            }
+
+            var guarded = GuardedCopy().Match(script);
+            Assert.True(guarded.Success, $"a shell line that is not a guarded copy: {line}");
+            return Words(guarded.Groups["copy"].Value);
+        }
+
+        /// <summary>
+        /// For a copy run by a shell, the variable whose empty value skips it, else null. The shell's exit status after a
+        /// skip says that no copy is left from before: a reload must not go on with one (relay would keep reading it).
+        /// </summary>
+        public static string? CopyUnless(string line) =>
+            Words(line.TrimStart('+', '-')) is ["/bin/sh", "-c", var script] && GuardedCopy().Match(script) is { Success: true } guarded
+                ? guarded.Groups["variable"].Value
+                : null;
+
         /// <summary>NAME=value split at its first '='.</summary>
         public static (string Name, string Value) Assignment(string text)
         {
@@ -487,5 +593,9 @@ public partial class SystemdUnitTests
 
         [GeneratedRegex("%.")]
         private static partial Regex Specifier();
+
+        /// <summary><c>[ -z "$$VAR" ] || exec INSTALL… DESTINATION; [ ! -e DESTINATION ]</c>, and nothing else.</summary>
+        [GeneratedRegex(@"^\[ -z ""\$\$(?<variable>[A-Z][A-Z0-9_]*)"" \] \|\| exec (?<copy>/usr/bin/install -m 644 \S+ (?<to>\S+)); \[ ! -e \k<to> \]$")]
+        private static partial Regex GuardedCopy();
     }
 }
