@@ -345,18 +345,14 @@ public sealed class TunnelServer : IAsyncDisposable
     /// they no longer hold. Its connection is closed with ERROR (<see cref="TunnelErrorCode.AuthMethodNotAllowed"/> for a
     /// certificate, <see cref="TunnelErrorCode.AuthenticationFailed"/> for the key) whose text the client logs, and its
     /// channels are closed with <see cref="TunnelErrorCode.SessionLost"/>, which releases what they held towards the
-    /// boards. Other sessions are untouched. Returns the sessions ended, by identity.
+    /// boards. Other sessions are untouched. Returns the sessions ended, by identity. Credentials that let no one in (no
+    /// key, no certificate: an admin revoked the last user) are taken too: every session ends and every handshake is
+    /// refused until a reload lets someone in again. A server cannot start so (<see cref="TunnelServerOptions.Validate"/>),
+    /// but a revocation must never be refused for being the last one.
     /// </summary>
-    /// <exception cref="ArgumentException">The credentials let no one in.</exception>
     public async Task<TunnelRevokedSessions> UpdateCredentialsAsync(TunnelServerCredentials credentials)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        IReadOnlyList<string> problems = credentials.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", problems), nameof(credentials));
-        }
-
         var ended = new List<ServerSession>();
         lock (_sessions)
         {

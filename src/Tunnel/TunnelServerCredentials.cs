@@ -27,10 +27,6 @@ public sealed class TunnelServerCredentials
         return new TunnelServerCredentials { Key = options.Key, AllowClientCertificates = options.AllowClientCertificates };
     }
 
-    /// <summary>Every problem, or none: some way in is needed.</summary>
-    public IReadOnlyList<string> Validate() =>
-        Key is not null || AllowClientCertificates ? [] : ["The server needs a Key, or AllowClientCertificates with a TLS transport."];
-
     /// <summary>Whether a client certificate is let in by these credentials, given the transport's verdict on it.</summary>
     internal bool Allows(Transport.TunnelPeerCertificate certificate) =>
         AllowClientCertificates && (ClientCertificates?.Contains(certificate.Fingerprint) ?? certificate.Allowed);

@@ -21,15 +21,16 @@ internal sealed record TunnelServeCredentialFiles(
 {
     /// <summary>
     /// Reads every file. False with each problem in <paramref name="problems"/>, as a start words it (the file and, for
-    /// an allow file, the line), in the order a start meets them: the key, the allow list, whether anyone can get in, the
+    /// an allow file, the line), in the order a start meets them: the key, the allow list, whether anyone can get in (at
+    /// start only: <paramref name="reload"/> takes an allow file emptied of its last line, as that user's revocation), the
     /// TLS certificate.
     /// </summary>
-    public bool TryRead([NotNullWhen(true)] out TunnelServeCredentials? credentials, out IReadOnlyList<string> problems)
+    public bool TryRead([NotNullWhen(true)] out TunnelServeCredentials? credentials, out IReadOnlyList<string> problems, bool reload = false)
     {
         var found = new List<string>();
         TunnelKey? key = KeyFile is null ? null : Attempt(found, () => TunnelWireCommands.ReadKey(KeyFile));
         ClientCertificateAllowList clients = TunnelClientCertificateFlags.LoadAllowList(Allow, found);
-        if (found.Count == 0 && key is null && clients.Entries.Count == 0)
+        if (!reload && found.Count == 0 && key is null && clients.Entries.Count == 0)
         {
             found.Add("no client could get in: no --key-file, and --tls-client-allow lists no certificate");
         }

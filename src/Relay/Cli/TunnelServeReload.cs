@@ -95,7 +95,7 @@ internal sealed class TunnelServeReload(
     /// <summary>The credential files read again and, when a start would take them, put in force. Adds what changed to <paramref name="changed"/>.</summary>
     private async Task<bool> ReloadCredentialsAsync(List<string> changed)
     {
-        if (!files.TryRead(out TunnelServeCredentials? read, out IReadOnlyList<string> problems))
+        if (!files.TryRead(out TunnelServeCredentials? read, out IReadOnlyList<string> problems, reload: true))
         {
             foreach (string problem in problems)
             {
@@ -112,6 +112,12 @@ internal sealed class TunnelServeReload(
         if (!changes.IsEmpty)
         {
             changed.Add(changes.Describe(ended));
+        }
+
+        if (read.Key is null && read.Clients.Entries.Count == 0)
+        {
+            Log.Warn(Component, "no client can get in now: there is no key, and the allow file lists no certificate; every session has " +
+                "ended, and every connection is refused until a reload finds a line (or the key) again");
         }
 
         return true;

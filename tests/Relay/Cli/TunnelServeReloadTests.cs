@@ -61,6 +61,37 @@ public sealed class TunnelServeReloadTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reload_that_removes_the_last_certificate_of_a_server_without_a_key_is_applied_and_warns()
+    {
+        // Deleting the last user's line is that user's revocation: it must not be refused for leaving nobody in.
+        using var certificate = TunnelCertificates.CreateSelfSigned("gateway");
+        var clients = Write("clients", $"{Alice}  alice\n");
+        var files = new TunnelServeCredentialFiles(null, [clients], null, null, SelfSigned: certificate);
+        var started = files.Read();
+        await using var gateway = TunnelGateway.Start(new TunnelServeOptions
+        {
+            BoardScp = new IPEndPoint(IPAddress.Loopback, 9),
+            BoardBoot = new IPEndPoint(IPAddress.Loopback, 9),
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            Tls = started.Tls(),
+            Tunnel = new TunnelServerOptions { Key = null, AllowClientCertificates = true, Log = new TestLog() },
+        });
+        var reload = new TunnelServeReload(gateway, files, started);
+        File.WriteAllText(clients, "# alice left\n");
+
+        var (applied, written) = await WithLogAsync(() => reload.ReloadAsync());
+
+        Assert.True(applied, written);
+        Assert.Equal("reloads: 1 applied, 0 refused", reload.Counters.ToString());
+        Assert.Null(gateway.Server.Credentials.Key);
+        Assert.False(gateway.Server.Credentials.AllowClientCertificates);
+        Assert.Contains("client certificates removed: alice", written, StringComparison.Ordinal);
+        Assert.Contains(Lines(written), l => Line(l) == "warn tunnel-serve: no client can get in now: there is no key, and the allow file lists no certificate; every session has " +
+            "ended, and every connection is refused until a reload finds a line (or the key) again");
+        Assert.False(files.TryRead(out _, out _), "a start with these files is still refused");
+    }
+
+    [Fact]
     public void The_reload_line_says_what_changed_and_which_sessions_ended()
     {
         var k1 = TunnelKey.Generate();

@@ -122,17 +122,26 @@ public sealed class CredentialReloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Credentials_that_let_no_one_in_are_refused_and_change_nothing()
+    public async Task Credentials_that_let_no_one_in_end_every_session_and_refuse_every_handshake()
     {
+        // An admin who deletes the last line of a certificate-only server's allow file revokes that user: the reload must
+        // not be refused for leaving nobody in.
         var log = new TestLog();
         await using TunnelPair pair = await TunnelPair.StartAsync(log: log);
-        TunnelServerCredentials running = pair.Server.Credentials;
+        TunnelSession before = pair.ServerSession;
+        long accepted = pair.Server.AcceptedConnections;
 
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => pair.Server.UpdateCredentialsAsync(new TunnelServerCredentials()));
+        TunnelRevokedSessions ended = await Bounded.Wait(pair.Server.UpdateCredentialsAsync(new TunnelServerCredentials()), "the update");
 
-        Assert.Contains("needs a Key", e.Message, StringComparison.Ordinal);
-        Assert.Same(running, pair.Server.Credentials);
-        Assert.True(pair.ServerSession.IsConnected);
+        Assert.Equal(1, ended.KeySessions);
+        Assert.Empty(pair.Server.Sessions);
+        Assert.Null(pair.Server.Credentials.Key);
+        Assert.False(pair.Server.Credentials.AllowClientCertificates);
+        Assert.True(log.Contains($"{before} ended: the server's pre-shared key changed; client: pre-shared key"), log.ToString());
+        // The client keeps trying, and every handshake is refused.
+        await Bounded.Until(() => pair.Client.LastFailure.IsFinalRefusal() && pair.Server.RejectedConnections > 0, "the client refused", log.ToString);
+        Assert.Equal(accepted, pair.Server.AcceptedConnections);
+        Assert.Empty(pair.Server.Sessions);
     }
 
     public void Dispose() => _certificates.Dispose();
