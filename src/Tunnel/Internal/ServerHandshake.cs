@@ -111,7 +111,9 @@ internal static class ServerHandshake
                 $"client offers versions {hello.MinVersion}..{hello.MaxVersion}; server speaks {HandshakeIo.Version}..{HandshakeIo.Version}");
         }
 
-        string? refused = hello.AuthMethod == TunnelAuthMethod.PreSharedKey
+        string? refused = credentials.Key is null && !credentials.AllowClientCertificates
+            ? "no client is let in here now: the server has no pre-shared key and lists no client certificate" // a reload revoked the last one
+            : hello.AuthMethod == TunnelAuthMethod.PreSharedKey
             ? credentials.Key is null ? "the pre-shared key is not accepted here, only client certificates" : null
             : !credentials.AllowClientCertificates ? "client certificates are not accepted here, only the pre-shared key"
             : certificate is null ? "no client certificate was presented"

@@ -140,6 +140,8 @@ public sealed class CredentialReloadTests : IDisposable
         Assert.True(log.Contains($"{before} ended: the server's pre-shared key changed; client: pre-shared key"), log.ToString());
         // The client keeps trying, and every handshake is refused.
         await Bounded.Until(() => pair.Client.LastFailure.IsFinalRefusal() && pair.Server.RejectedConnections > 0, "the client refused", log.ToString);
+        await Bounded.Until(() => log.Contains("no client is let in here now: the server has no pre-shared key and lists no client certificate"),
+            "the refusal to say why", log.ToString);
         Assert.Equal(accepted, pair.Server.AcceptedConnections);
         Assert.Empty(pair.Server.Sessions);
     }
