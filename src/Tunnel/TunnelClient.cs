@@ -125,17 +125,20 @@ public sealed class TunnelClient : IAsyncDisposable
         string? problem;
         try
         {
-            connection = await _connector.ConnectAsync(deadline.Token).ConfigureAwait(false);
-            HandshakeResult result = await ClientHandshake.RunAsync(connection, _options, id, Session.InboundNext, deadline.Token).ConfigureAwait(false);
-            if (result.Succeeded)
+            (connection, HandshakeResult result) = await AttemptAsync(id, limit, deadline.Token).ConfigureAwait(false);
+            if (connection is null)
+            {
+                problem = result.Detail; // connecting failed
+            }
+            else if (!result.Succeeded)
+            {
+                problem = deadline.IsCancellationRequested ? "no answer" : $"handshake failed: {result.Failure} ({result.Detail})";
+            }
+            else
             {
                 await HandshakeIo.TrySendErrorAsync(connection.Transport.Output, TunnelErrorCode.Shutdown, "client shutting down", deadline.Token).ConfigureAwait(false);
                 problem = await WaitForCloseAsync(connection.Transport.Input, deadline.Token).ConfigureAwait(false)
                     ? null : "the server did not close the connection";
-            }
-            else
-            {
-                problem = $"handshake failed: {result.Failure} ({result.Detail})";
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -244,50 +247,23 @@ public sealed class TunnelClient : IAsyncDisposable
     private async Task<TunnelConnectionRunner?> ConnectOnceAsync()
     {
         Interlocked.Increment(ref _attempts);
-        ITunnelConnection connection;
+        byte[] requested = Session.Id.ToArray();
+        bool resuming = requested.AsSpan().IndexOfAnyExcept((byte)0) >= 0;
+        ITunnelConnection? connection;
+        HandshakeResult result;
         try
         {
-            connection = await _connector.ConnectAsync(_stop.Token).ConfigureAwait(false);
+            (connection, result) = await AttemptAsync(requested, _options.HandshakeTimeout, _stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             return null;
         }
-        catch (TunnelServerCertificateException ex)
-        {
-            Fail(TunnelCloseReason.ServerCertificateRejected, $"connect failed: {ex.Message}", ex.Message);
-            return null;
-        }
-        catch (TunnelHttpProxyException ex)
-        {
-            Fail(ex.WantsCredentials ? TunnelCloseReason.ProxyAuthenticationFailed : TunnelCloseReason.ProxyRefused, $"connect failed: {ex.Message}", ex.Message);
-            return null;
-        }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException
-            or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
-        {
-            Fail(TunnelCloseReason.TransportError, $"connect failed: {ex.Message}");
-            return null;
-        }
 
-        byte[] requested = Session.Id.ToArray();
-        bool resuming = requested.AsSpan().IndexOfAnyExcept((byte)0) >= 0;
-        HandshakeResult result;
-        using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _options.TimeProvider))
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stop.Token))
+        if (connection is null)
         {
-            try
-            {
-                result = await ClientHandshake.RunAsync(connection, _options, requested, Session.InboundNext, linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                result = HandshakeResult.Failed(TunnelCloseReason.HandshakeTimeout, "the server did not complete the handshake in time");
-            }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
-            {
-                result = HandshakeResult.Failed(TunnelCloseReason.TransportError, ex.Message);
-            }
+            Fail(result.Failure, $"connect failed: {result.Detail}", result.Detail);
+            return null;
         }
 
         if (!result.Succeeded || !Resume(result, resuming, connection.RemoteDescription))
@@ -323,6 +299,55 @@ public sealed class TunnelClient : IAsyncDisposable
         }
 
         return runner;
+    }
+
+    /// <summary>
+    /// One attempt, as a reconnect and a stop's goodbye both make it: connects, then runs the client handshake asking for
+    /// <paramref name="requested"/> (zeros: a new session), the handshake within <paramref name="handshakeTimeout"/> too.
+    /// Returns the connection (null when connecting failed; still open after a failed handshake, for the caller to abort)
+    /// and the handshake's result, whose Failure and Detail say why connecting or the handshake failed.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while connecting.</exception>
+    private async Task<(ITunnelConnection? Connection, HandshakeResult Result)> AttemptAsync(
+        byte[] requested, TimeSpan handshakeTimeout, CancellationToken cancellationToken)
+    {
+        ITunnelConnection connection;
+        try
+        {
+            connection = await _connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (TunnelServerCertificateException ex)
+        {
+            return (null, HandshakeResult.Failed(TunnelCloseReason.ServerCertificateRejected, ex.Message));
+        }
+        catch (TunnelHttpProxyException ex)
+        {
+            return (null, HandshakeResult.Failed(ex.WantsCredentials ? TunnelCloseReason.ProxyAuthenticationFailed : TunnelCloseReason.ProxyRefused, ex.Message));
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException
+            or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
+        {
+            return (null, HandshakeResult.Failed(TunnelCloseReason.TransportError, ex.Message));
+        }
+
+        using var timeout = new CancellationTokenSource(handshakeTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            return (connection, await ClientHandshake.RunAsync(connection, _options, requested, Session.InboundNext, linked.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return (connection, HandshakeResult.Failed(TunnelCloseReason.HandshakeTimeout, "the server did not complete the handshake in time"));
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        {
+            return (connection, HandshakeResult.Failed(TunnelCloseReason.TransportError, ex.Message));
+        }
     }
 
     private bool Resume(HandshakeResult result, bool resuming, string remote)
